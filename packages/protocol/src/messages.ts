@@ -1,0 +1,437 @@
+/**
+ * The websocket wire of Gator, as zod schemas: the envelope, every action's
+ * request and response payloads (protocol.md §2–§5), and `encode`/`decode`
+ * that never throw. Types are inferred from the schemas so the wire and the
+ * types cannot drift.
+ *
+ * Payload schemas are loose (unknown keys kept, not rejected): Python Gator
+ * ignores extra keys, and Gator's own extensions travel as optional keys.
+ */
+import { z } from 'zod';
+import { IDENTIFY_PAYLOAD } from './constants.js';
+import { ProtocolError } from './errors.js';
+
+const int = z.number().int();
+const num = z.number();
+
+// ---------------------------------------------------------------- shared shapes
+
+export const MetricsSchema = z.record(z.string(), num);
+export type Metrics = z.infer<typeof MetricsSchema>;
+
+/** Per-metric statistics of a subtree (Gator extension: count, sum, min, max; mean = sum / count). */
+export const MetricStatsSchema = z.object({ count: int, sum: num, min: num, max: num });
+export type MetricStats = z.infer<typeof MetricStatsSchema>;
+
+/** A failing job as reported up the tree (Gator extension). */
+export const FailureSchema = z.looseObject({
+  path: z.array(z.string()),
+  reason: z.string(),
+  /** The first error lines of the job, for summaries. */
+  errors: z.array(z.string()).optional(),
+  /** Where the job's messages live (its tracking directory). */
+  log: z.string().optional(),
+  /** Masked signature of the first error line (failure bucket). */
+  signature: z.string().optional(),
+  attempt: int.optional(),
+});
+export type Failure = z.infer<typeof FailureSchema>;
+
+/** A failure bucket: failing jobs grouped by the masked signature of their first error. */
+export const BucketSchema = z.object({
+  signature: z.string(),
+  count: int,
+  /** Up to a few example job paths. */
+  examples: z.array(z.array(z.string())),
+});
+export type Bucket = z.infer<typeof BucketSchema>;
+
+/**
+ * Summary: sent in `update`, `complete` and hub heartbeats. `metrics`,
+ * `failed_ids` and `running_ids` are Python Gator's; the rest are optional
+ * Gator extensions that a Python peer ignores.
+ */
+export const SummarySchema = z.looseObject({
+  metrics: MetricsSchema,
+  failed_ids: z.array(z.array(z.string())),
+  running_ids: z.array(z.array(z.string())),
+  /** Unix seconds at which each running id started (same order as running_ids). */
+  running_since: z.array(num).optional(),
+  failures: z.array(FailureSchema).optional(),
+  stats: z.record(z.string(), MetricStatsSchema).optional(),
+  buckets: z.array(BucketSchema).optional(),
+  /** Jobs that never ran because a dependency could not be met, or the run stopped. */
+  sub_skipped: int.optional(),
+  /** Jobs given up on: their process ended or went silent without completing. */
+  sub_lost: int.optional(),
+});
+export type Summary = z.infer<typeof SummarySchema>;
+
+export const ApiMessageSchema = z.object({
+  uid: int,
+  severity: int,
+  message: z.string(),
+  timestamp: num,
+});
+export type ApiMessage = z.infer<typeof ApiMessageSchema>;
+
+export interface ApiJob {
+  uidx: number;
+  root: number;
+  path: string[];
+  ident: string;
+  status: number;
+  metrics: Metrics;
+  server_url: string;
+  db_file: string;
+  owner: string | null;
+  started: number | null;
+  updated: number | null;
+  stopped: number | null;
+  result: number;
+  children: ApiJob[];
+  expected_children: number | boolean;
+  [extra: string]: unknown;
+}
+export const ApiJobSchema: z.ZodType<ApiJob> = z.lazy(() =>
+  z.looseObject({
+    uidx: int,
+    root: int,
+    path: z.array(z.string()),
+    ident: z.string(),
+    status: int,
+    metrics: MetricsSchema,
+    server_url: z.string(),
+    db_file: z.string(),
+    owner: z.string().nullable(),
+    started: num.nullable(),
+    updated: num.nullable(),
+    stopped: num.nullable(),
+    result: int,
+    children: z.array(ApiJobSchema),
+    expected_children: z.union([int, z.boolean()]),
+  }),
+) as z.ZodType<ApiJob>;
+
+// ---------------------------------------------------------------- actions
+
+const Empty = z.looseObject({});
+
+/** Request and success-response payload schemas of every action. */
+export const ACTIONS = {
+  spec: {
+    request: z.looseObject({ ident: z.string() }),
+    response: z.looseObject({ spec: z.string() }),
+  },
+  register: {
+    request: z.looseObject({
+      ident: z.string(),
+      server: z.string(),
+      /** Gator extension: the child's protocol version (absent from Python peers). */
+      protocol: int.optional(),
+    }),
+    response: z.looseObject({ path: z.array(z.string()), root: int, uidx: int }),
+  },
+  update: {
+    request: z.looseObject({ ident: z.string(), summary: SummarySchema, result: int }),
+    response: Empty,
+  },
+  complete: {
+    request: z.looseObject({
+      ident: z.string(),
+      code: int,
+      result: int,
+      summary: SummarySchema,
+      /** Gator extension: why the layer failed, in words. */
+      reason: z.string().optional(),
+    }),
+    response: Empty,
+  },
+  children: {
+    request: Empty,
+    response: z.looseObject({ children: z.array(ApiJobSchema), status: int }),
+  },
+  log: {
+    request: z.looseObject({
+      timestamp: num.optional(),
+      severity: z.string().optional(),
+      message: z.string().optional(),
+    }),
+    response: Empty,
+  },
+  get_messages: {
+    request: z.looseObject({ after: int.optional(), limit: int.optional() }),
+    response: z.looseObject({ messages: z.array(ApiMessageSchema), total: int, status: int }),
+  },
+  resolve: {
+    request: z.looseObject({
+      root_path: z.array(z.string()),
+      nest_path: z.array(z.string()).nullable().optional(),
+      depth: int.optional(),
+    }),
+    response: ApiJobSchema,
+  },
+  metric: {
+    request: z.looseObject({ name: z.string().min(1), value: num }),
+    response: z.looseObject({ result: z.literal('success') }),
+  },
+  stop: {
+    request: Empty,
+    response: Empty,
+  },
+  get_tree: {
+    request: Empty,
+    response: z.record(z.string(), z.unknown()),
+  },
+  update_scheduler_opts: {
+    request: z.looseObject({ options: z.record(z.string(), z.unknown()) }),
+    response: z.record(z.string(), z.unknown()),
+  },
+} as const;
+
+export type ActionName = keyof typeof ACTIONS;
+export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
+export type RequestPayload<A extends ActionName> = z.infer<(typeof ACTIONS)[A]['request']>;
+export type ResponsePayload<A extends ActionName> = z.infer<(typeof ACTIONS)[A]['response']>;
+
+export function isActionName(name: string): name is ActionName {
+  return Object.prototype.hasOwnProperty.call(ACTIONS, name);
+}
+
+// ---------------------------------------------------------------- envelopes
+
+const RequestBase = z.object({
+  posted: z.boolean().optional(),
+  req_id: int.optional(),
+});
+
+function requestSchema<A extends ActionName>(action: A) {
+  return RequestBase.extend({
+    action: z.literal(action),
+    payload: ACTIONS[action].request.optional().default({} as never),
+  });
+}
+
+/** One schema per action, discriminated by `action`. */
+export const RequestSchema = z.discriminatedUnion('action', [
+  requestSchema('spec'),
+  requestSchema('register'),
+  requestSchema('update'),
+  requestSchema('complete'),
+  requestSchema('children'),
+  requestSchema('log'),
+  requestSchema('get_messages'),
+  requestSchema('resolve'),
+  requestSchema('metric'),
+  requestSchema('stop'),
+  requestSchema('get_tree'),
+  requestSchema('update_scheduler_opts'),
+]);
+export type Request = z.infer<typeof RequestSchema>;
+export type RequestOf<A extends ActionName> = Extract<Request, { action: A }>;
+
+export const SuccessResponseSchema = z.looseObject({
+  action: z.string(),
+  rsp_id: int,
+  result: z.literal('success'),
+  payload: z.unknown().optional(),
+});
+export type SuccessResponse = z.infer<typeof SuccessResponseSchema>;
+
+export const ErrorResponseSchema = z.looseObject({
+  result: z.literal('error'),
+  rsp_id: int,
+  reason: z.string(),
+});
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+
+export const IdentifyRequestSchema = z.looseObject({
+  posted: z.boolean().optional(),
+  req_id: int.optional(),
+});
+
+/** What one decoded frame is. */
+export type Frame =
+  | { kind: 'request'; request: Request }
+  | { kind: 'identify'; reqId: number; posted: boolean }
+  | { kind: 'response'; response: SuccessResponse }
+  | { kind: 'error'; response: ErrorResponse };
+
+export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(frame)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Decode one frame. Never throws: bad JSON, a wrong shape, an unknown action
+ * or a binary frame come back as a typed `ProtocolError` whose `rspId` (when
+ * it could be recovered) lets the receiver answer with an error reply.
+ */
+export function decode(data: string | Buffer | ArrayBuffer | Buffer[], isBinary = false): DecodeResult {
+  if (isBinary) {
+    return {
+      ok: false,
+      error: new ProtocolError('GATOR_PROTOCOL_BINARY_FRAME', 'Binary frames are not part of the Gator protocol; send JSON text'),
+    };
+  }
+  const text =
+    typeof data === 'string'
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.from(data).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return {
+      ok: false,
+      error: new ProtocolError('GATOR_PROTOCOL_INVALID_JSON', `Frame is not valid JSON: ${(e as Error).message}`),
+    };
+  }
+  return decodeValue(value);
+}
+
+/** Decode an already-parsed JSON value (see `decode`). */
+export function decodeValue(value: unknown): DecodeResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {
+      ok: false,
+      error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', 'Frame must be a JSON object'),
+    };
+  }
+  const obj = value as Record<string, unknown>;
+  const reqId = typeof obj.req_id === 'number' && Number.isInteger(obj.req_id) ? obj.req_id : undefined;
+  const rspIdField = typeof obj.rsp_id === 'number' && Number.isInteger(obj.rsp_id) ? obj.rsp_id : undefined;
+
+  if (obj.result === 'success' || obj.result === 'error') {
+    if (obj.result === 'error') {
+      const parsed = ErrorResponseSchema.safeParse(obj);
+      if (parsed.success) return { ok: true, frame: { kind: 'error', response: parsed.data } };
+      return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed error response: ${describeIssues(parsed.error)}`) };
+    }
+    const parsed = SuccessResponseSchema.safeParse(obj);
+    if (parsed.success) return { ok: true, frame: { kind: 'response', response: parsed.data } };
+    return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed response: ${describeIssues(parsed.error)}`) };
+  }
+
+  if (!('action' in obj) || obj.action === undefined || obj.action === null) {
+    const parsed = IdentifyRequestSchema.safeParse(obj);
+    if (!parsed.success) {
+      return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed frame: ${describeIssues(parsed.error)}`, { rspId: reqId ?? 0 }) };
+    }
+    return { ok: true, frame: { kind: 'identify', reqId: reqId ?? 0, posted: obj.posted === true } };
+  }
+
+  const posted = obj.posted === true;
+  // A posted request never gets a reply, even an error one (Python's rule).
+  const replyTo = posted ? undefined : (reqId ?? rspIdField ?? 0);
+  if (typeof obj.action !== 'string') {
+    return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', '`action` must be a string', replyTo === undefined ? {} : { rspId: replyTo }) };
+  }
+  if (!isActionName(obj.action)) {
+    return {
+      ok: false,
+      error: new ProtocolError('GATOR_PROTOCOL_UNKNOWN_ACTION', `Unknown action '${obj.action}'`, {
+        action: obj.action,
+        ...(replyTo === undefined ? {} : { rspId: replyTo }),
+      }),
+    };
+  }
+  const parsed = RequestSchema.safeParse(obj);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: new ProtocolError(
+        'GATOR_PROTOCOL_INVALID_FRAME',
+        `Invalid '${obj.action}' request: ${describeIssues(parsed.error)}`,
+        { action: obj.action, ...(replyTo === undefined ? {} : { rspId: replyTo }) },
+      ),
+    };
+  }
+  return { ok: true, frame: { kind: 'request', request: parsed.data } };
+}
+
+/** Check a success response's payload against the action that was asked. */
+export function decodeResponsePayload<A extends ActionName>(
+  action: A,
+  payload: unknown,
+): { ok: true; payload: ResponsePayload<A> } | { ok: false; error: ProtocolError } {
+  const parsed = ACTIONS[action].response.safeParse(payload ?? {});
+  if (parsed.success) return { ok: true, payload: parsed.data as ResponsePayload<A> };
+  return {
+    ok: false,
+    error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Invalid '${action}' response: ${describeIssues(parsed.error)}`, { action }),
+  };
+}
+
+// ---------------------------------------------------------------- encoding
+
+/** A request frame. `req_id` is omitted when posted, as Python peers do. */
+export function encodeRequest<A extends ActionName>(
+  action: A,
+  payload: RequestPayload<A>,
+  options: { posted?: boolean; reqId?: number } = {},
+): string {
+  const posted = options.posted === true;
+  return JSON.stringify(
+    posted
+      ? { action, posted: true, payload }
+      : { action, posted: false, payload, req_id: options.reqId ?? 0 },
+  );
+}
+
+export function encodeSuccess(action: string, rspId: number, payload: unknown = {}): string {
+  return JSON.stringify({ action, rsp_id: rspId, result: 'success', payload: payload ?? {} });
+}
+
+export function encodeError(rspId: number, reason: string): string {
+  return JSON.stringify({ result: 'error', rsp_id: rspId, reason });
+}
+
+export function encodeIdentify(rspId: number): string {
+  return encodeSuccess('identify', rspId, IDENTIFY_PAYLOAD);
+}
+
+/** Encode any decoded frame back to text (used by round-trip tests and relays). */
+export function encode(frame: Frame): string {
+  switch (frame.kind) {
+    case 'request': {
+      const r = frame.request;
+      return encodeRequest(r.action, r.payload as never, { posted: r.posted === true, reqId: r.req_id ?? 0 });
+    }
+    case 'identify':
+      return frame.posted ? JSON.stringify({ posted: true }) : JSON.stringify({ req_id: frame.reqId });
+    case 'response':
+      return encodeSuccess(frame.response.action, frame.response.rsp_id, frame.response.payload);
+    case 'error':
+      return encodeError(frame.response.rsp_id, frame.response.reason);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** A zero summary for a layer that has not reported yet. */
+export function emptySummary(): Summary {
+  return {
+    metrics: {
+      sub_total: 0,
+      sub_active: 0,
+      sub_passed: 0,
+      sub_failed: 0,
+      msg_critical: 0,
+      msg_error: 0,
+      msg_warning: 0,
+      msg_info: 0,
+      msg_debug: 0,
+    },
+    failed_ids: [],
+    running_ids: [],
+  };
+}
