@@ -1,3 +1,5 @@
 import { defineGatorConfig } from '@gator/tsup-config';
 
-export default defineGatorConfig({ entry: ['src/index.ts', 'src/cli.ts'] });
+// Code splitting keeps a child process's start-up cheap: a wrapper loads only
+// what `run` needs, not the inspect commands or the hub.
+export default defineGatorConfig({ entry: ['src/index.ts', 'src/cli.ts'], splitting: true });

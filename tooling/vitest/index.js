@@ -35,6 +35,8 @@ export function defineGatorVitestConfig(overrides = {}) {
         // Real processes and sockets: keep files from fighting over 2 cores.
         fileParallelism: false,
         globalSetup: [path.join(root, 'tooling/vitest/leak-check.js')],
+        // A JSON report per package, added up by scripts/test-summary.mjs for CI's closing line.
+        reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
       },
     }),
     overrides,

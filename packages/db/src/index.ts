@@ -1,1 +1,25 @@
-export {};
+export { DatabaseError, type DatabaseErrorCode } from './errors.js';
+export {
+  openLayerStore,
+  type LayerStore,
+  type LayerStoreOptions,
+  type NewMessage,
+  type NewProcStat,
+  type NewChild,
+  type ChildPatch,
+  type NewAttempt,
+  type AttemptPatch,
+  type RawLog,
+  type SeverityCounts,
+} from './store.js';
+export {
+  openLayerReader,
+  type LayerReader,
+  type MessageQuery,
+  type ChildRow,
+  type AttemptRow,
+  type MetricRow,
+  type ProcStatRow,
+} from './reader.js';
+export { walkRun, closeRun, type RunNode } from './walk.js';
+export { DB_FILE_NAME, MESSAGES_LOG_NAME, SPEC_FILE_NAME, PYTHON_DDL, GATOR_DDL, floatText } from './schema.js';

@@ -1,0 +1,27 @@
+/** `gator validate SPEC…`: every problem of every file, one line each; exit 0 only when all are valid. */
+import path from 'node:path';
+import { SpecError, expectedJobs, formatSpecIssue, isGatorError, loadSpecFile } from '@gator/protocol';
+import { colorsFor } from '../render/format.js';
+
+export function validateCommand(files: string[], ctx: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; cwd: string }): number {
+  const c = colorsFor(ctx.out);
+  let bad = 0;
+  for (const file of files) {
+    try {
+      const spec = loadSpecFile(path.resolve(ctx.cwd, file));
+      const jobs = expectedJobs(spec);
+      ctx.out.write(`${c.green('✔')} ${file}: valid ${spec.kind === 'job' ? '!Job' : spec.kind === 'group' ? '!JobGroup' : '!JobArray'} (${jobs} job${jobs === 1 ? '' : 's'})\n`);
+    } catch (error) {
+      bad += 1;
+      if (error instanceof SpecError) {
+        ctx.err.write(`${c.red('✖')} ${file}: ${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}\n`);
+        for (const issue of error.issues) ctx.err.write(`${formatSpecIssue({ ...issue, file: issue.file === path.resolve(ctx.cwd, file) ? file : issue.file })}\n`);
+      } else if (isGatorError(error)) {
+        ctx.err.write(`${c.red('✖')} ${file}: ${error.message}\n`);
+      } else {
+        throw error;
+      }
+    }
+  }
+  return bad === 0 ? 0 : 2;
+}

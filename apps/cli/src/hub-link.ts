@@ -1,0 +1,63 @@
+/**
+ * `gator run --hub ADDRESS`: the root registers with a Gator Hub, sends its
+ * summary with each heartbeat and completes with its database path and result.
+ * A hub that is down never slows or fails the run: the client retries with
+ * back-off in the background and the CLI shows one warning.
+ */
+import os from 'node:os';
+import { Severity, type Summary } from '@gator/protocol';
+import type { Reporter } from './render/reporter.js';
+
+export interface HubLink {
+  register(info: { ident: string; layer: 'tier' | 'wrapper'; address: () => string | undefined; token: string }): Promise<void>;
+  heartbeat(summary: Summary): void;
+  complete(dbFile: string, result: number, summary: Summary): Promise<void>;
+  close(): Promise<void>;
+}
+
+function owner(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+export async function linkHub(address: string, reporter: Reporter): Promise<HubLink> {
+  const { createHubClient } = await import('@gator/hub');
+  let warned = false;
+  const client = createHubClient(address, {
+    onWarning: (message: string) => {
+      if (warned) return;
+      warned = true;
+      reporter.note(Severity.WARNING, `hub ${address}: ${message} (the run goes on without it)`);
+    },
+  });
+  let lastSummary: Summary | undefined;
+  let registered: Promise<unknown> | undefined;
+  return {
+    async register(info) {
+      // The layer's server starts inside run(); wait (bounded) for its address.
+      let url = info.address();
+      for (let i = 0; i < 500 && !url; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        url = info.address();
+      }
+      registered = Promise.resolve(client.register({ ident: info.ident, url: url ?? '', layer: info.layer, owner: owner(), token: info.token }));
+      await registered;
+      if (lastSummary) client.heartbeat(lastSummary);
+    },
+    heartbeat(summary) {
+      lastSummary = summary;
+      if (registered) client.heartbeat(summary);
+    },
+    async complete(dbFile, result, summary) {
+      await registered;
+      client.heartbeat(summary);
+      client.complete({ db_file: dbFile, result });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

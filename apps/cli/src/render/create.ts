@@ -1,0 +1,12 @@
+/** Pick the renderer: the live view on an interactive terminal, plain lines otherwise. */
+import type { RunFlags } from '../options.js';
+import { PlainReporter, type Reporter } from './reporter.js';
+
+export function isPlainOutput(flags: Pick<RunFlags, 'quiet'>, out: NodeJS.WriteStream): boolean {
+  const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== '0' && process.env.CI !== 'false';
+  return flags.quiet || ci || !out.isTTY || process.env.TERM === 'dumb';
+}
+
+export function createReporter(flags: RunFlags, ctx: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; cwd: string }, rootIdent: string): Reporter {
+  return new PlainReporter({ out: ctx.out, err: ctx.err, verbose: flags.verbose, quiet: flags.quiet, rootIdent, cwd: ctx.cwd });
+}

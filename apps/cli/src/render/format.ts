@@ -1,0 +1,63 @@
+/** Small formatting helpers shared by the renderers and inspect commands. */
+import pc from 'picocolors';
+import { severityName, type Summary } from '@gator/protocol';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** Colours only on a terminal, never with NO_COLOR (picocolors' own detection), FORCE_COLOR honoured. */
+export function colorsFor(stream: NodeJS.WriteStream): Colors {
+  const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
+  const enabled = !('NO_COLOR' in process.env) && (forced || Boolean(stream.isTTY));
+  return pc.createColors(enabled);
+}
+
+export function clock(ts: number): string {
+  const d = new Date(ts * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function severityTag(level: number, c: Colors): string {
+  const name = severityName(level);
+  const tag = `[${name.padEnd(7)}]`;
+  switch (name) {
+    case 'DEBUG':
+      return c.cyan(tag);
+    case 'INFO':
+      return c.bold(tag);
+    case 'WARNING':
+      return c.bold(c.yellow(tag));
+    case 'ERROR':
+      return c.bold(c.red(tag));
+    default:
+      return c.bold(c.white(c.bgRed(tag)));
+  }
+}
+
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  if (m < 60) return `${m}m${String(s).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function dotted(path: readonly string[]): string {
+  return path.join('.');
+}
+
+/** Job-level totals of a root summary (tiers count themselves in sub_*; jobs_* count only jobs). */
+export function jobTotals(summary: Summary): { total: number; passed: number; failed: number; running: number; skipped: number; lost: number } {
+  const m = summary.metrics;
+  const has = m.jobs_total !== undefined;
+  return {
+    total: has ? m.jobs_total! : m.sub_total ?? 0,
+    passed: has ? (m.jobs_passed ?? 0) : m.sub_passed ?? 0,
+    failed: has ? (m.jobs_failed ?? 0) : m.sub_failed ?? 0,
+    running: summary.running_ids.length,
+    skipped: summary.sub_skipped ?? 0,
+    lost: summary.sub_lost ?? 0,
+  };
+}

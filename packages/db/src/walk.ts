@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { databaseError } from './errors.js';
+import { openLayerReader, type ChildRow, type LayerReader } from './reader.js';
+import { DB_FILE_NAME } from './schema.js';
+
+export interface RunNode {
+  /** Idents from the root to this layer (the root's is `[rootIdent]`). */
+  readonly path: string[];
+  readonly ident: string;
+  readonly dir: string;
+  readonly dbFile: string;
+  readonly kind: 'tier' | 'wrapper';
+  /** False for a child that never started (pruned, or killed before it wrote anything). */
+  readonly exists: boolean;
+  /** The parent's ChildEntry row for this layer (undefined for the root and for layers found only on disk). */
+  readonly entry: ChildRow | undefined;
+  /** Opened on first use; throws DatabaseError (GATOR_DB_READ) when `exists` is false. */
+  readonly reader: LayerReader;
+  readonly children: RunNode[];
+}
+
+interface Candidate {
+  dir: string;
+  dbFile: string;
+  claimed: boolean;
+}
+
+class WalkedNode implements RunNode {
+  readonly children: RunNode[] = [];
+  private opened: LayerReader | undefined;
+  kind: 'tier' | 'wrapper' = 'wrapper';
+
+  constructor(
+    // Mutable here only so a layer's ident can be taken from its own database once opened.
+    public path: string[],
+    public ident: string,
+    readonly dir: string,
+    readonly dbFile: string,
+    readonly exists: boolean,
+    readonly entry: ChildRow | undefined,
+  ) {}
+
+  get reader(): LayerReader {
+    if (!this.opened) {
+      if (!this.exists) {
+        throw databaseError(
+          'GATOR_DB_READ',
+          this.dbFile,
+          'the layer database',
+          Object.assign(new Error(`layer ${this.path.join('.')} never wrote a database`), { code: 'ENOENT' }),
+        );
+      }
+      this.opened = openLayerReader(this.dbFile);
+    }
+    return this.opened;
+  }
+
+  /** @internal */
+  closeReader(): void {
+    this.opened?.close();
+    this.opened = undefined;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function subdirs(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join(dir, e.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Child layer dirs on disk: `<dir>/<id>` (group child) or `<dir>/<id>/<index>` (array child). */
+function candidatesUnder(dir: string): Candidate[] {
+  const found: Candidate[] = [];
+  for (const sub of subdirs(dir)) {
+    const db = path.join(sub, DB_FILE_NAME);
+    if (isFile(db)) {
+      found.push({ dir: sub, dbFile: db, claimed: false });
+      continue;
+    }
+    for (const inner of subdirs(sub)) {
+      const innerDb = path.join(inner, DB_FILE_NAME);
+      if (isFile(innerDb)) found.push({ dir: inner, dbFile: innerDb, claimed: false });
+    }
+  }
+  return found;
+}
+
+/** The on-disk candidate for a ChildEntry whose db_file is not where it says (a moved or copied tree). */
+function matchCandidate(entry: ChildRow, candidates: Candidate[], parentDir: string): Candidate | undefined {
+  const free = candidates.filter((c) => !c.claimed);
+  // Longest common path suffix with the recorded db_file wins (`seed/0/db.sqlite`).
+  const recorded = entry.dbFile.split(/[\\/]+/).filter(Boolean);
+  let best: Candidate | undefined;
+  let bestLen = 1; // more than the file name itself
+  for (const c of free) {
+    const parts = path.relative(parentDir, c.dbFile).split(path.sep);
+    let n = 0;
+    while (n < parts.length && n < recorded.length && parts[parts.length - 1 - n] === recorded[recorded.length - 1 - n]) n++;
+    if (n === parts.length && n > bestLen) {
+      best = c;
+      bestLen = n;
+    }
+  }
+  if (best) return best;
+  // Else a dir named after the ident (group child).
+  return free.find((c) => path.relative(parentDir, c.dir) === entry.ident);
+}
+
+function identOf(reader: LayerReader | undefined, fallback: string): string {
+  try {
+    return reader?.attribute('ident') || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Walks a whole run from its root tracking dir through ChildEntry.db_file and, as a
+ * fallback (moved trees, crashed tiers), subdirectories that hold a db.sqlite.
+ * Readers are opened as the walk needs them; release them all with `closeRun`.
+ * Throws DatabaseError (GATOR_DB_READ) when the root has no readable database.
+ */
+export function walkRun(rootDir: string): RunNode {
+  const root = path.resolve(rootDir);
+  const rootDb = isFile(root) ? root : path.join(root, DB_FILE_NAME);
+  const node = new WalkedNode([], '', path.dirname(rootDb), rootDb, true, undefined);
+  const ident = identOf(node.reader, path.basename(node.dir)); // node.reader throws GATOR_DB_READ for a bad root
+  node.ident = ident;
+  node.path = [ident];
+  const seen = new Set<string>();
+  expand(node, seen);
+  return node;
+}
+
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+function expand(node: WalkedNode, seen: Set<string>): void {
+  seen.add(realPath(node.dbFile));
+  let entries: ChildRow[] = [];
+  try {
+    node.kind = node.reader.kind;
+    entries = node.kind === 'tier' ? node.reader.children() : [];
+  } catch {
+    // An unreadable layer is still listed; its subtree is found on disk below.
+  }
+  const candidates = candidatesUnder(node.dir);
+  for (const entry of entries) {
+    let dbFile = entry.dbFile;
+    let exists = dbFile !== '' && isFile(dbFile) && !seen.has(realPath(dbFile));
+    if (exists) {
+      const real = realPath(dbFile);
+      const c = candidates.find((x) => realPath(x.dbFile) === real);
+      if (c) c.claimed = true;
+    } else {
+      const c = matchCandidate(entry, candidates, node.dir);
+      if (c) {
+        c.claimed = true;
+        dbFile = c.dbFile;
+        exists = !seen.has(realPath(dbFile));
+      }
+    }
+    if (dbFile === '') dbFile = path.join(node.dir, entry.ident, DB_FILE_NAME);
+    const child = new WalkedNode([...node.path, entry.ident], entry.ident, path.dirname(dbFile), dbFile, exists, entry);
+    node.children.push(child);
+    if (exists) expand(child, seen);
+  }
+  // Layers on disk that no ChildEntry row names (e.g. a Python tier that crashed before committing).
+  for (const c of candidates) {
+    if (c.claimed || seen.has(realPath(c.dbFile))) continue;
+    const rel = path.relative(node.dir, c.dir).split(path.sep).join('_');
+    const child = new WalkedNode([...node.path, rel], rel, c.dir, c.dbFile, true, undefined);
+    let ident = rel;
+    try {
+      ident = identOf(child.reader, rel);
+    } catch {
+      // keep the path-derived ident
+    }
+    child.ident = ident;
+    child.path = [...node.path, ident];
+    node.children.push(child);
+    expand(child, seen);
+  }
+}
+
+/** Closes every reader the walk (or its user) opened. */
+export function closeRun(node: RunNode): void {
+  if (node instanceof WalkedNode) node.closeReader();
+  for (const child of node.children) closeRun(child);
+}

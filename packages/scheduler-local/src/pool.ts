@@ -1,0 +1,159 @@
+/**
+ * The resource pool: job slots (cores), memory and license seats, granted to
+ * queued requests without ever exceeding the limits.
+ *
+ * Order: FIFO. When the oldest request (the head) does not fit yet, a later
+ * request that fits right now may skip ahead of it, so one big request does
+ * not hold back every small one. To keep the big one from starving, the head
+ * lets at most `skipAheadLimit` requests pass it (default: the pool's slot
+ * count); after that nothing is granted until the head fits, which it does
+ * once enough running children have ended (requests that could never fit are
+ * refused before they are queued).
+ */
+import type { PoolLimits } from './options.js';
+
+/** What one child takes from the pool while it runs. */
+export interface Demand {
+  /** Job slots: max(1, ceil(cores)) for a job. */
+  cores: number;
+  memoryMb: number;
+  licenses: Record<string, number>;
+}
+
+export interface Ticket {
+  readonly demand: Demand;
+  /** Human name for messages (`sim.seed_3`). */
+  readonly label: string;
+}
+
+interface Entry extends Ticket {
+  onGrant: () => void;
+  skippedBy: number;
+}
+
+/** Why `demand` can never fit in `limits` (one phrase per resource), empty when it can. */
+export function impossibleReasons(demand: Demand, limits: PoolLimits): string[] {
+  const reasons: string[] = [];
+  if (demand.cores > limits.cores) {
+    reasons.push(
+      `asks for ${demand.cores} cores but the local pool has ${limits.cores} (--sched-arg concurrency=N to change it)`,
+    );
+  }
+  if (demand.memoryMb > limits.memoryMb) {
+    reasons.push(
+      `asks for ${demand.memoryMb} MB of memory but the local pool has ${limits.memoryMb} MB (--sched-arg memory=MB to change it)`,
+    );
+  }
+  for (const [name, seats] of Object.entries(demand.licenses)) {
+    const declared = limits.licenses[name];
+    if (declared === undefined) {
+      reasons.push(
+        `asks for license '${name}' but the local pool declares no such license (--sched-arg licenses=${name}:N to declare it)`,
+      );
+    } else if (seats > declared) {
+      reasons.push(
+        `asks for ${seats} seats of license '${name}' but the local pool has ${declared} (--sched-arg licenses=${name}:N to change it)`,
+      );
+    }
+  }
+  return reasons;
+}
+
+export class ResourcePool {
+  readonly limits: PoolLimits;
+  private readonly skipAheadLimit: number;
+  private readonly queue: Entry[] = [];
+  private readonly granted = new Set<Ticket>();
+  private usedCores = 0;
+  private usedMemory = 0;
+  private readonly usedLicenses = new Map<string, number>();
+  private pumping = false;
+
+  constructor(limits: PoolLimits, options: { skipAheadLimit?: number } = {}) {
+    this.limits = limits;
+    this.skipAheadLimit = options.skipAheadLimit ?? Math.max(1, limits.cores);
+  }
+
+  /** Resources in use right now (for tests and diagnostics). */
+  get used(): Demand {
+    return { cores: this.usedCores, memoryMb: this.usedMemory, licenses: Object.fromEntries(this.usedLicenses) };
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get running(): number {
+    return this.granted.size;
+  }
+
+  /**
+   * Queue a request; `onGrant` is called (possibly before this returns) once
+   * its resources are reserved. The caller must have checked `impossibleReasons`.
+   */
+  request(label: string, demand: Demand, onGrant: () => void): Ticket {
+    const entry: Entry = { label, demand, onGrant, skippedBy: 0 };
+    this.queue.push(entry);
+    this.pump();
+    return entry;
+  }
+
+  /** Drop a queued request or give back a granted one; unknown tickets are ignored. */
+  release(ticket: Ticket): 'queued' | 'granted' | undefined {
+    const index = this.queue.indexOf(ticket as Entry);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      this.pump();
+      return 'queued';
+    }
+    if (!this.granted.delete(ticket)) return undefined;
+    this.usedCores -= ticket.demand.cores;
+    this.usedMemory -= ticket.demand.memoryMb;
+    for (const [name, seats] of Object.entries(ticket.demand.licenses)) {
+      this.usedLicenses.set(name, (this.usedLicenses.get(name) ?? 0) - seats);
+    }
+    this.pump();
+    return 'granted';
+  }
+
+  /** Remove every queued request without granting it; returns them. */
+  drain(): Ticket[] {
+    return this.queue.splice(0, this.queue.length);
+  }
+
+  private fits(demand: Demand): boolean {
+    if (this.usedCores + demand.cores > this.limits.cores) return false;
+    if (demand.memoryMb > 0 && this.usedMemory + demand.memoryMb > this.limits.memoryMb) return false;
+    for (const [name, seats] of Object.entries(demand.licenses)) {
+      if ((this.usedLicenses.get(name) ?? 0) + seats > (this.limits.licenses[name] ?? 0)) return false;
+    }
+    return true;
+  }
+
+  private pump(): void {
+    // Grant callbacks may release or request again: the outer loop picks that up.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const index = this.queue.findIndex((entry) => this.fits(entry.demand));
+        if (index < 0) return;
+        if (index > 0) {
+          const head = this.queue[0]!;
+          if (head.skippedBy >= this.skipAheadLimit) return;
+          head.skippedBy++;
+        }
+        const [entry] = this.queue.splice(index, 1) as [Entry];
+        this.granted.add(entry);
+        this.usedCores += entry.demand.cores;
+        this.usedMemory += entry.demand.memoryMb;
+        for (const [name, seats] of Object.entries(entry.demand.licenses)) {
+          this.usedLicenses.set(name, (this.usedLicenses.get(name) ?? 0) + seats);
+        }
+        entry.onGrant();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

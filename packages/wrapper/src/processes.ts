@@ -1,0 +1,239 @@
+/**
+ * The job's process tree, read from /proc (Linux): which processes belong to
+ * the job, how much CPU and memory they use, and ending the ones left behind.
+ *
+ * A process belongs to the job when it descends from the job's main process,
+ * is in the job's process group, or (checked when cleaning up) carries the
+ * wrapper's unique `GATOR_PARENT` value in its environment, which finds
+ * daemons that left the group with setsid(). Every process is identified by
+ * pid AND start time, so a recycled pid is never signalled.
+ *
+ * Elsewhere (macOS) only the main process is sampled, through `pidusage`.
+ */
+import fs from 'node:fs';
+import pidusage from 'pidusage';
+
+/** Linux reports CPU times in USER_HZ, fixed at 100 on every mainstream ABI. */
+const CLOCK_TICKS = 100;
+
+export interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** Start time in clock ticks since boot (identifies the process together with pid). */
+  start: number;
+  /** utime + stime, clock ticks. */
+  cpuTicks: number;
+  rss: number;
+  vmem: number;
+  state: string;
+}
+
+export interface ResourceSample {
+  nproc: number;
+  /** Percent of one core, summed over the tree. */
+  cpu: number;
+  /** Bytes. */
+  mem: number;
+  vmem: number;
+}
+
+export const hasProcFs = (() => {
+  try {
+    return fs.statSync('/proc/self/stat').isFile();
+  } catch {
+    return false;
+  }
+})();
+
+let pageSizeCache: number | undefined;
+function pageSize(): number {
+  if (pageSizeCache !== undefined) return pageSizeCache;
+  pageSizeCache = 4096;
+  try {
+    // VmRSS (kB) over statm's resident pages gives the page size; round to a power of two.
+    const status = fs.readFileSync('/proc/self/status', 'latin1');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    const pages = Number(fs.readFileSync('/proc/self/statm', 'latin1').split(' ')[1]);
+    if (rssKb > 0 && pages > 0) pageSizeCache = 2 ** Math.round(Math.log2((rssKb * 1024) / pages));
+  } catch {
+    /* keep 4096 */
+  }
+  return pageSizeCache;
+}
+
+function uptimeTicks(): number {
+  try {
+    return Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+export function parseStat(pid: number, text: string): ProcEntry | undefined {
+  // The command name may contain spaces and parentheses: fields start after the last ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const f = text.slice(close + 2).split(' ');
+  // f[0] is field 3 (state) of proc(5).
+  return {
+    pid,
+    state: f[0],
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    cpuTicks: Number(f[11]) + Number(f[12]),
+    start: Number(f[19]),
+    vmem: Number(f[20]),
+    rss: Number(f[21]) * pageSize(),
+  };
+}
+
+export function readProc(pid: number): ProcEntry | undefined {
+  try {
+    return parseStat(pid, fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process on the machine (zombies excluded). */
+export function readProcTable(): Map<number, ProcEntry> {
+  const table = new Map<number, ProcEntry>();
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return table;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    const entry = readProc(pid);
+    if (entry && entry.state !== 'Z' && entry.state !== 'X') table.set(pid, entry);
+  }
+  return table;
+}
+
+/** The job's processes: descendants of `rootPid` plus members of process group `pgid`. */
+export function jobProcesses(table: Map<number, ProcEntry>, rootPid: number, pgid: number): ProcEntry[] {
+  const children = new Map<number, number[]>();
+  for (const e of table.values()) {
+    const list = children.get(e.ppid);
+    if (list) list.push(e.pid);
+    else children.set(e.ppid, [e.pid]);
+  }
+  const found = new Map<number, ProcEntry>();
+  const stack = [rootPid];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    const entry = table.get(pid);
+    if (!entry || found.has(pid)) continue;
+    found.set(pid, entry);
+    for (const child of children.get(pid) ?? []) stack.push(child);
+  }
+  for (const e of table.values()) if (e.pgid === pgid && !found.has(e.pid)) found.set(e.pid, e);
+  found.delete(process.pid);
+  return [...found.values()];
+}
+
+/** Processes whose environment holds `NAME=value` exactly (used to find escaped daemons). */
+export function processesWithEnv(entry: string, table: Map<number, ProcEntry>): ProcEntry[] {
+  const found: ProcEntry[] = [];
+  for (const e of table.values()) {
+    if (e.pid === process.pid) continue;
+    let environ: string;
+    try {
+      environ = fs.readFileSync(`/proc/${e.pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    if (environ.split('\0').includes(entry)) found.push(e);
+  }
+  return found;
+}
+
+/**
+ * Samples the CPU and memory of one job's process tree. CPU % of a process is
+ * its CPU time since the previous sample (or since it started, for a new one)
+ * over the elapsed time.
+ */
+export class TreeSampler {
+  private previous = new Map<string, number>();
+  private previousAt = 0;
+  /** Every process seen in the tree, by `pid:start`. */
+  readonly seen = new Map<string, ProcEntry>();
+
+  constructor(
+    private readonly rootPid: number,
+    private readonly pgid: number,
+  ) {}
+
+  async sample(): Promise<ResourceSample> {
+    if (!hasProcFs) return this.samplePortable();
+    const table = readProcTable();
+    const procs = jobProcesses(table, this.rootPid, this.pgid);
+    const now = uptimeTicks();
+    const elapsed = this.previousAt > 0 ? now - this.previousAt : 0;
+    const next = new Map<string, number>();
+    let cpu = 0;
+    let mem = 0;
+    let vmem = 0;
+    for (const p of procs) {
+      const key = `${p.pid}:${p.start}`;
+      this.seen.set(key, p);
+      next.set(key, p.cpuTicks);
+      const before = this.previous.get(key);
+      const span = before !== undefined ? elapsed : now - p.start;
+      const used = before !== undefined ? p.cpuTicks - before : p.cpuTicks;
+      if (span > 0) cpu += (used / span) * 100;
+      mem += p.rss;
+      vmem += p.vmem;
+    }
+    this.previous = next;
+    this.previousAt = now;
+    return { nproc: procs.length, cpu: Math.round(cpu * 10) / 10, mem, vmem };
+  }
+
+  private async samplePortable(): Promise<ResourceSample> {
+    try {
+      const stat = await pidusage(this.rootPid);
+      return { nproc: 1, cpu: Math.round(stat.cpu * 10) / 10, mem: stat.memory, vmem: 0 };
+    } catch {
+      return { nproc: 0, cpu: 0, mem: 0, vmem: 0 };
+    }
+  }
+
+  /** Forget per-pid history held by pidusage (portable path only). */
+  dispose(): void {
+    if (!hasProcFs) {
+      try {
+        pidusage.clear();
+      } catch {
+        /* nothing held */
+      }
+    }
+  }
+}
+
+/** Send `signal` to a process only if it is still the same process (same start time). */
+export function signalIfSame(entry: Pick<ProcEntry, 'pid' | 'start'>, signal: NodeJS.Signals): boolean {
+  const now = readProc(entry.pid);
+  if (!now || now.start !== entry.start || now.state === 'Z') return false;
+  try {
+    process.kill(entry.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Send `signal` to a whole process group; false when the group is empty. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

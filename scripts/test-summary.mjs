@@ -1,0 +1,27 @@
+// Adds up the vitest JSON reports of every package and prints one closing line,
+// `Tests: N passed, N failed, N skipped`, for CI logs.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const perPackage = [];
+for (const group of ['packages', 'apps', 'bench', 'examples/schedulers']) {
+  const dir = path.join(root, group);
+  if (!fs.existsSync(dir)) continue;
+  const candidates = group === 'bench' ? [dir] : fs.readdirSync(dir).map((d) => path.join(dir, d));
+  for (const pkg of candidates) {
+    const file = path.join(pkg, 'test-results', 'vitest.json');
+    if (!fs.existsSync(file)) continue;
+    const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+    passed += r.numPassedTests ?? 0;
+    failed += r.numFailedTests ?? 0;
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    perPackage.push(`${path.relative(root, pkg)}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  }
+}
+console.log(perPackage.join('\n'));
+console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = failed > 0 ? 1 : 0;
