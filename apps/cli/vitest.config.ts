@@ -1,3 +1,4 @@
 import { defineGatorVitestConfig } from '@gator/vitest-config';
 
-export default defineGatorVitestConfig();
+// End-to-end tests spawn the BUILT CLI (turbo builds it before `test`).
+export default defineGatorVitestConfig({ test: { testTimeout: 120_000 } });

@@ -165,23 +165,35 @@ function expand(node: WalkedNode, seen: Set<string>): void {
     // An unreadable layer is still listed; its subtree is found on disk below.
   }
   const candidates = candidatesUnder(node.dir);
+  // Where this layer's dir was when the rows were written (differs in a moved or copied tree).
+  let recordedDir = node.entry && node.entry.dbFile !== '' ? path.dirname(node.entry.dbFile) : undefined;
+  const placed: { entry: ChildRow; dbFile: string; exists: boolean }[] = [];
   for (const entry of entries) {
+    // The layer's own subdirectory first: a copied tree must not lead back to the original.
     let dbFile = entry.dbFile;
-    let exists = dbFile !== '' && isFile(dbFile) && !seen.has(realPath(dbFile));
-    if (exists) {
-      const real = realPath(dbFile);
-      const c = candidates.find((x) => realPath(x.dbFile) === real);
-      if (c) c.claimed = true;
-    } else {
-      const c = matchCandidate(entry, candidates, node.dir);
-      if (c) {
-        c.claimed = true;
-        dbFile = c.dbFile;
-        exists = !seen.has(realPath(dbFile));
+    let exists = false;
+    const candidate = matchCandidate(entry, candidates, node.dir);
+    if (candidate) {
+      candidate.claimed = true;
+      dbFile = candidate.dbFile;
+      exists = !seen.has(realPath(dbFile));
+      const rel = path.relative(node.dir, candidate.dbFile);
+      if (recordedDir === undefined && entry.dbFile.endsWith(`${path.sep}${rel}`)) {
+        recordedDir = entry.dbFile.slice(0, entry.dbFile.length - rel.length - 1);
       }
+    } else if (dbFile !== '' && isFile(dbFile)) {
+      exists = !seen.has(realPath(dbFile));
     }
-    if (dbFile === '') dbFile = path.join(node.dir, entry.ident, DB_FILE_NAME);
+    placed.push({ entry, dbFile, exists });
+  }
+  for (const { entry, exists, dbFile: found } of placed) {
+    let dbFile = found === '' ? path.join(node.dir, entry.ident, DB_FILE_NAME) : found;
+    if (!exists && recordedDir !== undefined && dbFile.startsWith(`${recordedDir}${path.sep}`)) {
+      // A layer that never started: show where it would be in this tree.
+      dbFile = path.join(node.dir, dbFile.slice(recordedDir.length + 1));
+    }
     const child = new WalkedNode([...node.path, entry.ident], entry.ident, path.dirname(dbFile), dbFile, exists, entry);
+    if (!exists) child.kind = entry.expectedChildren > 0 ? 'tier' : 'wrapper';
     node.children.push(child);
     if (exists) expand(child, seen);
   }

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 
 test('public API names are pinned', async () => {
-  expect(Object.keys(await import('../src/index.ts')).sort()).toEqual([
+  expect(Object.keys(await import('../src/index.js')).sort()).toEqual([
     'DB_FILE_NAME',
     'DatabaseError',
     'GATOR_DDL',

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isGatorError } from '@gator/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
-import { DatabaseError, openLayerReader, openLayerStore, walkRun } from '../src/index.ts';
-import { tempDir } from './helpers.ts';
+import { DatabaseError, openLayerReader, openLayerStore, walkRun } from '../src/index.js';
+import { tempDir } from './helpers.js';
 
 /** Throws, returning the error (so its fields can be checked). */
 function thrown(fn: () => unknown): DatabaseError {

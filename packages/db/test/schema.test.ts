@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { floatText, openLayerStore } from '../src/index.ts';
-import { mode, tempDir } from './helpers.ts';
+import { floatText, openLayerStore } from '../src/index.js';
+import { mode, tempDir } from './helpers.js';
 
 // storage.md §2, verbatim.
 const PYTHON = {

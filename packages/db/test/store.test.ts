@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { openLayerReader, openLayerStore } from '../src/index.ts';
-import { tempDir } from './helpers.ts';
+import { openLayerReader, openLayerStore } from '../src/index.js';
+import { tempDir } from './helpers.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -24,6 +24,8 @@ import {
 
 export interface HandlerContext {
   connection: Connection;
+  /** True when the request was posted (no reply will be sent). */
+  posted: boolean;
 }
 export type Handler<A extends ActionName> = (
   payload: RequestPayload<A>,
@@ -224,7 +226,7 @@ export class Connection extends EventEmitter {
       return;
     }
     try {
-      const result = await handler(payload as never, { connection: this });
+      const result = await handler(payload as never, { connection: this, posted });
       if (!posted) this.reply(encodeSuccess(action, reqId, result ?? {}));
     } catch (error) {
       this.options.onHandlerError?.(error, action);

@@ -30,6 +30,7 @@ function toIssues(file: string, issues: ZodLikeIssue[]): SpecIssue[] {
   const out: SpecIssue[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (path[path.length - 1] === 'kind' && issue.code !== 'unrecognized_keys') path.pop();
     if (issue.code === 'unrecognized_keys' && issue.keys) {
       const allowed = / allowed keys .*$/.exec(issue.message)?.[0] ?? '';
       for (const key of issue.keys) out.push({ file, line: 0, column: 0, path: formatPath([...path, key]), message: `unknown key '${key}';${allowed}` });

@@ -28,8 +28,8 @@ import { EXTENSION_FIELDS, FIELD_ORDER, SpecSchema, TAGS, type Spec, type SpecKi
 
 /** Deepest nesting of YAML collections accepted (a spec level is two: mapping + `jobs` list). */
 export const MAX_SPEC_DEPTH = 128;
-/** Most nodes visited (aliases count each time they are expanded): bounds "billion laughs". */
-export const MAX_SPEC_NODES = 1_000_000;
+/** Most nodes reached through aliases (each expansion counts): bounds "billion laughs". */
+export const MAX_SPEC_ALIAS_NODES = 100_000;
 /** Largest spec text accepted, in characters. */
 export const MAX_SPEC_CHARS = 32 * 1024 * 1024;
 
@@ -127,7 +127,7 @@ class SpecReader {
   private readonly reported: string[] = [];
   private doc!: Document.Parsed;
   private aliasTargets = new Map<Alias, YamlNode>();
-  private visited = 0;
+  private aliasNodes = 0;
 
   constructor(
     private readonly text: string,
@@ -146,7 +146,10 @@ class SpecReader {
     const binary = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/.exec(text);
     if (binary) {
       const code = binary[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-      this.issueAtOffset(binary.index, '', `expected YAML text, found binary data (control character U+${code})`);
+      const before = text.slice(0, binary.index);
+      const line = before.split('\n').length;
+      const column = binary.index - before.lastIndexOf('\n');
+      this.issues.push({ file: this.file, line, column, path: '', message: `expected YAML text, found binary data (control character U+${code})` });
       throw new SpecError(this.issues);
     }
     if (text.trim() === '') {
@@ -162,6 +165,10 @@ class SpecReader {
       keepSourceTokens: false,
     });
     for (const error of this.doc.errors) {
+      if (/call stack/i.test(error.message)) {
+        this.issueAtOffset(error.pos[0], '', `the document is nested too deeply to read (more than ${MAX_SPEC_DEPTH} levels are not supported)`);
+        break;
+      }
       const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       this.issueAtOffset(error.pos[0], '', `YAML syntax error: ${message}`);
     }
@@ -232,6 +239,8 @@ class SpecReader {
 
   private addSchemaIssue(issue: { path: PropertyKey[]; message: string; code: string; keys?: string[] }): void {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    // A wrong or missing tag is reported at the object, not at its hidden `kind`.
+    if (path[path.length - 1] === 'kind' && issue.code !== 'unrecognized_keys') path.pop();
     if (this.isUnderReported(formatPath(path))) return;
     if (issue.code === 'unrecognized_keys' && issue.keys) {
       const allowed = / allowed keys .*$/.exec(issue.message)?.[0] ?? '';
@@ -287,13 +296,15 @@ class SpecReader {
     if (at) this.positions.values.set(key, at);
   }
 
-  private convert(node: YamlNode | null, path: RawPath, depth: number): unknown {
-    if (++this.visited > MAX_SPEC_NODES) {
-      this.issueAt(path, `the document is too large (more than ${MAX_SPEC_NODES} nodes once aliases are expanded)`);
+  private convert(node: YamlNode | null, path: RawPath, depth: number, viaAlias = false): unknown {
+    if (viaAlias && ++this.aliasNodes > MAX_SPEC_ALIAS_NODES) {
+      const at = this.position(node) ?? this.positions.locate(path);
+      this.issues.push({ file: this.file, ...at, path: '', message: `the document is too large once aliases are expanded (more than ${MAX_SPEC_ALIAS_NODES} values reached through aliases)` });
       throw new Abort();
     }
     if (depth > MAX_SPEC_DEPTH) {
-      this.issueAt(path, `the document is nested too deeply (more than ${MAX_SPEC_DEPTH} levels)`);
+      const at = this.position(node) ?? this.positions.locate(path);
+      this.issues.push({ file: this.file, ...at, path: '', message: `the document is nested too deeply (more than ${MAX_SPEC_DEPTH} levels)` });
       throw new Abort();
     }
     if (node === null || node === undefined) return null;
@@ -301,7 +312,7 @@ class SpecReader {
       this.record(path, node);
       const target = this.aliasTargets.get(node);
       if (!target) return this.report(path, `unknown alias *${node.source}`);
-      return this.convert(target, path, depth + 1);
+      return this.convert(target, path, depth + 1, true);
     }
     this.record(path, node);
     const tag = node.tag;
@@ -317,7 +328,7 @@ class SpecReader {
         );
       }
       if (tag !== undefined && !SCALAR_CORE_TAGS.has(tag)) {
-        return this.report(path, `unsupported tag ${tag} on a scalar; the allowed tags are ${ALL_TAGS}`);
+        return this.report(path, `unsupported tag ${displayTag(tag)} on a scalar; the allowed tags are ${ALL_TAGS}`);
       }
       const value = node.value;
       if (typeof value === 'number' && Number.isInteger(value) && isFloatScalar(node)) {
@@ -327,15 +338,15 @@ class SpecReader {
     }
     if (isMap(node)) {
       if (tag !== undefined && localTag === undefined && tag !== `${YAML_TAG}map`) {
-        return this.report(path, `unsupported tag ${tag} on a mapping; the allowed tags are ${ALL_TAGS}`);
+        return this.report(path, `unsupported tag ${displayTag(tag)} on a mapping; the allowed tags are ${ALL_TAGS}`);
       }
       const kind = localTag === undefined ? undefined : KIND_OF_TAG[localTag];
-      const fields = this.convertMapping(node, path, depth, kind);
+      const fields = this.convertMapping(node, path, depth, kind, viaAlias);
       return kind === undefined ? fields : { kind, ...fields };
     }
     if (isSeq(node)) {
       if (tag !== undefined && localTag === undefined && tag !== `${YAML_TAG}seq`) {
-        return this.report(path, `unsupported tag ${tag} on a list; the allowed tags are ${ALL_TAGS}`);
+        return this.report(path, `unsupported tag ${displayTag(tag)} on a list; the allowed tags are ${ALL_TAGS}`);
       }
       if (localTag !== undefined) {
         const kind = KIND_OF_TAG[localTag]!;
@@ -348,11 +359,11 @@ class SpecReader {
           }
           const field = order[index]!;
           this.record([...path, field], item as YamlNode);
-          fields[field] = this.convert(item as YamlNode, [...path, field], depth + 1);
+          fields[field] = this.convert(item as YamlNode, [...path, field], depth + 1, viaAlias);
         });
         return { kind, ...fields };
       }
-      return node.items.map((item, index) => this.convert(item as YamlNode, [...path, index], depth + 1));
+      return node.items.map((item, index) => this.convert(item as YamlNode, [...path, index], depth + 1, viaAlias));
     }
     return this.report(path, 'expected a YAML value');
   }
@@ -362,6 +373,7 @@ class SpecReader {
     path: RawPath,
     depth: number,
     kind: SpecKind | undefined,
+    viaAlias: boolean,
   ): Record<string, unknown> {
     const fields: Record<string, unknown> = Object.create(null);
     const merges: unknown[] = [];
@@ -380,7 +392,7 @@ class SpecReader {
       }
       if (typeof keyValue !== 'string') {
         const shown = isScalar(keyNode) || isAlias(keyNode) ? String(isScalar(keyNode) ? keyNode.source ?? keyValue : keyValue) : 'a collection';
-        this.report([...path, `<key ${shown}>`], `expected a string key, found ${isScalar(keyNode) ? describeKey(keyValue) : shown}`, keyPos ?? this.positions.locate(path));
+        this.issueAt(path, `expected a string key, found ${isScalar(keyNode) ? describeKey(keyValue) : shown}`, keyPos ?? this.positions.locate(path));
         continue;
       }
       const key = keyValue;
@@ -392,18 +404,18 @@ class SpecReader {
         continue;
       }
       this.record(fieldPath, valueNode, keyPos);
-      fields[key] = this.convert(valueNode, fieldPath, depth + 1);
+      fields[key] = this.convert(valueNode, fieldPath, depth + 1, viaAlias);
     }
     // `<<: *defaults` (YAML 1.1 merge keys, as PyYAML): keys written here win, then earlier sources.
     for (const source of merges) {
       const sources = isSeq(source) ? (source.items as YamlNode[]) : [source as YamlNode];
       for (const item of sources) {
         const target = isAlias(item) ? this.aliasTargets.get(item) : item;
-        if (!isMap(target) || (target.tag !== undefined && target.tag !== `${YAML_TAG}map`)) {
+        if (!isMap(target)) {
           this.report(path, 'expected a mapping (or a list of mappings) after the merge key <<', this.position(item));
           continue;
         }
-        const merged = this.convertMapping(target, path, depth + 1, kind);
+        const merged = this.convertMapping(target, path, depth + 1, kind, viaAlias || isAlias(item));
         for (const [key, value] of Object.entries(merged)) {
           if (!(key in fields)) fields[key] = value;
         }
@@ -417,6 +429,10 @@ function isFloatScalar(node: { tag?: string; type?: string; source?: string }): 
   if (node.tag === `${YAML_TAG}float`) return true;
   if (node.tag !== undefined || node.type !== 'PLAIN') return false;
   return !INT_SOURCE.test(String(node.source ?? ''));
+}
+
+function displayTag(tag: string): string {
+  return tag.startsWith(YAML_TAG) ? `!!${tag.slice(YAML_TAG.length)}` : tag;
 }
 
 function describeKey(value: unknown): string {

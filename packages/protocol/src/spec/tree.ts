@@ -4,7 +4,7 @@
  */
 import { ENV } from '../constants.js';
 import { entryBaseId } from './check.js';
-import { MEMORY_UNITS_MB, type Job, type JobArray, type JobGroup, type Memory, type Spec } from './schema.js';
+import { LOG_RULE_PRESETS, MEMORY_UNITS_MB, type Job, type JobArray, type JobGroup, type LogRule, type Memory, type PatternLogRule, type Spec } from './schema.js';
 
 export interface ChildDependencies {
   on_pass: string[];
@@ -121,4 +121,14 @@ export function jobResources(job: Job): JobResources {
     else result.licenses[resource.name.trim()] = (result.licenses[resource.name.trim()] ?? 0) + resource.count;
   }
   return result;
+}
+
+/** Log rules with presets replaced by their patterns, in order (what a wrapper matches lines against). */
+export function resolveLogRules(rules: readonly LogRule[] | undefined): PatternLogRule[] {
+  const out: PatternLogRule[] = [];
+  for (const rule of rules ?? []) {
+    if ('preset' in rule) out.push(...LOG_RULE_PRESETS[rule.preset].map((r) => ({ pattern: r.pattern, severity: r.severity })));
+    else out.push({ pattern: rule.pattern, severity: rule.severity });
+  }
+  return out;
 }
