@@ -74,6 +74,8 @@ export interface LayerReader {
   attributes(): Record<string, string>;
   attribute(name: string): string | undefined;
   messages(q?: MessageQuery): ApiMessage[];
+  /** Same as messages() one row at a time (exports of millions of lines); don't use the reader until it is done. */
+  iterateMessages(q?: MessageQuery): IterableIterator<ApiMessage>;
   /** Messages matching the filters (`limit` and `order` ignored). */
   countMessages(q?: MessageQuery): number;
   /** Metrics of one scope (default `_GROUP_`). */
@@ -113,6 +115,15 @@ function severityOf(value: unknown): number {
 
 function text(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
+}
+
+function toMessage(row: Row): ApiMessage {
+  return {
+    uid: int(row.db_uid),
+    severity: severityOf(row.severity),
+    message: text(row.message),
+    timestamp: num(row.timestamp) ?? 0,
+  };
 }
 
 const regexpCache = new Map<string, RegExp>();
@@ -245,23 +256,44 @@ class SqliteLayerReader implements LayerReader {
     return { first, last };
   }
 
-  messages(q: MessageQuery = {}): ApiMessage[] {
-    if (q.limit !== undefined && q.limit <= 0) return [];
+  /** SQL and parameters of a message query; null when it can match nothing. */
+  private messageQuery(q: MessageQuery): { sql: string; params: unknown[] } | null {
+    if (q.limit !== undefined && q.limit <= 0) return null;
+    if (!this.hasTable('LogEntry')) return null;
     const filter = this.messageFilter(q);
-    if (!filter) return [];
+    if (!filter) return null;
     const order = q.order === 'desc' ? 'DESC' : 'ASC';
     const limit = q.limit !== undefined ? ` LIMIT ${Math.trunc(q.limit)}` : '';
-    const rows = this.all(
-      'LogEntry',
-      `SELECT db_uid, severity, message, timestamp FROM LogEntry${filter.where} ORDER BY db_uid ${order}${limit}`,
-      filter.params,
-    );
-    return rows.map((row) => ({
-      uid: int(row.db_uid),
-      severity: severityOf(row.severity),
-      message: text(row.message),
-      timestamp: num(row.timestamp) ?? 0,
-    }));
+    return {
+      sql: `SELECT db_uid, severity, message, timestamp FROM LogEntry${filter.where} ORDER BY db_uid ${order}${limit}`,
+      params: filter.params,
+    };
+  }
+
+  messages(q: MessageQuery = {}): ApiMessage[] {
+    const query = this.messageQuery(q);
+    return query ? this.all('LogEntry', query.sql, query.params).map(toMessage) : [];
+  }
+
+  *iterateMessages(q: MessageQuery = {}): IterableIterator<ApiMessage> {
+    const query = this.messageQuery(q);
+    if (!query) return;
+    let rows: IterableIterator<unknown>;
+    try {
+      rows = this.handle().prepare(query.sql).iterate(...query.params);
+    } catch (err) {
+      throw databaseError('GATOR_DB_READ', this.dbFile, 'the layer database', err);
+    }
+    for (;;) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = rows.next();
+      } catch (err) {
+        throw databaseError('GATOR_DB_READ', this.dbFile, 'the layer database', err);
+      }
+      if (next.done) return;
+      yield toMessage(next.value as Row);
+    }
   }
 
   countMessages(q: MessageQuery = {}): number {

@@ -142,7 +142,7 @@ function localDateTime(d: Date): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-/** Every open store, flushed best-effort if the process exits without closing them. */
+/** Every open store, closed (so flushed) best-effort if the process exits without closing it. */
 const openStores = new Set<SqliteLayerStore>();
 let exitHookInstalled = false;
 function trackStore(store: SqliteLayerStore): void {
@@ -151,7 +151,7 @@ function trackStore(store: SqliteLayerStore): void {
     exitHookInstalled = true;
     // 'exit' handlers must be synchronous, which flush() is.
     process.on('exit', () => {
-      for (const s of openStores) s.flush();
+      for (const s of [...openStores]) s.close();
     });
   }
 }
@@ -355,9 +355,12 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
 
   addMessage(m: NewMessage): number {
     const uid = this.nextMsgUid++;
-    const severity = m.severity;
-    const ts = m.timestamp ?? Date.now() / 1000;
-    const text = typeof m.message === 'string' ? m.message : String(m.message);
+    let severity = m.severity;
+    // Bad input is normalised, never thrown: unknown levels count as INFO (as Python's severity lookup).
+    if (!SEVERITY_TEXT.has(severity)) severity = Number.isFinite(severity) ? Math.trunc(severity) : 20;
+    let ts = m.timestamp ?? Date.now() / 1000;
+    if (!Number.isFinite(ts)) ts = Date.now() / 1000;
+    const text = typeof m.message === 'string' ? m.message : String(m.message ?? '');
     if (severity >= 50) this._counts.critical++;
     else if (severity >= 40) this._counts.error++;
     else if (severity >= 30) this._counts.warning++;
@@ -378,7 +381,7 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
       this.lost(1);
       return uid;
     }
-    this.msgParams.push(uid, SEVERITY_TEXT.get(severity) ?? String(Math.trunc(severity)), text, ts);
+    this.msgParams.push(uid, SEVERITY_TEXT.get(severity) ?? String(severity), text, ts);
     this.rowAdded();
     return uid;
   }
@@ -488,6 +491,7 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
     }
     if (this.pendingRows > 0) {
       let stored = false;
+      let error: DatabaseError | undefined;
       if (this.db && !this.dbBroken) {
         try {
           this.commitBatch();
@@ -495,7 +499,7 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
         } catch (err) {
           // The transaction rolled back; later rows are only counted (see README).
           this.dbBroken = true;
-          this.fail(databaseError('GATOR_DB_WRITE', this.dbFile, 'the layer database', err));
+          error = databaseError('GATOR_DB_WRITE', this.dbFile, 'the layer database', err);
         }
       }
       const rows = this.pendingRows;
@@ -504,6 +508,8 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
       this.pendingMetrics.clear();
       this.pendingRows = 0;
       if (!stored) this.lost(rows);
+      // Reported once the state is consistent: a listener may call flush() or close().
+      if (error) this.fail(error);
     }
     this.writeLogBuffer();
     for (const raw of this.rawLogs) raw.drain();

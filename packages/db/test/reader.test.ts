@@ -63,6 +63,14 @@ describe('LayerReader.messages', () => {
     reader.close();
   });
 
+  test('iterateMessages streams the same rows as messages()', () => {
+    const reader = openLayerReader(sampleDir());
+    for (const q of [{}, { minSeverity: 40, order: 'desc' as const, limit: 7 }, { grep: /Needle/ }, { limit: 0 }]) {
+      expect([...reader.iterateMessages(q)]).toEqual(reader.messages(q));
+    }
+    reader.close();
+  });
+
   test('accepts the db file path as well as the directory', () => {
     const dir = sampleDir();
     const reader = openLayerReader(path.join(dir, 'db.sqlite'));

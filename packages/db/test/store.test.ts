@@ -69,6 +69,10 @@ describe('LayerStore', () => {
     const reader = openLayerReader(dir);
     expect(reader.countMessages()).toBe(5);
     reader.close();
+    // Closed, not just flushed: the file is left in rollback-journal mode.
+    const db = new Database(path.join(dir, 'db.sqlite'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    db.close();
   });
 
   test('batches are committed while the layer runs: another process sees them before close()', async () => {
@@ -260,6 +264,26 @@ describe('LayerStore', () => {
     expect(errors).toHaveLength(1);
   });
 
+  test('odd input is normalised, not thrown: unknown levels kept, NaN level → INFO, bad timestamp → now', () => {
+    const dir = tempDir();
+    const store = openLayerStore({ dir, kind: 'wrapper' });
+    store.addMessage({ severity: 25, message: 'between info and warning' });
+    store.addMessage({ severity: Number.NaN, message: 'no level' });
+    store.addMessage({ severity: 40, message: 12345 as unknown as string, timestamp: Number.POSITIVE_INFINITY });
+    expect(store.counts()).toEqual({ debug: 0, info: 2, warning: 0, error: 1, critical: 0 });
+    store.close();
+    const reader = openLayerReader(dir);
+    const got = reader.messages();
+    expect(got.map((m) => [m.severity, m.message])).toEqual([
+      [25, 'between info and warning'],
+      [20, 'no level'],
+      [40, '12345'],
+    ]);
+    expect(Number.isFinite(got[2].timestamp) && got[2].timestamp > 1_600_000_000).toBe(true);
+    reader.close();
+    expect(fs.readFileSync(path.join(dir, 'messages.log'), 'utf8')).toContain('] [INFO   ] between info and warning\n');
+  });
+
   test('kind misuse (ChildEntry on a wrapper) is reported, not thrown', () => {
     const dir = tempDir();
     const store = openLayerStore({ dir, kind: 'wrapper' });
@@ -277,5 +301,9 @@ describe('LayerStore', () => {
     const reader = openLayerReader(dir);
     expect(reader.countMessages()).toBe(5);
     reader.close();
+    // Closed, not just flushed: the file is left in rollback-journal mode.
+    const db = new Database(path.join(dir, 'db.sqlite'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    db.close();
   });
 });
