@@ -1,3 +1,4 @@
 import { defineGatorVitestConfig } from '@gator/vitest-config';
 
-export default defineGatorVitestConfig();
+// global-setup bundles the nested-tier entry that fixture child processes run.
+export default defineGatorVitestConfig({ test: { globalSetup: ['test/global-setup.ts'] } });

@@ -5,8 +5,8 @@
 # starts only the daemons that are not already running, waits for the node to
 # be idle and for slurmrestd to answer, then prints how to use it.
 # Adapted from the verified recipe in shared/slurm (see its README for measured figures
-# and gotchas); Gator's differences: the license simtool:2 used by the tests, and the
-# config marker. Called by scripts/test-setup.d/slurm.sh, i.e. by `pnpm test`.
+# and gotchas); Gator's differences: the license simtool:2 and the partition `tiny`
+# (MaxCPUsPerNode=2, so tests can fill it) used by the tests, and the config marker. Called by scripts/test-setup.d/slurm.sh, i.e. by `pnpm test`.
 #
 # Usage (as root):   bash up.sh
 # Check:             bash smoke.sh
@@ -192,6 +192,8 @@ SlurmdParameters=config_overrides
 ${LICENSES:+Licenses=$LICENSES}
 NodeName=localhost NodeAddr=127.0.0.1 NodeHostname=localhost CPUs=$CPUS Boards=1 SocketsPerBoard=1 CoresPerSocket=$CPUS ThreadsPerCore=1 RealMemory=$MEM State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+# 2 CPUs at most: tests fill it to check that jobs queue (Gator addition)
+PartitionName=tiny Nodes=ALL MaxCPUsPerNode=2 MaxTime=INFINITE State=UP
 EOF
 conf_changed=0
 CGCONF=${CONF%/*}/cgroup.conf
@@ -311,7 +313,7 @@ done
 t_end=$(now)
 cat <<EOF
 Slurm loopback cluster is up ($(sinfo -V); install $(secs "$t_start" "$t_installed")s, start $(secs "$t_daemons" "$t_end")s, total $(secs "$t_start" "$t_end")s).
-  sinfo / sbatch / squeue / scancel / scontrol work as usual (config: $CONF); partition: debug, node: localhost
+  sinfo / sbatch / squeue / scancel / scontrol work as usual (config: $CONF); partitions: debug, tiny (2 CPUs); node: localhost
   licenses: ${LICENSES:-none}   (sbatch -L toola:1; scontrol show licenses)   proctrack: $PROCTRACK
   REST:   http://127.0.0.1:$REST_PORT/slurm/v0.0.38/   (also v0.0.37, v0.0.36; spec at /openapi/v3)
   token:  export \$(scontrol token username=${TEST_USER:-root} lifespan=3600)   # sets SLURM_JWT (root may mint for any user)

@@ -60,7 +60,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: ['/dist/', 'node_modules/\\.pnpm'] },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tooling/typescript/base.json' },
+    tsConfig: { fileName: 'tsconfig.depcruise.json' },
     combinedDependencies: true,
   },
 };

@@ -135,13 +135,13 @@ on_pass: [z]
 command: x
 resources:
   - !Cores [2]
-  - !Memory [1.5, gb ]
+  - !Memory [1.5, ' gb ']
   - !License [simtool]
   - !License {name: other, count: 3}
 `) as Job;
     expect(job.resources).toEqual([
       { kind: 'cores', count: 2 },
-      { kind: 'memory', size: 1.5, unit: 'gb ' },
+      { kind: 'memory', size: 1.5, unit: ' gb ' },
       { kind: 'license', name: 'simtool', count: 1 },
       { kind: 'license', name: 'other', count: 3 },
     ]);
@@ -193,16 +193,22 @@ cwd: ~
 `) as Job;
     expect(job.env).toEqual({ OCT: 8, HEX: 31, SEP: 1000, SEXA: 90, BIN: 3, Q: 'yes', NUM: 42 });
     expect(job.cwd).toBeNull();
-    expect(lines('!Job\ncommand: x\nargs: [yes, no, on, off, 2024-01-01, 1.0, 1e3, .5]\n')).toEqual([
+    expect(lines('!Job\ncommand: x\nargs: [yes, no, on, off, 2024-01-01, 1.0, 1.0e+3, .5]\n')).toEqual([
       'spec.yaml:3:8  args[0]: expected a string or an integer, found a boolean (true; YAML 1.1 reads yes/no/on/off as booleans, quote it for a string)',
       'spec.yaml:3:13  args[1]: expected a string or an integer, found a boolean (false; YAML 1.1 reads yes/no/on/off as booleans, quote it for a string)',
       'spec.yaml:3:17  args[2]: expected a string or an integer, found a boolean (true; YAML 1.1 reads yes/no/on/off as booleans, quote it for a string)',
       'spec.yaml:3:21  args[3]: expected a string or an integer, found a boolean (false; YAML 1.1 reads yes/no/on/off as booleans, quote it for a string)',
       'spec.yaml:3:26  args[4]: expected a string or an integer, found a date (2024-01-01; quote it for a string)',
       'spec.yaml:3:38  args[5]: expected a string or an integer, found the float 1.0',
-      'spec.yaml:3:43  args[6]: expected a string or an integer, found the float 1e3',
-      'spec.yaml:3:48  args[7]: expected a string or an integer, found the float 0.5',
+      'spec.yaml:3:43  args[6]: expected a string or an integer, found the float 1.0e+3',
+      'spec.yaml:3:51  args[7]: expected a string or an integer, found the float 0.5',
     ]);
+  });
+
+  it('types plain scalars as PyYAML does where the yaml package differs (y/n, 09, 0:30, 1e3 are strings)', () => {
+    const job = loadSpec('!Job\ncommand: x\nargs: [y, n, Y, 09, 0:30, 1e3]\nenv: {y: 1}\n') as Job;
+    expect(job.args).toEqual(['y', 'n', 'Y', '09', '0:30', '1e3']);
+    expect(job.env).toEqual({ y: 1 });
   });
 
   it('accepts ints in env and args (as Python) and floats where numbers are sizes', () => {
@@ -319,10 +325,10 @@ jobs:
 
   it('dangling dependencies name the siblings; self-dependency; cycles of any length', () => {
     expect(lines('!JobGroup\njobs:\n  - !Job {ident: a, command: x}\n  - !Job {ident: b, command: x, on_done: [c]}\n')).toEqual([
-      "spec.yaml:4:42  jobs[1].on_done[0]: no sibling named 'c' (dependencies name entries of the same jobs list; siblings: a)",
+      "spec.yaml:4:43  jobs[1].on_done[0]: no sibling named 'c' (dependencies name entries of the same jobs list; siblings: a)",
     ]);
     expect(lines('!JobGroup\njobs:\n  - !Job {ident: a, command: x, on_pass: [a]}\n')).toEqual([
-      "spec.yaml:3:42  jobs[0].on_pass[0]: 'a' depends on itself, so it could never start",
+      "spec.yaml:3:43  jobs[0].on_pass[0]: 'a' depends on itself, so it could never start",
     ]);
     expect(
       lines(`!JobGroup
@@ -334,8 +340,8 @@ jobs:
   - !Job {ident: e, command: x, on_done: [d]}
 `),
     ).toEqual([
-      'spec.yaml:3:42  jobs[0].on_pass[0]: dependency cycle a -> c -> b -> a: these entries would wait for each other forever',
-      'spec.yaml:6:42  jobs[3].on_done[0]: dependency cycle d -> e -> d: these entries would wait for each other forever',
+      'spec.yaml:3:43  jobs[0].on_pass[0]: dependency cycle a -> c -> b -> a: these entries would wait for each other forever',
+      'spec.yaml:6:43  jobs[3].on_done[0]: dependency cycle d -> e -> d: these entries would wait for each other forever',
     ]);
   });
 
@@ -359,7 +365,7 @@ resources:
       'spec.yaml:5:17  resources[1].unit: expected a memory unit (KB, MB, GB, TB), found the string "PB"',
       'spec.yaml:6:24  resources[2].count: expected a positive number of seats (an integer > 0), found -1',
       'spec.yaml:7:5  resources[3]: more than one !Cores (the first is resources[0]); request cores once per job',
-      "spec.yaml:8:22  resources[4].name: license 'simtool' is requested twice (the first is resources[2]); use one !License with a count",
+      "spec.yaml:8:21  resources[4].name: license 'simtool' is requested twice (the first is resources[2]); use one !License with a count",
     ]);
     expect(lines('!JobGroup\njobs: [!Cores [1]]\n')).toEqual(['spec.yaml:2:8  jobs[0]: expected a !Job, !JobGroup or !JobArray, found a !Cores']);
     expect(lines('!Job\ncommand: x\nresources: [!Job {command: y}]\n')).toEqual(['spec.yaml:3:13  resources[0]: expected a !Cores, !Memory or !License, found a !Job']);
@@ -385,9 +391,9 @@ jobs: []
       'spec.yaml:3:10  timeout: expected a duration such as 90s, 30m, 2h or 1h30m (units ms, s, m, h, d), found "10 minutes"',
       'spec.yaml:4:15  hang_timeout: expected a positive duration, found -1',
       'spec.yaml:5:10  retries: expected a number of retries (an integer >= 0), found the float 1.5',
-      'spec.yaml:7:16  log_rules[0].pattern: expected a valid regular expression, found the string "([a-z]" (Invalid regular expression: /([a-z]/: Unterminated group)',
-      'spec.yaml:8:30  log_rules[1].severity: expected a severity name (DEBUG, INFO, WARNING, ERROR, CRITICAL), found the string "LOUD"',
-      'spec.yaml:9:15  log_rules[2].preset: expected a preset name (uvm, xcelium, vcs, questa, verilator), found the string "nope"',
+      'spec.yaml:7:15  log_rules[0].pattern: expected a valid regular expression, found the string "([a-z]" (Invalid regular expression: /([a-z]/: Unterminated group)',
+      'spec.yaml:8:28  log_rules[1].severity: expected a severity name (DEBUG, INFO, WARNING, ERROR, CRITICAL), found the string "LOUD"',
+      'spec.yaml:9:14  log_rules[2].preset: expected a preset name (uvm, xcelium, vcs, questa, verilator), found the string "nope"',
       'spec.yaml:10:18  stderr_severity: expected a severity name (DEBUG, INFO, WARNING, ERROR, CRITICAL), found the string "NOISY"',
       'spec.yaml:11:17  limits.error: expected an integer >= 0, found -1',
       'spec.yaml:12:7  seed: expected one seed per index (2 for repeats: 2), found 3 seeds',

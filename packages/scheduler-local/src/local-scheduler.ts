@@ -128,7 +128,10 @@ export class LocalScheduler implements Scheduler {
   private server: Promise<PoolServer> | undefined;
   private client: PoolClient | undefined;
   private readyPromise: Promise<void> | undefined;
+  /** Children not yet ended and cleaned up (ended ones are dropped, so long runs do not grow it). */
   private readonly children = new Map<string, ChildRecord>();
+  /** Group sweeps still running for children that have exited. */
+  private readonly cleanups = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
 
   constructor(context: SchedulerContext = { options: {} }, settings: LocalSchedulerSettings = {}) {
@@ -294,6 +297,7 @@ export class LocalScheduler implements Scheduler {
       if (this.server) (await this.server.catch(() => undefined))?.refuseQueued();
       // stop() cancels queued children synchronously, before any running one can end and free room.
       await Promise.all([...this.children.keys()].map((id) => this.stop(id)));
+      await Promise.all([...this.cleanups]);
       if (this.server) await (await this.server.catch(() => undefined))?.close();
       if (this.readyPromise) await this.readyPromise.catch(() => {});
       await this.client?.close();
@@ -390,6 +394,8 @@ export class LocalScheduler implements Scheduler {
 
   private onExit(record: ChildRecord, pid: number, code: number | null, signal: NodeJS.Signals | null): void {
     if (record.killTimer) clearTimeout(record.killTimer);
+    // It had a pid, so it did start (even if 'spawn' has not been seen yet).
+    if (!record.started.settled) record.started.resolve();
     const stopped = record.termSentAt !== undefined;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.emit(
@@ -400,7 +406,8 @@ export class LocalScheduler implements Scheduler {
     );
     // Whatever the child left in its group goes too, before its resources return.
     const termSentAt = record.termSentAt;
-    record.cleanup = (groupAlive(pid) ? sweepGroup(pid, this.config.graceMs, termSentAt) : Promise.resolve()).then(() => {
+    const sweep = groupAlive(pid) ? sweepGroup(pid, this.config.graceMs, termSentAt) : Promise.resolve();
+    record.cleanup = sweep.catch(() => {}).then(() => {
       record.allocation?.release();
       this.client?.reaped(pid);
     });
@@ -418,6 +425,12 @@ export class LocalScheduler implements Scheduler {
       );
     }
     record.exited.resolve(exit);
+    const cleanup = record.cleanup;
+    this.cleanups.add(cleanup);
+    void cleanup.then(() => {
+      this.cleanups.delete(cleanup);
+      if (this.children.get(record.id) === record) this.children.delete(record.id);
+    });
   }
 
   private emit(level: Level, message: string): void {

@@ -79,7 +79,7 @@ describe('ResourcePool', () => {
     const demandArb = fc.record({
       cores: fc.integer({ min: 1, max: 4 }),
       memoryMb: fc.constantFrom(0, 0, 300, 700, 1000),
-      licenses: fc.constantFrom({}, {}, { sim: 1 }, { sim: 2 }),
+      licenses: fc.constantFrom<Record<string, number>>({}, {}, { sim: 1 }, { sim: 2 }),
     });
     const opArb = fc.oneof(
       fc.record({ kind: fc.constant('request' as const), demand: demandArb }),

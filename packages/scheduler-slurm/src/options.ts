@@ -118,7 +118,7 @@ export interface SlurmOptions {
 /** Validate `--sched-arg` options (keys already lower-cased); a bad value throws `SchedulerError`. */
 export function parseSlurmOptions(options: Record<string, string>): SlurmOptions {
   const read = <K extends SlurmOptionName>(name: K): z.infer<(typeof slurmOptionSchemas)[K]> =>
-    schedulerOption(SCHEDULER_NAME, options, name, slurmOptionSchemas[name]);
+    schedulerOption(SCHEDULER_NAME, options, name, slurmOptionSchemas[name] as z.ZodType) as z.infer<(typeof slurmOptionSchemas)[K]>;
   const known = new Set<string>(Object.keys(slurmOptionSchemas));
   return {
     partition: read('partition'),

@@ -334,7 +334,8 @@ class TierRunner implements Tier {
       this.log(Severity.CRITICAL, error.message);
     });
     try {
-      store.writeSpec(dumpSpec(spec));
+      // As Python: the layer's own spec, renamed to its --id.
+      store.writeSpec(dumpSpec({ ...spec, ident: this.ident }));
       this.server = await GatorServer.listen({
         host: this.o.host ?? (this.o.advertiseHost ? '0.0.0.0' : '127.0.0.1'),
         ...(this.o.advertiseHost ? { advertiseHost: this.o.advertiseHost } : {}),
@@ -450,6 +451,8 @@ class TierRunner implements Tier {
     // Children exit right after `complete`; give the scheduler a moment to see it.
     if (this.exitWaits.size > 0) await Promise.race([Promise.allSettled([...this.exitWaits]), delay(EXIT_WAIT_MS)]);
 
+    // The last summaries may have arrived after the last throttled check.
+    this.checkBudget(this.compose());
     const reasons = this.failureReasons();
     const result = reasons.length === 0 ? JobResult.SUCCESS : JobResult.FAILURE;
     const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
@@ -623,16 +626,23 @@ class TierRunner implements Tier {
     this.publishTimer.unref?.();
   }
 
+  /** Emit the summary event (at most every 250 ms) and heartbeat up when it changed, or always when `force`. */
   private publish(force: boolean): Summary | undefined {
     if (this.finishing) return undefined;
-    this.lastPublish = Date.now();
     let summary = this.compose();
     if (this.checkBudget(summary)) summary = this.compose();
     const text = JSON.stringify(summary);
-    const different = text !== this.lastSummaryText;
-    this.lastSummaryText = text;
-    if (different) this.emit({ type: 'summary', summary });
-    if (different || force) void this.sendUpdate();
+    if (text !== this.lastSummaryText) {
+      if (Date.now() - this.lastPublish >= PUBLISH_SPACING_MS) {
+        this.lastPublish = Date.now();
+        this.lastSummaryText = text;
+        this.emit({ type: 'summary', summary });
+        force = true;
+      } else {
+        this.changed();
+      }
+    }
+    if (force) void this.sendUpdate();
     return summary;
   }
 

@@ -91,10 +91,7 @@ export class LineSplitter {
   }
 
   private capLine(line: string): string {
-    const bytes = Buffer.byteLength(line);
-    if (bytes <= this.maxLineBytes) return line;
-    const head = cutUtf8(line, this.maxLineBytes);
-    return `${trimEnd(head)} … [truncated ${bytes - Buffer.byteLength(head)} bytes]`;
+    return capMessage(line, this.maxLineBytes);
   }
 
   private finishLine(): void {
@@ -123,4 +120,13 @@ export function cutUtf8(text: string, maxBytes: number): string {
   // Back off continuation bytes (10xxxxxx) so no character is split.
   while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/** `text` cut to `maxBytes` UTF-8 bytes, ending with `… [truncated N bytes]` when it was longer. */
+export function capMessage(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  const head = cutUtf8(text, maxBytes);
+  return `${trimEnd(head)} … [truncated ${bytes - Buffer.byteLength(head)} bytes]`;
 }

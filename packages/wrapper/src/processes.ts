@@ -190,6 +190,8 @@ export class TreeSampler {
       mem += p.rss;
       vmem += p.vmem;
     }
+    // Forget processes that are gone (a long job may start millions).
+    for (const [key, p] of this.seen) if (table.get(p.pid)?.start !== p.start) this.seen.delete(key);
     this.previous = next;
     this.previousAt = now;
     return { nproc: procs.length, cpu: Math.round(cpu * 10) / 10, mem, vmem };
@@ -230,6 +232,8 @@ export function signalIfSame(entry: Pick<ProcEntry, 'pid' | 'start'>, signal: No
 
 /** Send `signal` to a whole process group; false when the group is empty. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  // kill(-0) and kill(-1) would hit our own group or every process: never.
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
   try {
     process.kill(-pgid, signal);
     return true;

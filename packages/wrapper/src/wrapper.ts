@@ -38,7 +38,7 @@ import {
 } from '@gator/protocol';
 import { type LayerReader, type LayerStore, type RawLog, openLayerReader, openLayerStore } from '@gator/db';
 import { jobEnvironment, specEnvironment } from './environment.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lines.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, capMessage } from './lines.js';
 import {
   type ProcEntry,
   TreeSampler,
@@ -213,6 +213,8 @@ class JobWrapper implements Wrapper {
   private readonly totals = [0, 0, 0, 0, 0];
   private readonly jobMetrics = new Map<string, number>();
   private rules: CompiledRule[] = [];
+  /** Messages logged before the store was open (e.g. a stop before run()). */
+  private readonly early: { severity: number; message: string; timestamp: number; logFile: boolean }[] = [];
 
   private stopRequested = false;
   private fatalReason: string | undefined;
@@ -271,8 +273,21 @@ class JobWrapper implements Wrapper {
   }
 
   run(): Promise<WrapperOutcome> {
-    this.runPromise ??= this.execute();
+    this.runPromise ??= this.execute().catch((error: unknown) => this.crashed(error));
     return this.runPromise;
+  }
+
+  /** A bug of the wrapper: fail the job with it and still report, rather than leave the tree waiting. */
+  private async crashed(error: unknown): Promise<WrapperOutcome> {
+    if (this.final) throw error;
+    this.fail(`internal error: ${errorText(error)}`);
+    this.log(Severity.CRITICAL, `Internal error of the wrapper: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const a = this.attempt;
+    if (a.running) {
+      this.stopAttempt('internal error', false);
+      signalGroup(a.pid, 'SIGKILL');
+    }
+    return this.finish({ passed: false, code: 255, reason: undefined, retryable: false });
   }
 
   stop(reason = 'stopped'): void {
@@ -288,7 +303,8 @@ class JobWrapper implements Wrapper {
     this.startedAt = nowSeconds();
     this.openStore();
     await this.startServer();
-    if (this.parent && !this.fatalReason) await this.register();
+    // Register even when failing already: the parent must hear why.
+    if (this.parent) await this.register();
     this.jobAddress = this.server ? this.server.addressWithToken : '';
 
     const env = jobEnvironment({
@@ -326,6 +342,7 @@ class JobWrapper implements Wrapper {
       store.on('error', (error) => this.onDatabaseError(error));
       if (store.failure) this.onDatabaseError(store.failure);
       store.writeSpec(dumpSpec({ ...this.spec, ident: this.ident }));
+      for (const m of this.early.splice(0)) store.addMessage(m);
     } catch (error) {
       this.onDatabaseError(error);
     }
@@ -686,17 +703,17 @@ class JobWrapper implements Wrapper {
    * GATOR_PARENT), SIGTERM first, SIGKILL after the grace.
    */
   private async reap(a: AttemptState): Promise<void> {
-    const marker = `${ENV.PARENT}=${this.jobAddress}`;
+    // The environment scan is the costly part: once; then only those pids are rechecked.
+    const marked = hasProcFs && this.jobAddress ? processesWithEnv(`${ENV.PARENT}=${this.jobAddress}`, readProcTable()) : [];
     const leftovers = (): ProcEntry[] => {
       if (!hasProcFs) return signalGroup(a.pid, 0) ? [{ pid: -a.pid } as ProcEntry] : [];
       const table = readProcTable();
       const found = new Map<number, ProcEntry>();
       for (const p of jobProcesses(table, a.pid, a.pid)) found.set(p.pid, p);
-      for (const p of a.sampler?.seen.values() ?? []) {
+      for (const p of [...(a.sampler?.seen.values() ?? []), ...marked]) {
         const now = table.get(p.pid);
         if (now && now.start === p.start) found.set(p.pid, now);
       }
-      if (this.jobAddress) for (const p of processesWithEnv(marker, table)) found.set(p.pid, p);
       return [...found.values()];
     };
     const signal = (procs: ProcEntry[], sig: NodeJS.Signals) => {
@@ -753,12 +770,14 @@ class JobWrapper implements Wrapper {
     const n = ++a.counts[b];
     this.totals[b]++;
     if (n === 1) a.first[b] = message;
-    if (b < 2 && a.errors.length < FAILURE_ERROR_LINES) a.errors.push(message);
+    // The wrapper's own verdict line is not one of the job's errors.
+    if (b < 2 && a.errors.length < FAILURE_ERROR_LINES && this.final === undefined) a.errors.push(message);
     const store = this.store;
     if (store !== undefined) store.addMessage({ severity, message, timestamp, logFile });
+    else if (!this.databaseFailed) this.early.push({ severity, message, timestamp, logFile });
     if (this.onEvent !== undefined) this.emit({ type: 'message', severity, message, timestamp, source });
     if (this.forward && severity >= Severity.INFO) this.forwardMessage(severity, message, timestamp);
-    if (b < 3 && n > this.limits[b] && !a.crossed[b]) this.limitCrossed(a, b);
+    if (b < 3 && n > this.limits[b] && !a.crossed[b] && this.final === undefined) this.limitCrossed(a, b);
   }
 
   /** A message of the wrapper itself. */
@@ -800,7 +819,8 @@ class JobWrapper implements Wrapper {
     return {
       log: async (payload, { posted }) => {
         const severity = severityFromName(payload.severity);
-        const message = (payload.message ?? 'N/A').trim();
+        // The same cap as output lines: a job cannot store a 16 MiB message by the API either.
+        const message = capMessage((payload.message ?? 'N/A').trim(), this.maxLineBytes);
         this.lastActivity = Date.now();
         this.record(severity, message, payload.timestamp ?? nowSeconds(), 'api', true);
         // An acknowledged message must survive a crash of the wrapper.

@@ -38,10 +38,16 @@ export function runFilter(query: RunQuery, options: { window: boolean; ilike: st
   }
   const q = query.q?.trim();
   if (q) {
-    const pattern = `%${likeLiteral(q)}%`;
-    const asUid = /^#?\d+$/.test(q) ? Number(q.replace('#', '')) : -1;
-    clauses.push(`(r.ident ${options.ilike} ? ESCAPE '\\' OR r.owner ${options.ilike} ? ESCAPE '\\' OR r.uid = ?)`);
-    params.push(pattern, pattern, asUid);
+    if (/^#\d+$/.test(q)) {
+      // `#12` is run 12 only; a bare number also matches idents and owners.
+      clauses.push('r.uid = ?');
+      params.push(Number(q.slice(1)));
+    } else {
+      const pattern = `%${likeLiteral(q)}%`;
+      const asUid = /^\d+$/.test(q) ? Number(q) : -1;
+      clauses.push(`(r.ident ${options.ilike} ? ESCAPE '\\' OR r.owner ${options.ilike} ? ESCAPE '\\' OR r.uid = ?)`);
+      params.push(pattern, pattern, asUid);
+    }
   }
   if (query.owner) {
     clauses.push('r.owner = ?');

@@ -8,6 +8,12 @@
  * queued children can be cancelled, resource limits hold (read from the jobs'
  * own timestamps, never from timing), and close() leaves nothing behind.
  *
+ * Usage, in a scheduler package's `test/conformance.test.ts`:
+ *
+ *     import { testScheduler } from '@gator/protocol/conformance';
+ *     import { createMyScheduler } from '../src/index.js';
+ *     testScheduler({ name: 'mine', create: () => createMyScheduler({ options: { slots: '2' } }), slots: 2 });
+ *
  * Children run `process.execPath` on a fixture path: for a remote scheduler the
  * same Node and the fixtures must be visible on the execution hosts, and
  * `cwd` must be a shared directory.
@@ -414,21 +420,25 @@ export function testScheduler(options: SchedulerTestOptions): void {
 
     it('close() ends every child, running or queued, and is idempotent', async () => {
       const scheduler = await options.create();
-      const children: LaunchedChild[] = [];
-      const first = job('sleeps', (f) => ['60000', f('ready')]);
-      children.push(await scheduler.launch(first.request));
-      for (let i = 0; i < (slots ?? 2); i++) children.push(await scheduler.launch(job('sleeps', () => ['60000']).request));
-      await ready(first.file('ready'));
-      await within(scheduler.close(), waitMs, 'close()');
-      const exits = await Promise.all(children.map((child) => exitOf(child, `the exit of ${child.id} after close()`)));
-      for (const exit of exits) expect(exit.code === 0).toBe(false);
-      if (!scheduler.capabilities.remote) {
-        for (const child of children) {
-          const pid = Number(child.handle);
-          if (child.handle !== undefined && Number.isInteger(pid) && pid > 0) expect(pidAlive(pid), `pid ${pid}`).toBe(false);
+      try {
+        const children: LaunchedChild[] = [];
+        const first = job('sleeps', (f) => ['60000', f('ready')]);
+        children.push(await scheduler.launch(first.request));
+        for (let i = 0; i < (slots ?? 2); i++) children.push(await scheduler.launch(job('sleeps', () => ['60000']).request));
+        await ready(first.file('ready'));
+        await within(scheduler.close(), waitMs, 'close()');
+        const exits = await Promise.all(children.map((child) => exitOf(child, `the exit of ${child.id} after close()`)));
+        for (const exit of exits) expect(exit.code === 0).toBe(false);
+        if (!scheduler.capabilities.remote) {
+          for (const child of children) {
+            const pid = Number(child.handle);
+            if (child.handle !== undefined && Number.isInteger(pid) && pid > 0) expect(pidAlive(pid), `pid ${pid}`).toBe(false);
+          }
         }
+      } finally {
+        // Also the idempotence check: a second close() after the first.
+        await within(scheduler.close(), waitMs, 'a second close()');
       }
-      await within(scheduler.close(), waitMs, 'a second close()');
     }, testMs);
   });
 }

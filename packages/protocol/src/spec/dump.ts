@@ -20,9 +20,12 @@ const RETYPED_PLAIN = [
   /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}/,
 ];
 
+/** Characters PyYAML does not accept in plain scalars, or that a reader could lose. */
+const NEEDS_ESCAPE = /[\t\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udfff]/;
+
 function stringNode(value: string): Scalar {
   const node = new Scalar(value);
-  if (RETYPED_PLAIN.some((re) => re.test(value))) node.type = Scalar.QUOTE_DOUBLE;
+  if (RETYPED_PLAIN.some((re) => re.test(value)) || NEEDS_ESCAPE.test(value)) node.type = Scalar.QUOTE_DOUBLE;
   return node;
 }
 
@@ -80,7 +83,11 @@ function defaultOf(field: string): unknown {
 
 /** YAML text of a spec (or of one resource) that PyYAML and `loadSpec` both read back identically. */
 export function dumpSpec(spec: Spec | Resource): string {
-  const doc = new Document(null, { version: '1.1' });
+  // Without the merge tag, a `<<` string is quoted like any other re-typed string.
+  const doc = new Document(null, {
+    version: '1.1',
+    customTags: (tags) => tags.filter((tag) => typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:merge'),
+  });
   doc.contents = valueNode(spec) as never;
   return doc.toString({ lineWidth: 0, minContentWidth: 0, nullStr: 'null', indentSeq: true, directives: false });
 }

@@ -39,8 +39,53 @@ const KIND_OF_TAG: Record<string, SpecKind> = Object.fromEntries(
 const ALL_TAGS = Object.values(TAGS).join(', ');
 const YAML_TAG = 'tag:yaml.org,2002:';
 const SCALAR_CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'timestamp', 'binary'].map((t) => YAML_TAG + t));
-/** A plain scalar that YAML 1.1 reads as an integer (everything else numeric is a float). */
-const INT_SOURCE = /^[-+]?(?:0b[0-1_]+|0[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+/**
+ * PyYAML's implicit resolvers (resolver.py), which decide what a plain scalar
+ * is. The `yaml` package's 1.1 schema differs in corners (`y`/`n` are booleans
+ * there, `09` and `0:30` integers, `1e3` a float; all strings to PyYAML), and
+ * Python Gator's reading is the reference.
+ */
+const PY_RESOLVERS: [string, RegExp][] = [
+  ['bool', /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/],
+  [
+    'float',
+    /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  ],
+  ['int', /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/],
+  ['null', /^(?:~|null|Null|NULL|)$/],
+  [
+    'timestamp',
+    /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
+  ],
+];
+
+function pyResolve(source: string): string {
+  for (const [type, re] of PY_RESOLVERS) if (re.test(source)) return type;
+  return 'str';
+}
+
+/** A number from PyYAML-style source, for the few the `yaml` package reads differently. */
+function pyNumber(source: string, type: 'int' | 'float'): number {
+  const clean = source.replace(/_/g, '');
+  if (type === 'float') {
+    if (clean.includes(':')) return sexagesimal(clean);
+    return Number(clean.replace(/^([-+]?)\.(inf|Inf|INF)$/, '$1Infinity').replace(/^\.(nan|NaN|NAN)$/, 'NaN'));
+  }
+  if (clean.includes(':')) return sexagesimal(clean);
+  const sign = clean.startsWith('-') ? -1 : 1;
+  const digits = clean.replace(/^[-+]/, '');
+  if (/^0b/.test(digits)) return sign * parseInt(digits.slice(2), 2);
+  if (/^0x/.test(digits)) return sign * parseInt(digits.slice(2), 16);
+  if (/^0[0-7]/.test(digits)) return sign * parseInt(digits.slice(1), 8);
+  return sign * parseInt(digits, 10);
+}
+
+function sexagesimal(clean: string): number {
+  const sign = clean.startsWith('-') ? -1 : 1;
+  let value = 0;
+  for (const part of clean.replace(/^[-+]/, '').split(':')) value = value * 60 + Number(part);
+  return sign * value;
+}
 
 /** Marks a value the walker already reported; its subtree's schema issues are dropped. */
 class Reported {}
@@ -283,8 +328,14 @@ class SpecReader {
   }
 
   private position(node: YamlNode | null | undefined): Position | undefined {
-    const offset = node?.range?.[0];
+    let offset = node?.range?.[0];
     if (offset === undefined) return undefined;
+    // A tagged node starts at its value; point at the tag (`- !Job` rather than the first key below it).
+    const tag = node?.tag === undefined ? undefined : displayTag(node.tag);
+    if (tag !== undefined && tag.startsWith('!')) {
+      const at = this.text.lastIndexOf(tag, offset);
+      if (at >= 0 && offset - at < 256 && /^(?:\s|&\S+|#[^\n]*)*$/.test(this.text.slice(at + tag.length, offset))) offset = at;
+    }
     const { line, col } = this.lines.linePos(offset);
     return { line, column: col };
   }
@@ -330,11 +381,7 @@ class SpecReader {
       if (tag !== undefined && !SCALAR_CORE_TAGS.has(tag)) {
         return this.report(path, `unsupported tag ${displayTag(tag)} on a scalar; the allowed tags are ${ALL_TAGS}`);
       }
-      const value = node.value;
-      if (typeof value === 'number' && Number.isInteger(value) && isFloatScalar(node)) {
-        return new YamlFloat(value, String(node.source));
-      }
-      return value;
+      return this.scalarValue(node);
     }
     if (isMap(node)) {
       if (tag !== undefined && localTag === undefined && tag !== `${YAML_TAG}map`) {
@@ -368,6 +415,33 @@ class SpecReader {
     return this.report(path, 'expected a YAML value');
   }
 
+  /** A scalar's value as PyYAML would construct it. */
+  private scalarValue(node: { value: unknown; source?: string; type?: string; tag?: string }): unknown {
+    const { value } = node;
+    if (node.tag === `${YAML_TAG}float`) {
+      return typeof value === 'number' && Number.isInteger(value) ? new YamlFloat(value, String(node.source)) : value;
+    }
+    if (node.tag !== undefined || node.type !== 'PLAIN') return value;
+    const source = typeof value === 'string' ? value : String(node.source ?? '');
+    const type = pyResolve(source);
+    switch (type) {
+      case 'str':
+        return typeof value === 'string' ? value : source;
+      case 'bool':
+        return typeof value === 'boolean' ? value : /^(?:yes|true|on)$/i.test(source);
+      case 'null':
+        return null;
+      case 'int':
+        return typeof value === 'number' && Number.isInteger(value) ? value : pyNumber(source, 'int');
+      case 'float': {
+        const number = typeof value === 'number' ? value : pyNumber(source, 'float');
+        return Number.isInteger(number) ? new YamlFloat(number, source) : number;
+      }
+      default:
+        return value;
+    }
+  }
+
   private convertMapping(
     node: { items: { key: unknown; value: unknown }[] },
     path: RawPath,
@@ -381,14 +455,14 @@ class SpecReader {
       const keyNode = pair.key as YamlNode | null;
       const valueNode = pair.value as YamlNode | null;
       const keyPos = this.position(keyNode);
-      if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<') {
+      if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.tag === undefined && keyNode.source === '<<') {
         merges.push(valueNode);
         continue;
       }
-      let keyValue: unknown = isScalar(keyNode) ? keyNode.value : isAlias(keyNode) ? undefined : null;
+      let keyValue: unknown = isScalar(keyNode) ? this.scalarValue(keyNode) : isAlias(keyNode) ? undefined : null;
       if (isAlias(keyNode)) {
         const target = this.aliasTargets.get(keyNode);
-        keyValue = isScalar(target) ? target.value : undefined;
+        keyValue = isScalar(target) ? this.scalarValue(target) : undefined;
       }
       if (typeof keyValue !== 'string') {
         const shown = isScalar(keyNode) || isAlias(keyNode) ? String(isScalar(keyNode) ? keyNode.source ?? keyValue : keyValue) : 'a collection';
@@ -423,12 +497,6 @@ class SpecReader {
     }
     return Object.assign({}, fields);
   }
-}
-
-function isFloatScalar(node: { tag?: string; type?: string; source?: string }): boolean {
-  if (node.tag === `${YAML_TAG}float`) return true;
-  if (node.tag !== undefined || node.type !== 'PLAIN') return false;
-  return !INT_SOURCE.test(String(node.source ?? ''));
 }
 
 function displayTag(tag: string): string {

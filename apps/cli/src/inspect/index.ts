@@ -1,0 +1,172 @@
+/**
+ * The commands that look at a run after (or while) it runs: `show`, `logs`,
+ * `export`, `repro`. Each defaults to the newest run under ./tracking and takes
+ * a tracking directory instead. Heavy modules load inside the actions, so
+ * `gator run` children never pay for them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CAC } from 'cac';
+import { SEVERITY_NAMES, UsageError, severityFromName } from '@gator/protocol';
+import { findRun } from '../tracking.js';
+import type { Io } from '../main.js';
+
+
+function str(v: unknown): string | undefined {
+  const last = Array.isArray(v) ? v[v.length - 1] : v;
+  if (last === undefined || last === null || last === false) return undefined;
+  if (last === true) return '';
+  return String(last);
+}
+
+function fileOption(name: string, v: unknown): string | undefined {
+  const s = str(v);
+  if (s === undefined) return undefined;
+  if (s === '') throw new UsageError(`--${name} needs a FILE (or --${name}=- for standard output).`);
+  return s;
+}
+
+function positiveInt(name: string, v: unknown): number | undefined {
+  const s = str(v);
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} expects a positive whole number, got '${s}'.`);
+  return n;
+}
+
+export function parseSeverity(v: unknown): number | undefined {
+  const s = str(v);
+  if (s === undefined) return undefined;
+  const name = s.trim().toUpperCase();
+  if (!(SEVERITY_NAMES as readonly string[]).includes(name) && name !== 'WARN') {
+    throw new UsageError(`--severity must be one of ${SEVERITY_NAMES.join(', ')}, got '${s}'.`);
+  }
+  return severityFromName(name);
+}
+
+export function parseGrep(v: unknown): RegExp | undefined {
+  const s = str(v);
+  if (s === undefined || s === '') return undefined;
+  try {
+    return new RegExp(s);
+  } catch (e) {
+    throw new UsageError(`--grep '${s}' is not a valid regular expression: ${(e as Error).message}`, {
+      hint: 'Escape special characters with a backslash, e.g. --grep "a\\.b".',
+    });
+  }
+}
+
+/** `[RUN] [JOB]` with one word: a run when it names an existing path, else a job path. */
+function runAndJob(first: string | undefined, second: string | undefined, tracking: unknown, io: Io): { run: string; job?: string } {
+  const given = str(tracking);
+  if (second !== undefined) {
+    if (given) throw new UsageError('Give the run either as RUN or as --tracking, not both.');
+    return { run: findRun(String(first), io.cwd), job: String(second) };
+  }
+  if (first !== undefined) {
+    const word = String(first);
+    if (!given && fs.existsSync(path.resolve(io.cwd, word))) return { run: findRun(word, io.cwd) };
+    return { run: findRun(given, io.cwd), job: word };
+  }
+  return { run: findRun(given, io.cwd) };
+}
+
+/** Adds `show`, `logs`, `export` and `repro` to the CLI. */
+export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number) => void): void {
+  cli
+    .command('show [run]', 'Show a run as a tree: state, result, duration, message counts, metrics (default: the newest run under ./tracking)')
+    .option('--tracking <dir>', 'Tracking directory of the run (same as RUN)')
+    .option('--json', 'The whole tree as JSON, for machines')
+    .option('--failed', 'Only branches with failed, lost or running jobs')
+    .example('gator show')
+    .example('gator show tracking/2026-01-01T10:00:00.000 --json')
+    .action(async (run: string | undefined, options: Record<string, unknown>) => {
+      const { run: dir } = runAndJob(run ?? str(options.tracking), undefined, undefined, io);
+      const { loadRunReport } = await import('./run-report.js');
+      const { showCommand } = await import('./show.js');
+      showCommand(loadRunReport(dir), { json: Boolean(options.json), failedOnly: Boolean(options.failed), cwd: io.cwd }, io.out);
+      setExit(0);
+    });
+
+  cli
+    .command('logs [run] [job]', 'Messages of a run or of one job subtree, in time order')
+    .option('--tracking <dir>', 'Tracking directory of the run (instead of RUN)')
+    .option('--severity <name>', 'Only messages at or above: DEBUG, INFO, WARNING, ERROR, CRITICAL')
+    .option('--grep <regexp>', 'Only messages matching this regular expression')
+    .option('-f, --follow', 'Keep printing new messages until the run ends')
+    .option('--json', 'One JSON object a line')
+    .example('gator logs tests.seed_3 --severity error')
+    .example('gator logs tracking/2026-01-01T10:00:00.000 --follow --grep "Assert"')
+    .action(async (first: string | undefined, second: string | undefined, options: Record<string, unknown>) => {
+      const target = runAndJob(first, second, options.tracking, io);
+      const minSeverity = parseSeverity(options.severity);
+      const grep = parseGrep(options.grep);
+      const { logsCommand } = await import('./logs.js');
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        setExit(
+          await logsCommand(
+            {
+              run: target.run,
+              ...(target.job ? { jobPath: target.job } : {}),
+              ...(minSeverity !== undefined ? { minSeverity } : {}),
+              ...(grep ? { grep } : {}),
+              follow: Boolean(options.follow),
+              json: Boolean(options.json),
+              signal: abort.signal,
+            },
+            io.out,
+          ),
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+    });
+
+  cli
+    .command('export [run]', 'Write a run as JUnit XML, JSON or Markdown (--junit=- and so on for standard output)')
+    .option('--tracking <dir>', 'Tracking directory of the run (same as RUN)')
+    .option('--junit <file>', 'JUnit XML: a testcase per job, a testsuite per group')
+    .option('--json <file>', 'The whole tree with counts and metrics')
+    .option('--markdown <file>', 'A report for CI step summaries and pull requests')
+    .option('--max-bytes <n>', 'Size limit of the JUnit and Markdown files (default 65535)')
+    .example('gator export --junit results.xml --markdown "$GITHUB_STEP_SUMMARY"')
+    .action(async (run: string | undefined, options: Record<string, unknown>) => {
+      const { run: dir } = runAndJob(run ?? str(options.tracking), undefined, undefined, io);
+      const junit = fileOption('junit', options.junit);
+      const json = fileOption('json', options.json);
+      const markdown = fileOption('markdown', options.markdown);
+      const maxBytes = positiveInt('max-bytes', options.maxBytes);
+      const { loadRunReport } = await import('./run-report.js');
+      const { exportCommand } = await import('./export.js');
+      const written = exportCommand(
+        loadRunReport(dir),
+        { ...(junit ? { junit } : {}), ...(json ? { json } : {}), ...(markdown ? { markdown } : {}), ...(maxBytes ? { maxBytes } : {}) },
+        io,
+      );
+      for (const file of written) if (file !== '-') io.err.write(`Wrote ${path.relative(io.cwd, file) || file}\n`);
+      setExit(0);
+    });
+
+  cli
+    .command('repro [run] [job]', 'Print (or --exec run) the exact command, environment, directory and seed a job ran with')
+    .option('--tracking <dir>', 'Tracking directory of the run (instead of RUN)')
+    .option('--exec', 'Run it now, with its environment over this one; exit with its code')
+    .option('--json', 'The recipe as JSON')
+    .example('gator repro tests.seed_3')
+    .example('gator repro tracking/2026-01-01T10:00:00.000 tests.seed_3 --exec')
+    .action(async (first: string | undefined, second: string | undefined, options: Record<string, unknown>) => {
+      if (first === undefined) throw new UsageError('gator repro needs a JOB_PATH.', { hint: 'e.g. gator repro tests.seed_3 (gator show lists the jobs)' });
+      const target = second === undefined ? { run: findRun(str(options.tracking), io.cwd), job: String(first) } : runAndJob(first, second, options.tracking, io);
+      const { readRecipe, renderRecipe, execRecipe } = await import('./repro.js');
+      const recipe = readRecipe(target.run, target.job!);
+      if (options.exec) {
+        setExit(await execRecipe(recipe, io));
+        return;
+      }
+      io.out.write(options.json ? `${JSON.stringify(recipe, null, 2)}\n` : renderRecipe(recipe));
+      setExit(0);
+    });
+}

@@ -1,0 +1,281 @@
+/**
+ * `gator logs [RUN] [JOB_PATH]`: the messages of a subtree in time order,
+ * merged across its layers' databases. With `--follow` it keeps polling the
+ * files (WAL, committed every ~100 ms by running layers) and stops once the
+ * root records `stopped` and nothing more arrives.
+ */
+import { closeRun, openLayerReader, walkRun, type LayerReader, type RunNode } from '@gator/db';
+import { severityName, type ApiMessage } from '@gator/protocol';
+import { clock, colorsFor, dotted, severityTag, type Colors } from '../render/format.js';
+import { eachRunNode, findRunNode } from './run-nodes.js';
+
+export interface LogsOptions {
+  /** Root tracking directory of the run. */
+  run: string;
+  jobPath?: string;
+  /** At or above this level (default: everything). */
+  minSeverity?: number;
+  grep?: RegExp;
+  follow?: boolean;
+  /** One JSON object a line instead of text. */
+  json?: boolean;
+  /** Poll period while following (default 250 ms). */
+  pollMs?: number;
+  /** Ends following (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface LogLine extends ApiMessage {
+  path: string[];
+}
+
+/** Messages a page: a layer's reader is opened per page, so a huge run never holds every file open. */
+const PAGE = 500;
+
+/** One layer's messages, read forward by uid. */
+class LayerCursor {
+  after = 0;
+  private buffer: ApiMessage[] = [];
+  private exhausted = false;
+  constructor(
+    readonly path: string[],
+    readonly dbFile: string,
+    readonly order: number,
+    private readonly query: { minSeverity?: number; grep?: RegExp },
+  ) {}
+
+  private read(limit: number): ApiMessage[] {
+    let reader: LayerReader | undefined;
+    try {
+      reader = openLayerReader(this.dbFile);
+      return reader.messages({ ...this.query, after: this.after, limit });
+    } catch {
+      // A layer that is being created (or removed) is read at the next poll.
+      return [];
+    } finally {
+      reader?.close();
+    }
+  }
+
+  /** Next message in uid order, paging as needed (for the initial merge). */
+  peek(): ApiMessage | undefined {
+    if (this.buffer.length === 0 && !this.exhausted) {
+      this.buffer = this.read(PAGE);
+      if (this.buffer.length < PAGE) this.exhausted = true;
+    }
+    return this.buffer[0];
+  }
+
+  shift(): ApiMessage | undefined {
+    const m = this.peek();
+    if (m) {
+      this.buffer.shift();
+      this.after = m.uid;
+    }
+    return m;
+  }
+
+  /** Everything new since the last read (following). */
+  drainNew(): ApiMessage[] {
+    const out: ApiMessage[] = [];
+    for (;;) {
+      const page = this.read(PAGE);
+      out.push(...page);
+      if (page.length > 0) this.after = page[page.length - 1]!.uid;
+      if (page.length < PAGE) return out;
+    }
+  }
+}
+
+/** Binary min-heap of cursors by (timestamp of their next message, tree order). */
+class CursorHeap {
+  private items: { cursor: LayerCursor; head: ApiMessage }[] = [];
+  private less(a: { cursor: LayerCursor; head: ApiMessage }, b: { cursor: LayerCursor; head: ApiMessage }): boolean {
+    return a.head.timestamp < b.head.timestamp || (a.head.timestamp === b.head.timestamp && a.cursor.order < b.cursor.order);
+  }
+  push(cursor: LayerCursor): void {
+    const head = cursor.peek();
+    if (!head) return;
+    const items = this.items;
+    items.push({ cursor, head });
+    let i = items.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(items[i]!, items[p]!)) break;
+      [items[i], items[p]] = [items[p]!, items[i]!];
+      i = p;
+    }
+  }
+  pop(): LayerCursor | undefined {
+    const items = this.items;
+    if (items.length === 0) return undefined;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && this.less(items[l]!, items[m]!)) m = l;
+        if (r < items.length && this.less(items[r]!, items[m]!)) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m]!, items[i]!];
+        i = m;
+      }
+    }
+    return top.cursor;
+  }
+}
+
+/** Writes that wait for a slow pipe and stop quietly when the reader goes away (`| head`). */
+class LineWriter {
+  closed = false;
+  constructor(private readonly out: NodeJS.WritableStream) {
+    out.on('error', () => {
+      this.closed = true;
+    });
+  }
+  async write(text: string): Promise<void> {
+    if (this.closed) return;
+    if (!this.out.write(text)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.out.off('drain', done);
+          this.out.off('error', done);
+          this.out.off('close', done);
+          resolve();
+        };
+        this.out.on('drain', done);
+        this.out.on('error', done);
+        this.out.on('close', done);
+      });
+    }
+  }
+}
+
+export function formatLogLine(line: LogLine, rootIdent: string, c: Colors): string {
+  const p = line.path.length > 1 && line.path[0] === rootIdent ? line.path.slice(1) : line.path;
+  return `${c.dim(`[${clock(line.timestamp)}]`)} ${severityTag(line.severity, c)} ${c.dim(dotted(p))} ${line.message}`;
+}
+
+function jsonLine(line: LogLine): string {
+  return JSON.stringify({
+    timestamp: line.timestamp,
+    severity: severityName(line.severity),
+    level: line.severity,
+    path: dotted(line.path),
+    uid: line.uid,
+    message: line.message,
+  });
+}
+
+interface Scope {
+  rootIdent: string;
+  /** Layers of the subtree asked for: dbFile → path. */
+  layers: Map<string, string[]>;
+  stopped: boolean;
+}
+
+function readScope(options: LogsOptions): Scope {
+  const root = walkRun(options.run);
+  try {
+    const top = options.jobPath ? findRunNode(root, options.jobPath) : root;
+    const layers = new Map<string, string[]>();
+    for (const n of eachRunNode(top) as Iterable<RunNode>) if (n.exists) layers.set(n.dbFile, n.path);
+    let stopped = false;
+    try {
+      stopped = root.reader.attribute('stopped') !== undefined;
+    } catch {
+      stopped = false;
+    }
+    return { rootIdent: root.ident, layers, stopped };
+  } finally {
+    closeRun(root);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Prints the messages; resolves with the exit code (130 when following was interrupted). */
+export async function logsCommand(options: LogsOptions, out: NodeJS.WriteStream): Promise<number> {
+  const c = colorsFor(out);
+  const writer = new LineWriter(out);
+  const query = {
+    ...(options.minSeverity !== undefined ? { minSeverity: options.minSeverity } : {}),
+    ...(options.grep ? { grep: options.grep } : {}),
+  };
+  let scope = readScope(options);
+  const cursors = new Map<string, LayerCursor>();
+  const addCursors = () => {
+    for (const [dbFile, p] of scope.layers) {
+      if (!cursors.has(dbFile)) cursors.set(dbFile, new LayerCursor(p, dbFile, cursors.size, query));
+    }
+  };
+  const emit = async (path: string[], m: ApiMessage) => {
+    const line: LogLine = { ...m, path };
+    await writer.write(`${options.json ? jsonLine(line) : formatLogLine(line, scope.rootIdent, c)}\n`);
+  };
+
+  // Everything so far, merged in time order.
+  addCursors();
+  const heap = new CursorHeap();
+  for (const cursor of cursors.values()) heap.push(cursor);
+  for (let cursor = heap.pop(); cursor && !writer.closed; cursor = heap.pop()) {
+    const m = cursor.shift()!;
+    await emit(cursor.path, m);
+    heap.push(cursor);
+  }
+  if (!options.follow || writer.closed) return 0;
+
+  // Following: poll for new layers and new messages until the root has stopped and gone quiet.
+  const pollMs = options.pollMs ?? 250;
+  let lastWalk = Date.now();
+  let quietSinceStop = 0;
+  while (!writer.closed && !options.signal?.aborted) {
+    await sleep(pollMs, options.signal);
+    if (options.signal?.aborted) break;
+    const wasStopped = scope.stopped;
+    if (Date.now() - lastWalk >= 1000 || wasStopped) {
+      try {
+        scope = readScope(options);
+      } catch {
+        // The root is being written; try again at the next poll.
+      }
+      lastWalk = Date.now();
+      addCursors();
+    } else {
+      try {
+        const reader = openLayerReader(options.run);
+        try {
+          scope.stopped = reader.attribute('stopped') !== undefined;
+        } finally {
+          reader.close();
+        }
+      } catch {
+        // as above
+      }
+    }
+    const batch: { path: string[]; m: ApiMessage; order: number }[] = [];
+    for (const cursor of cursors.values()) for (const m of cursor.drainNew()) batch.push({ path: cursor.path, m, order: cursor.order });
+    batch.sort((a, b) => a.m.timestamp - b.m.timestamp || a.order - b.order || a.m.uid - b.m.uid);
+    for (const { path, m } of batch) await emit(path, m);
+    if (scope.stopped) {
+      // A layer logs its last lines just after `stopped`: wait for a few quiet polls.
+      quietSinceStop = batch.length === 0 ? quietSinceStop + 1 : 0;
+      if (quietSinceStop * pollMs >= 1000) return 0;
+    }
+  }
+  return options.signal?.aborted ? 130 : 0;
+}

@@ -1,0 +1,150 @@
+/** `gator show [RUN]`: the run as a tree, its totals, failure buckets and metric statistics. */
+import path from 'node:path';
+import { colorsFor, duration, type Colors } from '../render/format.js';
+import { renderJson } from '../render/export-json.js';
+import type { MessageCounts, NodeReport, RunReport, Totals } from './run-report.js';
+
+export interface ShowOptions {
+  /** Only branches with failed, lost or running jobs. */
+  failedOnly?: boolean;
+  cwd: string;
+}
+
+const MARK: Record<NodeReport['outcome'], (c: Colors) => string> = {
+  passed: (c) => c.green('✔'),
+  failed: (c) => c.red('✖'),
+  lost: (c) => c.red('✖'),
+  skipped: (c) => c.yellow('○'),
+  running: (c) => c.blue('▶'),
+  pending: (c) => c.dim('·'),
+};
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function countsText(m: MessageCounts, c: Colors): string {
+  const parts: string[] = [];
+  if (m.critical > 0) parts.push(c.bold(c.red(plural(m.critical, 'critical'))));
+  if (m.error > 0) parts.push(c.red(plural(m.error, 'error')));
+  if (m.warning > 0) parts.push(c.yellow(plural(m.warning, 'warning')));
+  return parts.join(' ');
+}
+
+function metricsText(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .slice(0, 8)
+    .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
+    .join(' ');
+}
+
+export function totalsText(t: Totals, c: Colors): string {
+  const parts = [
+    c.green(`${t.passed} passed`),
+    (t.failed > 0 ? c.red : c.dim)(`${t.failed} failed`),
+    (t.lost > 0 ? c.red : c.dim)(`${t.lost} lost`),
+    (t.skipped > 0 ? c.yellow : c.dim)(`${t.skipped} skipped`),
+  ];
+  if (t.running > 0) parts.push(c.blue(`${t.running} running`));
+  if (t.pending > 0) parts.push(c.dim(`${t.pending} pending`));
+  return `${parts.join(', ')} of ${plural(t.total, 'job')}`;
+}
+
+function stateText(n: NodeReport, c: Colors): string {
+  switch (n.state) {
+    case 'complete':
+      return n.result === 'SUCCESS' ? c.green(n.result) : c.red(n.result ?? 'UNKNOWN');
+    case 'running':
+      return c.blue('RUNNING');
+    case 'lost':
+      return c.red('LOST');
+    case 'skipped':
+      return c.yellow('SKIPPED');
+    default:
+      return c.dim('PENDING');
+  }
+}
+
+function interesting(n: NodeReport): boolean {
+  if (n.outcome === 'failed' || n.outcome === 'lost' || n.outcome === 'running') return true;
+  return (n.children ?? []).some(interesting);
+}
+
+function fmtNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
+}
+
+/** The tree as text lines (no trailing newline). */
+export function renderShow(report: RunReport, options: ShowOptions, c: Colors): string {
+  const lines: string[] = [];
+  const rel = (p: string) => {
+    const r = path.relative(options.cwd, p);
+    return r.startsWith('..') ? p : r || '.';
+  };
+  const rows: { label: string; width: number; node: NodeReport; detailPrefix: string }[] = [];
+  const visit = (n: NodeReport, prefix: string, childPrefix: string) => {
+    const label = `${prefix}${MARK[n.outcome](c)} ${c.bold(n.ident)}`;
+    rows.push({ label, width: prefix.length + 2 + n.ident.length, node: n, detailPrefix: childPrefix });
+    let kids = n.children ?? [];
+    if (options.failedOnly) kids = kids.filter(interesting);
+    kids.forEach((child, i) => {
+      const last = i === kids.length - 1;
+      visit(child, `${childPrefix}${last ? '└─ ' : '├─ '}`, `${childPrefix}${last ? '   ' : '│  '}`);
+    });
+  };
+  visit(report.root, '', '');
+  const width = Math.min(48, Math.max(...rows.map((r) => r.width)));
+  for (const { label, width: w, node, detailPrefix } of rows) {
+    const cols: string[] = [stateText(node, c)];
+    if (node.duration !== null) cols.push(duration(node.duration));
+    const counts = countsText(node.messages, c);
+    if (counts) cols.push(counts);
+    if (node.totals && node !== report.root) cols.push(c.dim(`${node.totals.passed}/${node.totals.total} passed`));
+    if (node.kind === 'job' && node.exit !== null && node.exit !== 0) cols.push(c.red(`exit ${node.exit}`));
+    if (node.attempts.length > 1) cols.push(c.dim(`${node.attempts.length} attempts`));
+    const metrics = metricsText(node.kind === 'job' ? node.metrics : {});
+    if (metrics) cols.push(c.cyan(metrics));
+    lines.push(`${label}${' '.repeat(Math.max(1, width - w + 2))}${cols.join('  ')}`);
+    const bad = node.outcome === 'failed' || node.outcome === 'lost' || node.outcome === 'skipped';
+    if (bad && node.reason && (node.kind === 'job' || node === report.root || !node.children?.length)) {
+      const pad = `${detailPrefix}${node.children?.length ? '│  ' : '   '}`;
+      lines.push(`${pad}${c.dim('reason:')} ${node.outcome === 'skipped' ? c.yellow(node.reason) : c.red(node.reason)}`);
+      for (const e of node.errors.slice(0, 3)) lines.push(`${pad}${c.dim('│')} ${e.length > 160 ? `${e.slice(0, 159)}…` : e}`);
+    }
+  }
+  lines.push('');
+  const t = report.totals;
+  const m = report.messages;
+  lines.push(
+    `${c.bold(report.live ? c.blue('Running') : report.result === 'SUCCESS' && t.failed + t.lost + t.skipped === 0 ? c.green('Passed') : c.red('Failed'))}  ` +
+      `${totalsText(t, c)}  ` +
+      c.dim(`(${plural(m.warning, 'warning')}, ${plural(m.error + m.critical, 'error')}${report.duration !== null ? `, ${duration(report.duration)}` : ''})`),
+  );
+  if (report.buckets.length > 0) {
+    lines.push(c.bold('Failure buckets:'));
+    for (const b of report.buckets.slice(0, 20)) {
+      const ex = b.examples.map((e) => e.join('.')).join(', ');
+      lines.push(`  ${String(b.count).padStart(5)} × ${c.yellow(b.signature)}${ex ? c.dim(`  (${ex})`) : ''}`);
+    }
+  }
+  const stats = Object.entries(report.stats);
+  if (stats.length > 0) {
+    lines.push(c.bold('Metrics:'));
+    const table = [['name', 'count', 'sum', 'min', 'max', 'mean'], ...stats.map(([name, s]) => [name, String(s.count), fmtNumber(s.sum), fmtNumber(s.min), fmtNumber(s.max), fmtNumber(s.mean)])];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    table.forEach((r, i) => {
+      const text = r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ');
+      lines.push(`  ${i === 0 ? c.dim(text) : text}`);
+    });
+  }
+  lines.push(c.dim(`Run recorded in ${rel(report.tracking)}`));
+  return lines.join('\n');
+}
+
+export function showCommand(report: RunReport, options: ShowOptions & { json?: boolean }, out: NodeJS.WriteStream): void {
+  if (options.json) {
+    out.write(renderJson(report));
+    return;
+  }
+  out.write(`${renderShow(report, options, colorsFor(out))}\n`);
+}

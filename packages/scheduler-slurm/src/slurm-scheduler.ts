@@ -1,0 +1,725 @@
+/**
+ * The Slurm scheduler: each child is a batch job (`sbatch`), its state is read
+ * by one `squeue` call per poll interval for all of this instance's jobs, and
+ * stopping is `scancel`. Nested tiers run as local processes by default
+ * (`tiers=local`) or as 1-CPU jobs (`tiers=slurm`).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  LaunchRequestSchema,
+  SchedulerError,
+  type ChildExit,
+  type LaunchOptions,
+  type LaunchRequest,
+  type LaunchedChild,
+  type Scheduler,
+  type SchedulerCapabilities,
+  type SchedulerContext,
+} from '@gator/protocol';
+import {
+  ARRAY_SCRIPT,
+  CHILD_SCRIPT,
+  arrayScript,
+  arraySubmitArgs,
+  childScript,
+  labelOf,
+  singleSubmitArgs,
+  submitEnv,
+  type ArrayTask,
+} from './batch-script.js';
+import { childExitOf } from './job-end.js';
+import { LocalProcess } from './local-process.js';
+import { SCHEDULER_NAME, clusterError, parseSlurmOptions, type SlurmOptions } from './options.js';
+import {
+  CommandLimiter,
+  SQUEUE_FORMAT,
+  STARTED_STATES,
+  TERMINAL_STATES,
+  arrayRanges,
+  commandFailure,
+  configValue,
+  exitFromExitCode,
+  exitFromStatus,
+  isHopelessReason,
+  isTransientFailure,
+  parseLicenses,
+  parsePartitions,
+  parseSacct,
+  parseSbatchJobId,
+  parseSqueue,
+  runCommand,
+  type CommandResult,
+  type PartitionInfo,
+  type QueueEntry,
+} from './slurm-cli.js';
+
+type Level = 'debug' | 'info' | 'warning' | 'error';
+
+/** Launches of one array arriving within this window (ms, restarted by each) become one job array. */
+export const ARRAY_WINDOW_MS = 20;
+/** …but a batch waits at most this long after its first launch. */
+const ARRAY_MAX_WAIT_MS = 250;
+/** At most this many Slurm commands of one instance run at once. */
+const MAX_CONCURRENT_COMMANDS = 4;
+/** Job ids per squeue/scancel/sacct call. */
+const IDS_PER_CALL = 2000;
+/** Polls a job may be missing from squeue before sacct is asked, and before it is declared lost. */
+const MISSING_POLLS_BEFORE_SACCT = 2;
+const MISSING_POLLS_BEFORE_LOST = 5;
+
+/** What the scheduler learned about the cluster when it was created. */
+export interface ClusterInfo {
+  /** The partition jobs go to (the option, else the cluster's default); undefined when unknown. */
+  partition: PartitionInfo | undefined;
+  /** License name → total seats; undefined when `scontrol show licenses` failed. */
+  licenses: Record<string, number> | undefined;
+  /** Largest array task id + 1 (MaxArraySize). */
+  maxArraySize: number;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+  settled: boolean;
+}
+
+function deferred<T>(): Deferred<T> {
+  const d = { settled: false } as Deferred<T>;
+  d.promise = new Promise<T>((resolve, reject) => {
+    d.resolve = (value) => {
+      d.settled = true;
+      resolve(value);
+    };
+    d.reject = (error) => {
+      d.settled = true;
+      reject(error);
+    };
+  });
+  return d;
+}
+
+interface ChildRecord {
+  readonly id: string;
+  readonly label: string;
+  readonly request: LaunchRequest;
+  phase: 'batching' | 'submitting' | 'queued' | 'running' | 'exited';
+  /** `123` or `123_4` once sbatch answered. */
+  jobId?: string;
+  local?: LocalProcess;
+  batch?: ArrayBatch;
+  stopRequested: boolean;
+  /** Set when Slurm says the job can never start (e.g. `PartitionConfig`): it is cancelled. */
+  hopeless?: string;
+  termSentAt?: number;
+  escalateTimer?: NodeJS.Timeout;
+  missingPolls: number;
+  readonly started: Deferred<void>;
+  readonly exited: Deferred<ChildExit>;
+  detachAbort?: () => void;
+}
+
+interface ArrayBatch {
+  key: string;
+  label: string;
+  size: number;
+  records: ChildRecord[];
+  firstAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** `host` option → the address children are told to connect to. */
+export function resolveAdvertiseHost(host: string | undefined): string {
+  if (!host) return os.hostname();
+  const addresses = os.networkInterfaces()[host];
+  if (addresses && addresses.length > 0) {
+    return (addresses.find((a) => a.family === 'IPv4') ?? addresses[0]!).address;
+  }
+  return host;
+}
+
+// Jobs left behind when the process exits without close() (a crash) are cancelled synchronously.
+const live = new Set<SlurmScheduler>();
+let exitHookInstalled = false;
+function track(scheduler: SlurmScheduler): void {
+  live.add(scheduler);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const s of live) s.abandon();
+    });
+  }
+}
+
+export class SlurmScheduler implements Scheduler {
+  readonly name = SCHEDULER_NAME;
+  readonly capabilities: SchedulerCapabilities = { cores: 'stable', memory: 'stable', licenses: 'stable', remote: true };
+  /** The host name or address children must connect to: the tier advertises it (`advertiseHost`). */
+  readonly advertiseHost: string;
+  /** Where the tier should listen: loopback when it advertises loopback, else every interface. */
+  readonly listenHost: string;
+  readonly options: SlurmOptions;
+  readonly cluster: ClusterInfo;
+
+  private readonly onEvent: SchedulerContext['onEvent'];
+  private readonly children = new Map<string, ChildRecord>();
+  private readonly batches = new Map<string, ArrayBatch>();
+  private readonly submissions = new Set<Promise<void>>();
+  private readonly limiter = new CommandLimiter(MAX_CONCURRENT_COMMANDS);
+  private readonly toSignal = new Set<string>();
+  private readonly toCancel = new Set<string>();
+  private scancelFlush: Promise<void> | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private pollFailures = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(context: SchedulerContext, options: SlurmOptions, cluster: ClusterInfo) {
+    this.onEvent = context.onEvent;
+    this.options = options;
+    this.cluster = cluster;
+    this.advertiseHost = resolveAdvertiseHost(options.host);
+    this.listenHost = isLoopback(this.advertiseHost) ? '127.0.0.1' : '0.0.0.0';
+    if (options.ignored.length > 0) this.emit('debug', `Slurm scheduler ignores option(s) ${options.ignored.join(', ')}`);
+    this.emit(
+      'debug',
+      `Slurm scheduler: partition ${cluster.partition?.name ?? '(cluster default)'}, tiers=${options.tiers}, ` +
+        `children connect to ${this.advertiseHost}`,
+    );
+  }
+
+  check(request: Pick<LaunchRequest, 'id' | 'path' | 'kind' | 'resources'>): string | undefined {
+    if (request.kind === 'tier') return undefined;
+    const label = labelOf(request);
+    const r = request.resources ?? { cores: 0, memoryMb: 0, licenses: {} };
+    const problems: string[] = [];
+    const part = this.cluster.partition;
+    const cpus = Math.max(1, Math.ceil(r.cores ?? 0));
+    if (part && part.maxCpus > 0 && cpus > part.maxCpus) {
+      problems.push(`asks for ${cpus} cores but the largest node of partition ${part.name} has ${part.maxCpus} CPUs`);
+    }
+    const mem = Math.ceil(r.memoryMb ?? 0);
+    if (part && part.maxMemMb > 0 && mem > part.maxMemMb) {
+      problems.push(`asks for ${mem} MB of memory but the largest node of partition ${part.name} has ${part.maxMemMb} MB`);
+    }
+    const known = this.cluster.licenses;
+    if (known) {
+      for (const [name, count] of Object.entries(r.licenses ?? {})) {
+        const total = known[name];
+        if (total === undefined) {
+          const have = Object.entries(known).map(([n, t]) => `${n}:${t}`).join(', ') || 'none';
+          problems.push(`asks for license ${name}, which the cluster does not have (licenses: ${have})`);
+        } else if (count > total) {
+          problems.push(`asks for ${count} ${name} licenses but the cluster has ${total}`);
+        }
+      }
+    }
+    return problems.length > 0 ? `job ${label} ${problems.join('; ')}` : undefined;
+  }
+
+  async launch(input: LaunchRequest, options: LaunchOptions = {}): Promise<LaunchedChild> {
+    const parsed = LaunchRequestSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SchedulerError(
+        'GATOR_SCHEDULER_LAUNCH',
+        SCHEDULER_NAME,
+        `Invalid launch request${issue ? ` (${issue.path.join('.') || 'request'}: ${issue.message})` : ''}.`,
+      );
+    }
+    const request = parsed.data;
+    const label = labelOf(request);
+    if (this.closing) {
+      throw new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `Cannot launch '${label}': the scheduler is closed.`);
+    }
+    const existing = this.children.get(request.id);
+    if (existing && existing.phase !== 'exited') {
+      throw new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `'${label}' is already queued or running (id ${request.id}).`);
+    }
+    const problem = this.check(request);
+    if (problem !== undefined) {
+      throw new SchedulerError('GATOR_SCHEDULER_RESOURCES', SCHEDULER_NAME, problem, {
+        hint: 'Lower the job\'s resources, or choose another partition with --sched-arg partition=NAME.',
+      });
+    }
+
+    const record: ChildRecord = {
+      id: request.id,
+      label,
+      request,
+      phase: 'submitting',
+      stopRequested: false,
+      missingPolls: 0,
+      started: deferred<void>(),
+      exited: deferred<ChildExit>(),
+    };
+    // Callers that never await `started` must not see an unhandled rejection.
+    record.started.promise.catch(() => {});
+    this.children.set(request.id, record);
+    track(this);
+
+    if (request.kind === 'tier' && this.options.tiers === 'local') this.startLocal(record);
+    else if (request.array && this.options.arrays) this.addToBatch(record);
+    else this.submit([record]);
+
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => void this.stop(request.id);
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        record.detachAbort = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
+
+    return {
+      id: request.id,
+      started: record.started.promise,
+      exited: record.exited.promise,
+      get handle() {
+        return record.jobId ?? (record.local?.pid === undefined ? undefined : String(record.local.pid));
+      },
+    };
+  }
+
+  async stop(id: string): Promise<void> {
+    const record = this.children.get(id);
+    if (!record || record.phase === 'exited') return;
+    record.stopRequested = true;
+    switch (record.phase) {
+      case 'batching':
+        this.removeFromBatch(record);
+        this.finish(record, { code: null, signal: null, neverStarted: true, reason: 'stopped before it was submitted' });
+        break;
+      case 'submitting':
+        // Cancelled as soon as sbatch answers (see submit); a local tier is signalled once spawned.
+        if (record.local) record.local.terminate();
+        break;
+      case 'queued':
+        if (record.local) record.local.terminate();
+        else this.cancel(record.jobId!);
+        break;
+      case 'running':
+        if (record.local) record.local.terminate();
+        else this.terminate(record);
+        break;
+    }
+    await record.exited.promise;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const all = [...this.children.values()];
+      const stopping = Promise.all(all.map((r) => this.stop(r.id)));
+      // Bounded: a controller that stopped answering must not hang the run for ever.
+      const limitMs = this.options.graceMs + 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        stopping.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), limitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      await Promise.allSettled([...this.submissions]);
+      if (timedOut) {
+        for (const r of this.children.values()) {
+          if (r.phase === 'exited') continue;
+          if (r.jobId) this.cancel(r.jobId);
+          this.finish(r, { code: null, signal: null, reason: `lost: Slurm still listed job ${r.jobId ?? '?'} when the scheduler closed` });
+        }
+      }
+      await this.scancelFlush;
+      if (this.pollTimer) clearTimeout(this.pollTimer);
+      this.pollTimer = undefined;
+      await this.polling;
+      live.delete(this);
+    })();
+    return this.closing;
+  }
+
+  /** Synchronous last resort at process exit: cancel every job still queued or running. */
+  abandon(): void {
+    const ids: string[] = [];
+    for (const r of this.children.values()) {
+      if (r.phase === 'exited') continue;
+      if (r.local) r.local.kill();
+      else if (r.jobId) ids.push(r.jobId);
+    }
+    if (ids.length > 0) spawnSync('scancel', ids, { stdio: 'ignore', timeout: 10_000 });
+  }
+
+  // ------------------------------------------------------------------ launching
+
+  private startLocal(record: ChildRecord): void {
+    const local = new LocalProcess(record.request, this.options.graceMs, {
+      onStart: () => this.markStarted(record),
+      onExit: (exit) => this.finish(record, exit),
+    });
+    record.local = local;
+    record.phase = 'queued';
+    local.start({ ...process.env, ...record.request.env });
+    // start() reports a failed spawn synchronously.
+    if ((record.phase as ChildRecord['phase']) !== 'exited') this.emit('debug', `Started tier '${record.label}' locally (pid ${local.pid ?? '?'})`);
+  }
+
+  private addToBatch(record: ChildRecord): void {
+    const { request } = record;
+    const array = request.array!;
+    const key = JSON.stringify([array.base, request.path.slice(0, -1), request.kind, request.resources, request.env]);
+    let batch = this.batches.get(key);
+    if (!batch) {
+      const label = [...request.path.slice(0, -1), array.base].join('.') || array.base;
+      batch = { key, label, size: array.size, records: [], firstAt: Date.now() };
+      this.batches.set(key, batch);
+    }
+    record.phase = 'batching';
+    record.batch = batch;
+    batch.records.push(record);
+    if (batch.timer) clearTimeout(batch.timer);
+    batch.timer = undefined;
+    if (batch.records.length >= batch.size) {
+      this.flushBatch(batch);
+      return;
+    }
+    const wait = Math.max(0, Math.min(ARRAY_WINDOW_MS, batch.firstAt + ARRAY_MAX_WAIT_MS - Date.now()));
+    const b = batch;
+    batch.timer = setTimeout(() => this.flushBatch(b), wait);
+  }
+
+  private removeFromBatch(record: ChildRecord): void {
+    const batch = record.batch;
+    if (!batch) return;
+    batch.records = batch.records.filter((r) => r !== record);
+    record.batch = undefined;
+    if (batch.records.length === 0) {
+      if (batch.timer) clearTimeout(batch.timer);
+      this.batches.delete(batch.key);
+    }
+  }
+
+  private flushBatch(batch: ArrayBatch): void {
+    if (batch.timer) clearTimeout(batch.timer);
+    if (this.batches.get(batch.key) === batch) this.batches.delete(batch.key);
+    const records = batch.records;
+    for (const r of records) {
+      r.batch = undefined;
+      r.phase = 'submitting';
+    }
+    if (records.length === 0) return;
+    if (records.length === 1) {
+      this.submit(records);
+      return;
+    }
+    const indices = records.map((r) => r.request.array!.index);
+    const byIndex = new Set(indices).size === indices.length && indices.every((i) => i < this.cluster.maxArraySize);
+    if (byIndex) {
+      this.submit(records, batch.label, indices);
+      return;
+    }
+    // Task ids are then positions in the batch, at most MaxArraySize per array.
+    for (let at = 0; at < records.length; at += this.cluster.maxArraySize) {
+      const chunk = records.slice(at, at + this.cluster.maxArraySize);
+      this.submit(chunk, batch.label, chunk.map((_, i) => i));
+    }
+  }
+
+  /** Submit one child, or an array of `records` with task ids `taskIds`. */
+  private submit(records: ChildRecord[], arrayLabel?: string, taskIds?: number[]): void {
+    const work = this.submitNow(records, arrayLabel, taskIds).catch((error: unknown) => {
+      for (const r of records) {
+        this.finish(r, { code: null, signal: null, neverStarted: true, reason: `submission failed: ${(error as Error).message}` });
+      }
+    });
+    this.submissions.add(work);
+    void work.finally(() => this.submissions.delete(work));
+  }
+
+  private async submitNow(records: ChildRecord[], arrayLabel?: string, taskIds?: number[]): Promise<void> {
+    for (const r of records) r.phase = 'submitting';
+    const first = records[0]!;
+    const isArray = taskIds !== undefined;
+    let args: string[];
+    try {
+      for (const r of records) fs.writeFileSync(path.join(r.request.tracking, CHILD_SCRIPT), childScript(r.request), { mode: 0o700 });
+      if (isArray) {
+        const tasks: ArrayTask[] = records.map((r, i) => ({ taskId: taskIds[i]!, tracking: r.request.tracking }));
+        fs.writeFileSync(path.join(first.request.tracking, ARRAY_SCRIPT), arrayScript(arrayLabel!, tasks), { mode: 0o700 });
+        args = arraySubmitArgs(first.request, arrayLabel!, arrayRanges(taskIds), this.options);
+      } else {
+        args = singleSubmitArgs(first.request, this.options);
+      }
+    } catch (error) {
+      for (const r of records) {
+        this.finish(r, {
+          code: null,
+          signal: null,
+          neverStarted: true,
+          reason: `cannot write the batch script in ${r.request.tracking}: ${(error as Error).message}`,
+        });
+      }
+      return;
+    }
+
+    const env = submitEnv(first.request.env);
+    let result: CommandResult | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      result = await this.limiter.run(() => runCommand('sbatch', args, { env }));
+      if (result.code === 0 || !isTransientFailure(result)) break;
+      this.emit('debug', `sbatch for '${arrayLabel ?? first.label}' failed (${commandFailure('sbatch', result)}), retrying`);
+    }
+    const jobId = result!.code === 0 ? parseSbatchJobId(result!.stdout) : undefined;
+    if (jobId === undefined) {
+      const reason = `sbatch failed: ${result!.code === 0 ? `no job id in its output: ${result!.stdout.trim()}` : commandFailure('sbatch', result!)}`;
+      this.emit('warning', `Cannot submit '${arrayLabel ?? first.label}': ${reason}`);
+      for (const r of records) this.finish(r, { code: null, signal: null, neverStarted: true, reason });
+      return;
+    }
+    records.forEach((r, i) => {
+      r.jobId = isArray ? `${jobId}_${taskIds[i]}` : jobId;
+      // (A forced finish at close may have happened while sbatch ran.)
+      if ((r.phase as ChildRecord['phase']) !== 'exited') r.phase = 'queued';
+    });
+    this.emit(
+      'debug',
+      isArray
+        ? `Submitted ${records.length} children of '${arrayLabel}' as Slurm job array ${jobId}`
+        : `Submitted '${first.label}' as Slurm job ${jobId}`,
+    );
+    for (const r of records) if (r.stopRequested && r.phase === 'queued') this.cancel(r.jobId!);
+    this.schedulePoll();
+  }
+
+  // ------------------------------------------------------------------ stopping
+
+  /** A running job: SIGTERM to its process group now, cancel (Slurm's KillWait, then SIGKILL) after the grace. */
+  private terminate(record: ChildRecord): void {
+    if (record.termSentAt !== undefined || !record.jobId) return;
+    record.termSentAt = Date.now();
+    this.queueScancel(this.toSignal, record.jobId);
+    record.escalateTimer = setTimeout(() => {
+      if (record.phase !== 'exited' && record.jobId) this.cancel(record.jobId);
+    }, this.options.graceMs);
+  }
+
+  private cancel(jobId: string): void {
+    this.queueScancel(this.toCancel, jobId);
+  }
+
+  private queueScancel(set: Set<string>, jobId: string): void {
+    set.add(jobId);
+    this.scancelFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushScancel());
+  }
+
+  /** One scancel call per kind for everything queued during this tick. */
+  private async flushScancel(): Promise<void> {
+    const signal = [...this.toSignal];
+    const cancel = [...this.toCancel];
+    this.toSignal.clear();
+    this.toCancel.clear();
+    this.scancelFlush = undefined;
+    const calls: Promise<void>[] = [];
+    for (let at = 0; at < signal.length; at += IDS_PER_CALL) {
+      // --full: the whole batch step's process group, not only the batch shell.
+      calls.push(this.scancel(['--full', '--signal=TERM', ...signal.slice(at, at + IDS_PER_CALL)]));
+    }
+    for (let at = 0; at < cancel.length; at += IDS_PER_CALL) calls.push(this.scancel(cancel.slice(at, at + IDS_PER_CALL)));
+    await Promise.all(calls);
+    this.schedulePoll();
+  }
+
+  private async scancel(args: string[]): Promise<void> {
+    const result = await this.limiter.run(() => runCommand('scancel', args));
+    // Jobs that ended meanwhile make scancel complain; the poller reports how they ended.
+    if (result.code !== 0) this.emit('debug', `scancel ${args.join(' ')}: ${commandFailure('scancel', result)}`);
+  }
+
+  // ------------------------------------------------------------------ polling
+
+  private activeJobs(): ChildRecord[] {
+    return [...this.children.values()].filter((r) => r.jobId !== undefined && (r.phase === 'queued' || r.phase === 'running'));
+  }
+
+  private schedulePoll(): void {
+    if (this.pollTimer || this.polling) return;
+    if (this.activeJobs().length === 0) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      this.polling = this.poll().finally(() => {
+        this.polling = undefined;
+        this.schedulePoll();
+      });
+    }, this.options.pollMs);
+  }
+
+  private async poll(): Promise<void> {
+    const active = this.activeJobs();
+    if (active.length === 0) return;
+    const ids = [...new Set(active.map((r) => r.jobId!.split('_')[0]!))];
+    const entries = new Map<string, QueueEntry>();
+    for (let at = 0; at < ids.length; at += IDS_PER_CALL) {
+      const chunk = ids.slice(at, at + IDS_PER_CALL);
+      const result = await this.limiter.run(() =>
+        runCommand('squeue', ['-h', '-r', '-t', 'all', '-j', chunk.join(','), '-O', SQUEUE_FORMAT]),
+      );
+      if (result.code !== 0 && !/Invalid job id/i.test(result.stderr)) {
+        this.pollFailures++;
+        // Say it once, then every minute or so: the controller may be restarting.
+        if (this.pollFailures === 1 || this.pollFailures % 60 === 0) {
+          this.emit('warning', `squeue failed (${commandFailure('squeue', result)}); retrying every ${this.options.pollMs / 1000} s`);
+        }
+        return;
+      }
+      for (const [id, entry] of parseSqueue(result.stdout)) entries.set(id, entry);
+    }
+    this.pollFailures = 0;
+    const missing: ChildRecord[] = [];
+    for (const record of active) {
+      if (record.phase === 'exited') continue;
+      const entry = entries.get(record.jobId!);
+      if (entry) {
+        record.missingPolls = 0;
+        this.update(record, entry);
+      } else if (++record.missingPolls >= MISSING_POLLS_BEFORE_SACCT) {
+        missing.push(record);
+      }
+    }
+    if (missing.length > 0) await this.resolveFromAccounting(missing);
+  }
+
+  private update(record: ChildRecord, entry: QueueEntry): void {
+    const terminal = TERMINAL_STATES.has(entry.state);
+    if (entry.state === 'PENDING' && record.hopeless === undefined && isHopelessReason(entry.reason)) {
+      record.hopeless = entry.reason!;
+      this.emit('warning', `Slurm can never start job ${record.jobId} ('${record.label}'): ${entry.reason}; cancelling it`);
+      this.cancel(record.jobId!);
+    }
+    if (STARTED_STATES.has(entry.state) || (terminal && entry.batchHost !== undefined)) this.markStarted(record);
+    if (terminal) this.finish(record, this.exitOf(record, entry.state, entry.reason, exitFromStatus(entry.status)));
+  }
+
+  private markStarted(record: ChildRecord): void {
+    if (record.phase === 'exited' || record.phase === 'running') return;
+    record.phase = 'running';
+    record.started.resolve();
+    if (record.jobId) this.emit('debug', `Slurm job ${record.jobId} ('${record.label}') is running`);
+    // Stopped while queued, but it started before the cancel landed: the cancel still ends it.
+  }
+
+  private exitOf(
+    record: ChildRecord,
+    state: string,
+    slurmReason: string | undefined,
+    status: { code: number | null; signal: string | null },
+  ): ChildExit {
+    return childExitOf({
+      state,
+      slurmReason,
+      status,
+      ran: record.phase === 'running',
+      stopRequested: record.stopRequested,
+      hopeless: record.hopeless,
+    });
+  }
+
+  /** Jobs squeue no longer lists (purged after MinJobAge, or lost): ask accounting, else give up on them. */
+  private async resolveFromAccounting(records: ChildRecord[]): Promise<void> {
+    const ids = records.map((r) => r.jobId!);
+    const query = ['-n', '-P', '-X', '-j', ids.join(','), '-o', 'JobID,State,ExitCode'];
+    let result = await this.limiter.run(() => runCommand('sacct', query));
+    // Without slurmdbd, the job completion log (`sacct -c`) may still know them.
+    if (result.code !== 0) result = await this.limiter.run(() => runCommand('sacct', ['-c', ...query.filter((a) => a !== '-X')]));
+    const known = result.code === 0 ? parseSacct(result.stdout) : new Map();
+    for (const record of records) {
+      const entry = known.get(record.jobId!);
+      if (entry && TERMINAL_STATES.has(entry.state)) {
+        this.finish(record, this.exitOf(record, entry.state, undefined, exitFromExitCode(entry.exitCode)));
+      } else if (record.missingPolls >= MISSING_POLLS_BEFORE_LOST) {
+        this.finish(record, { code: null, signal: null, reason: `lost: Slurm no longer knows job ${record.jobId}` });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ bookkeeping
+
+  private finish(record: ChildRecord, exit: ChildExit): void {
+    if (record.phase === 'exited') return;
+    record.phase = 'exited';
+    if (record.escalateTimer) clearTimeout(record.escalateTimer);
+    record.detachAbort?.();
+    if (!record.started.settled) {
+      record.started.reject(
+        new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `'${record.label}' never started: ${exit.reason ?? 'unknown reason'}`),
+      );
+    }
+    const how = exit.reason ?? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`);
+    this.emit('debug', `'${record.label}'${record.jobId ? ` (Slurm job ${record.jobId})` : ''} ended: ${how}`);
+    record.exited.resolve(exit);
+  }
+
+  private emit(level: Level, message: string): void {
+    try {
+      this.onEvent?.({ level, message });
+    } catch {
+      /* a faulty sink must not break scheduling */
+    }
+  }
+}
+
+/** Ask the cluster what `check()` needs: the partition's largest node, licenses, MaxArraySize. */
+export async function probeCluster(options: SlurmOptions): Promise<ClusterInfo> {
+  const [sinfo, partitionsOut, licenses, config] = await Promise.all([
+    runCommand('sinfo', ['-h', '-e', '-o', '%R|%c|%m']),
+    runCommand('scontrol', ['show', 'partition', '-o']),
+    runCommand('scontrol', ['show', 'licenses', '-o']),
+    runCommand('scontrol', ['show', 'config']),
+  ]);
+  if (sinfo.error?.code === 'ENOENT') {
+    throw clusterError(
+      "Slurm's commands (sinfo, sbatch, squeue, scancel) are not on PATH.",
+      'Run Gator on a machine that can submit Slurm jobs (a login node), or add Slurm\'s bin directory to PATH.',
+    );
+  }
+  if (sinfo.code !== 0) {
+    throw clusterError(
+      `Cannot reach the Slurm controller: ${commandFailure('sinfo', sinfo)}.`,
+      'Check that `sinfo` works on this machine (slurmctld running, slurm.conf readable).',
+    );
+  }
+  const partitions = parsePartitions(partitionsOut.stdout, sinfo.stdout);
+  let partition: PartitionInfo | undefined;
+  if (options.partition) {
+    partition = partitions.find((p) => p.name === options.partition);
+    if (!partition && partitionsOut.code === 0) {
+      throw new SchedulerError(
+        'GATOR_SCHEDULER_OPTION',
+        SCHEDULER_NAME,
+        `Partition \`${options.partition}\` does not exist on this cluster (partitions: ${partitions.map((p) => p.name).join(', ') || 'none'}).`,
+        { hint: 'Pass --sched-arg partition=NAME with a partition `sinfo` lists, or leave it out for the default.' },
+      );
+    }
+  } else {
+    partition = partitions.find((p) => p.isDefault);
+  }
+  const maxArraySize = Number(configValue(config.stdout, 'MaxArraySize')) || 1001;
+  return {
+    partition,
+    licenses: licenses.code === 0 ? parseLicenses(licenses.stdout) : undefined,
+    maxArraySize,
+  };
+}
+
+/** Create a Slurm scheduler: parses the options and asks the cluster about its partition and licenses. */
+export async function createSlurmScheduler(context: SchedulerContext): Promise<SlurmScheduler> {
+  const options = parseSlurmOptions(context.options ?? {});
+  const cluster = await probeCluster(options);
+  return new SlurmScheduler(context, options, cluster);
+}

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobResult, group, job } from '@gator/protocol';
+import { childStates, removeTempDirs, runRoot } from './helpers/harness.js';
+
+afterEach(removeTempDirs);
+
+describe('children that never complete', () => {
+  it('a child whose process exits before completing is lost; the run goes on', async () => {
+    const spec = group({
+      ident: 'crashy',
+      jobs: [
+        job({ ident: 'boom', command: 'crash' }),
+        job({ ident: 'early', command: 'crash', args: ['early'] }),
+        job({ ident: 'fine', command: 'pass' }),
+      ],
+    });
+    const { outcome, events, tracking } = await runRoot(spec);
+    const states = childStates(events);
+    expect(states.boom).toEqual(['launched', 'started', 'lost']);
+    expect(states.early).toEqual(['launched', 'lost']);
+    expect(states.fine).toEqual(['launched', 'started', 'passed']);
+    const lost = events.find((e) => e.type === 'child' && e.id === 'boom' && e.state === 'lost');
+    expect(lost).toMatchObject({ reason: expect.stringContaining('process exited with code 1 before completing') });
+    expect((lost as { reason: string }).reason).toContain(`${tracking}/boom/scheduler.log`);
+    const early = events.find((e) => e.type === 'child' && e.id === 'early' && e.state === 'lost');
+    expect(early).toMatchObject({ reason: expect.stringContaining('process exited with code 3 before completing') });
+    expect(outcome.result).toBe(JobResult.FAILURE);
+    const s = outcome.summary;
+    expect(s.sub_lost).toBe(2);
+    expect(s.metrics).toMatchObject({ sub_total: 4, sub_passed: 1, sub_failed: 3, sub_active: 0 });
+    expect(s.failed_ids).toEqual(expect.arrayContaining([['crashy', 'boom'], ['crashy', 'early']]));
+    expect(s.failures).toContainEqual(
+      expect.objectContaining({ path: ['crashy', 'boom'], reason: expect.stringMatching(/^lost: process exited/), log: `${tracking}/boom` }),
+    );
+  });
+
+  it('a started child that goes silent is lost after N intervals and its process is stopped', async () => {
+    const spec = group({ ident: 'silent', jobs: [job({ ident: 'mute', command: 'hang' })] });
+    const { outcome, events } = await runRoot(spec, { interval: 0.2, lostAfterIntervals: 3 });
+    expect(childStates(events).mute).toEqual(['launched', 'started', 'lost']);
+    const lost = events.find((e) => e.type === 'child' && e.id === 'mute' && e.state === 'lost');
+    expect(lost).toMatchObject({ reason: expect.stringMatching(/^no heartbeat for \d+s$/) });
+    expect(outcome.result).toBe(JobResult.FAILURE);
+    expect(outcome.summary.sub_lost).toBe(1);
+    // The leak check at the end of the run proves the hung process was ended.
+  });
+});
