@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 need_apt=()
-python3 -c 'import websockets' 2>/dev/null || need_apt+=(python3-websockets)
+/usr/bin/python3 -c 'import websockets' 2>/dev/null || need_apt+=(python3-websockets)
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -44,8 +44,8 @@ describe('expandVariables', () => {
     expect(e.X).toBe('1');
   });
 
-  it('$$ is the pid (as Python)', () => {
-    expect(expandVariables('$$', {})).toBe(String(process.pid));
+  it('$$ is kept for the shell the job runs (Python puts the wrapper pid there)', () => {
+    expect(expandVariables('$$', {})).toBe('$$');
   });
 
   it.each([['${NAME'], ['x ${UNSET:-abc'], ['${UNSET:?is required}'], ['${EMPTY?}'], ['${}'], ['${NAME/x/y}']])('%s throws GATOR_SPEC_EXPAND', (input) => {

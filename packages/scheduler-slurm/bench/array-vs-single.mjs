@@ -2,16 +2,15 @@
 // job array (arrays=on). Run as root on the test cluster after `npx tsup`:
 //   node bench/array-vs-single.mjs [N=200] [rounds=3]
 // Prints, per mode, the median over rounds of: launch → every job id known (submitted),
-// and launch → every child exited (done). Children run `node exits-with.mjs 0`.
+// and launch → every child exited (done). Children run /bin/true, so that the figures are
+// Slurm's and the scheduler's, not Node start-up on a 2-core machine.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createSlurmScheduler } from '../dist/index.js';
 
 const n = Number(process.argv[2] ?? 200);
 const rounds = Number(process.argv[3] ?? 3);
-const fixture = fileURLToPath(new URL('../../protocol/fixtures/exits-with.mjs', import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function once(arrays) {
@@ -27,7 +26,7 @@ async function once(arrays) {
         id: `sim_${index}`,
         path: ['bench', 'sim', `sim_${index}`],
         kind: 'job',
-        command: [process.execPath, fixture, '0'],
+        command: ['/bin/true'],
         env: {},
         cwd: root,
         parent: '127.0.0.1:9',

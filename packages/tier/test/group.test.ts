@@ -158,3 +158,13 @@ describe('a nested tree (real nested tier processes)', () => {
     expect(summaries.length).toBeGreaterThan(0);
   });
 });
+
+describe('bad start-up', () => {
+  it('an unusable tracking directory rejects run() with a typed DatabaseError', async () => {
+    const { tempDir, startRoot } = await import('./helpers/harness.js');
+    const file = path.join(tempDir(), 'not-a-dir');
+    fs.writeFileSync(file, '');
+    const run = await startRoot(group({ ident: 'x', jobs: [job({ command: 'pass' })] }), { tracking: file });
+    await expect(run.finished()).rejects.toMatchObject({ code: 'GATOR_DB_WRITE' });
+  });
+});

@@ -84,7 +84,9 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
       out.push('', `## Failures (${failing.length})`);
       for (const j of failing.slice(0, maxFailures)) {
         out.push('', `### ${ICON[j.outcome]} ${code(rel(report, j.path))}${j.outcome === 'lost' ? ' (lost)' : ''}`, '');
-        out.push(`${cell(cut(j.reason ?? j.outcome, level.reasonChars, 'see gator show'))}${j.exit !== null && j.exit !== 0 ? ` (exit ${j.exit})` : ''}`);
+        const reason = j.reason ?? j.outcome;
+        const exit = j.exit !== null && j.exit !== 0 && !reason.includes(`code ${j.exit}`) ? ` (exit ${j.exit})` : '';
+        out.push(`${cell(cut(reason, level.reasonChars, 'see gator show'))}${exit}`);
         const lines = j.errors.slice(0, level.errorLines).map((e) => cut(e, level.lineChars, `gator logs ${report.tracking} ${j.path.join('.')}`));
         if (lines.length > 0) out.push('', block(lines));
         if (j.errors.length > lines.length) out.push('', `More: ${pointer(j)}`);

@@ -11,7 +11,9 @@ const NAME = /[A-Za-z0-9_]/;
  * Expand `$NAME`, `${NAME}`, `${NAME:-word}` / `${NAME-word}` (word when unset
  * or empty), `${NAME:=word}` (also sets NAME in `env`), `${NAME:+word}`,
  * `${NAME:?msg}` (error when unset or empty), `${#NAME}`, `${NAME:offset[:length]}`,
- * `${!NAME}` and `$$` (this process's pid) against `env`. Unset names expand to
+ * `${!NAME}` against `env`. `$$` is kept as `$$` (Python
+ * Gator puts the wrapper's pid there, so `bash -c 'kill $$'` killed the wrapper;
+ * the shell a job runs expects to expand it itself). Unset names expand to
  * ''. `\$` is a literal `$`; a `$` that starts no reference is kept (as bash).
  * Words may contain references. An unclosed `${` or a failed `:?` throws a
  * `GatorError` with code `GATOR_SPEC_EXPAND` naming the variable.
@@ -52,7 +54,7 @@ class Expander {
       if (next === '{') {
         out += this.braced();
       } else if (next === '$') {
-        out += String(process.pid);
+        out += '$$';
         this.at += 2;
       } else if (next !== undefined && NAME.test(next)) {
         let end = this.at + 1;
