@@ -101,9 +101,11 @@ describe.skipIf(!hasTmux())('live view in a terminal', () => {
     expect(bar).toMatch(/\d+\/\d+ jobs\s+\d+ passed\s+\d+ failed\s+2 running\s+\d+ pending\s+\d+ warnings?\s+\d+ errors?/);
 
     let end = '';
-    await waitFor(() => tmux(s, 'display-message', '-p', '-t', s.name, '#{pane_dead}').trim() === '1', 90_000, 'the run to end');
+    // tmux marks the pane dead when the terminal closes and records the status once it reaps the process.
+    const ended = () => tmux(s, 'display-message', '-p', '-t', s.name, '#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}').trim();
+    await waitFor(() => /^1:.+/.test(ended()), 90_000, 'the run to end');
     end = screen(s);
-    expect(tmux(s, 'display-message', '-p', '-t', s.name, '#{pane_dead_status}/#{pane_dead_signal}').trim(), end).toBe('1/');
+    expect(ended(), end).toBe('1:1');
     expect(end).toContain('1 job failed:');
     expect(end).toMatch(/✖ broken: exited with code 3/);
     expect(end).toContain('widget exploded');
