@@ -14,7 +14,8 @@ export interface LayerResult {
 /** Every layer of a run by dotted path (root excluded from paths), with its stored result. */
 export function collectResults(trackingDir: string): Map<string, LayerResult> {
   const out = new Map<string, LayerResult>();
-  const visit = (dir: string, prefix: string[]) => {
+  // A layer's result as its parent recorded it (a killed layer never wrote its own).
+  const visit = (dir: string, prefix: string[], recorded?: number) => {
     const reader = openLayerReader(dir);
     try {
       const attrs = reader.attributes();
@@ -23,14 +24,14 @@ export function collectResults(trackingDir: string): Map<string, LayerResult> {
       const key = prefix.join('.');
       out.set(key, {
         path: key,
-        result: Number(attrs.result ?? -1),
+        result: recorded ?? Number(attrs.result ?? -1),
         ...(attrs.reason ? { reason: attrs.reason } : {}),
         kind,
         counts: reader.metrics('_OWN_'),
       });
       for (const c of children) {
         const childPath = [...prefix, c.ident];
-        if (c.dbFile && fs.existsSync(c.dbFile)) visit(path.dirname(c.dbFile), childPath);
+        if (c.dbFile && fs.existsSync(c.dbFile)) visit(path.dirname(c.dbFile), childPath, c.result);
         else out.set(childPath.join('.'), { path: childPath.join('.'), result: c.result, kind: 'skipped' });
       }
     } finally {

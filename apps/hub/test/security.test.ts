@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../src/index.ts';
 import { getJson, openEvents, postJson, startTestHub, tempDir } from './helpers.ts';
@@ -31,7 +32,12 @@ describe('binding and access', () => {
   });
 
   it('reports an unusable database as a storage error', async () => {
-    await expect(startHub({ port: 0, database: '/proc/definitely/not/here.sqlite' })).rejects.toMatchObject({ code: 'GATOR_HUB_STORAGE' });
+    // A regular file where a directory should be.
+    fs.writeFileSync(`${tmp.dir}/plain-file`, 'x');
+    await expect(startHub({ port: 0, database: `${tmp.dir}/plain-file/hub.sqlite` })).rejects.toMatchObject({
+      code: 'GATOR_HUB_STORAGE',
+      message: expect.stringContaining('plain-file'),
+    });
   });
 });
 

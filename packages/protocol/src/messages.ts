@@ -62,6 +62,8 @@ export const SummarySchema = z.looseObject({
   buckets: z.array(BucketSchema).optional(),
   /** Jobs that never ran because a dependency could not be met, or the run stopped. */
   sub_skipped: int.optional(),
+  /** Which children were skipped and why (capped like `failures`). */
+  skipped: z.array(z.looseObject({ path: z.array(z.string()), reason: z.string() })).optional(),
   /** Jobs given up on: their process ended or went silent without completing. */
   sub_lost: int.optional(),
 });

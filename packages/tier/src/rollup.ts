@@ -69,6 +69,7 @@ export class Rollup {
   private readonly stats: Record<string, MetricStats> = {};
   private readonly buckets = new Map<string, BucketTotal>();
   private skipped = 0;
+  private readonly skippedList: { path: string[]; reason: string }[] = [];
   private lost = 0;
   private folded = 0;
 
@@ -96,6 +97,7 @@ export class Rollup {
     mergeStats(this.stats, summary.stats);
     for (const b of summary.buckets ?? []) this.addBucket(this.buckets, b);
     this.skipped += summary.sub_skipped ?? 0;
+    for (const sk of summary.skipped ?? []) if (this.skippedList.length < this.failureCap) this.skippedList.push(sk);
     this.lost += summary.sub_lost ?? 0;
   }
 
@@ -118,6 +120,7 @@ export class Rollup {
     const buckets = new Map<string, BucketTotal>();
     for (const [signature, b] of this.buckets) buckets.set(signature, { count: b.count, examples: [...b.examples] });
     let skipped = this.skipped;
+    const skippedList = this.skippedList.map((sk) => ({ ...sk, path: prefix(sk.path) }));
     let lost = this.lost;
     const now = Date.now() / 1000;
 
@@ -135,6 +138,7 @@ export class Rollup {
       mergeStats(stats, summary.stats);
       for (const b of summary.buckets ?? []) this.addBucket(buckets, b);
       skipped += summary.sub_skipped ?? 0;
+      for (const sk of summary.skipped ?? []) if (skippedList.length < this.failureCap) skippedList.push({ ...sk, path: prefix(sk.path) });
       lost += summary.sub_lost ?? 0;
     }
 
@@ -159,6 +163,7 @@ export class Rollup {
       }));
     }
     summary.sub_skipped = skipped;
+    if (skippedList.length > 0) summary.skipped = skippedList;
     summary.sub_lost = lost;
     return summary;
   }

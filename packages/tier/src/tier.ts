@@ -919,6 +919,7 @@ class TierRunner implements Tier {
       failed_ids: [],
       running_ids: [],
       sub_skipped: size,
+      skipped: [{ path: [rec.id], reason: skip.reason }],
     };
     this.finishChild(rec, JobResult.ABORTED, summary, 'skipped', skip.reason, graphResult);
   }

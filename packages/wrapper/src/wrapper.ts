@@ -123,7 +123,7 @@ const GROUP = '_GROUP_';
 /** Index of a severity in count arrays: critical, error, warning, info, debug (Python's metric order). */
 const LEVELS = [Severity.CRITICAL, Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.DEBUG] as const;
 const COUNT_METRICS = ['msg_critical', 'msg_error', 'msg_warning', 'msg_info', 'msg_debug'] as const;
-const BUILTIN = new Set(['sub_total', 'sub_active', 'sub_passed', 'sub_failed', ...COUNT_METRICS]);
+const BUILTIN = new Set(['sub_total', 'sub_active', 'sub_passed', 'sub_failed', 'jobs_passed', 'jobs_failed', ...COUNT_METRICS]);
 /** Fewest ms between two state-change updates. */
 const UPDATE_THROTTLE_MS = 250;
 const UPDATE_TIMEOUT_MS = 10_000;
@@ -958,6 +958,10 @@ class JobWrapper implements Wrapper {
       sub_active: done ? 0 : 1,
       sub_passed: done?.result === JobResult.SUCCESS ? 1 : 0,
       sub_failed: done && done.result !== JobResult.SUCCESS ? 1 : 0,
+      // Jobs only (sub_* count tiers too): summed up the tree like every metric,
+      // so the root can say "3 of 5 jobs passed".
+      jobs_passed: done?.result === JobResult.SUCCESS ? 1 : 0,
+      jobs_failed: done && done.result !== JobResult.SUCCESS ? 1 : 0,
     };
     for (let b = 0; b < 5; b++) metrics[COUNT_METRICS[b]] = this.totals[b];
     for (const [name, value] of this.jobMetrics) if (!BUILTIN.has(name)) metrics[name] = value;

@@ -16,6 +16,7 @@ import {
   SchedulerError,
   UsageError,
   connect,
+  expectedJobs,
   isGatorError,
   loadSpec,
   loadSpecFile,
@@ -138,6 +139,7 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
         interrupted,
         exitCode,
         code: outcome.code,
+        expectedJobs: 1,
       });
       return exitCode;
     }
@@ -178,14 +180,15 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
       onEvent: (e) => {
         switch (e.type) {
           case 'message':
-            reporter.message(e.severity, e.message, e.timestamp, e.path);
+            reporter.message(e.severity, e.message, e.timestamp, e.path && !(e.path.length === 1 && e.path[0] === ident) ? e.path : undefined);
             break;
           case 'summary':
             reporter.summary(e.summary);
             hub?.heartbeat(e.summary);
             break;
           case 'child':
-            if (e.kind === 'job' && (e.state === 'skipped' || e.state === 'lost')) {
+            // Skipped jobs arrive with the roll-up (at any depth); lost ones only here.
+            if (e.kind === 'job' && e.state === 'lost') {
               reporter.job({ path: e.path, state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
             }
             break;
@@ -214,6 +217,7 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
       wallSeconds: (Date.now() - started) / 1000,
       interrupted,
       exitCode,
+      expectedJobs: expectedJobs(spec),
     });
     return exitCode;
   } finally {

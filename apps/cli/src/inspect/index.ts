@@ -9,7 +9,13 @@ import path from 'node:path';
 import type { CAC } from 'cac';
 import { SEVERITY_NAMES, UsageError, severityFromName } from '@gator/protocol';
 import { findRun } from '../tracking.js';
-import type { Io } from '../main.js';
+
+/** main.ts's `Io` (declared here too: importing main.ts would make a cycle). */
+export interface Io {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+  cwd: string;
+}
 
 
 function str(v: unknown): string | undefined {
@@ -118,6 +124,7 @@ export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number
               signal: abort.signal,
             },
             io.out,
+            io.err,
           ),
         );
       } finally {

@@ -44,13 +44,19 @@ class LayerCursor {
     private readonly query: { minSeverity?: number; grep?: RegExp },
   ) {}
 
+  /** Why the last read failed (reported at the end if it never recovers). */
+  failure: string | undefined;
+
   private read(limit: number): ApiMessage[] {
     let reader: LayerReader | undefined;
     try {
       reader = openLayerReader(this.dbFile);
-      return reader.messages({ ...this.query, after: this.after, limit });
-    } catch {
-      // A layer that is being created (or removed) is read at the next poll.
+      const page = reader.messages({ ...this.query, after: this.after, limit });
+      this.failure = undefined;
+      return page;
+    } catch (error) {
+      // A layer being created is read again at the next poll; one that stays unreadable is reported.
+      this.failure = (error as Error).message;
       return [];
     } finally {
       reader?.close();
@@ -208,8 +214,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Prints the messages; resolves with the exit code (130 when following was interrupted). */
-export async function logsCommand(options: LogsOptions, out: NodeJS.WriteStream): Promise<number> {
+/** Prints the messages; resolves with the exit code (130 when following was interrupted, 1 when a layer could not be read). */
+export async function logsCommand(options: LogsOptions, out: NodeJS.WriteStream, err?: NodeJS.WritableStream): Promise<number> {
+  const cursors = new Map<string, LayerCursor>();
+  const code = await printLogs(options, out, cursors);
+  const unreadable = [...cursors.values()].filter((c) => c.failure !== undefined);
+  for (const c of unreadable) err?.write(`gator: the messages of ${dotted(c.path)} could not be read: ${c.failure}\n`);
+  return code === 0 && unreadable.length > 0 ? 1 : code;
+}
+
+async function printLogs(options: LogsOptions, out: NodeJS.WriteStream, cursors: Map<string, LayerCursor>): Promise<number> {
   const c = colorsFor(out);
   const writer = new LineWriter(out);
   const query = {
@@ -217,7 +231,6 @@ export async function logsCommand(options: LogsOptions, out: NodeJS.WriteStream)
     ...(options.grep ? { grep: options.grep } : {}),
   };
   let scope = readScope(options);
-  const cursors = new Map<string, LayerCursor>();
   const addCursors = () => {
     for (const [dbFile, p] of scope.layers) {
       if (!cursors.has(dbFile)) cursors.set(dbFile, new LayerCursor(p, dbFile, cursors.size, query));

@@ -212,6 +212,16 @@ function skipReasonFor(skips: Map<string, string>, ident: string): string | unde
   return skips.get(base) ?? skips.get('');
 }
 
+/** Why a layer's database cannot be opened, or undefined when it can. */
+function openError(node: RunNode): string | undefined {
+  try {
+    void node.reader.kind;
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 interface Context {
   errorLines: number;
   now: number;
@@ -267,6 +277,11 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
       report.result = 'ABORTED';
       report.reason = known?.reason ?? (ctx.runOver && entry?.result !== JobResult.ABORTED ? 'never ran: the run ended first' : 'never ran (skipped)');
     }
+  } else if (openError(node) !== undefined) {
+    // A damaged file must not hide the rest of the run: this layer has no known result.
+    report.state = 'lost';
+    report.reason = `its database could not be read: ${openError(node)}`;
+    report.log = path.join(node.dir, 'messages.log');
   } else {
     const reader = node.reader;
     const attrs = safe(() => reader.attributes(), {} as Record<string, string>);

@@ -48,16 +48,24 @@ export function dotted(path: readonly string[]): string {
   return path.join('.');
 }
 
-/** Job-level totals of a root summary (tiers count themselves in sub_*; jobs_* count only jobs). */
-export function jobTotals(summary: Summary): { total: number; passed: number; failed: number; running: number; skipped: number; lost: number } {
+/**
+ * Job-level totals of a root summary. `sub_*` count tiers too (Python's rule);
+ * wrappers also report `jobs_passed`/`jobs_failed`, and `expected` is the
+ * spec's job count, so these count jobs only.
+ */
+export function jobTotals(
+  summary: Summary,
+  expected?: number,
+): { total: number; passed: number; failed: number; running: number; skipped: number; lost: number } {
   const m = summary.metrics;
-  const has = m.jobs_total !== undefined;
+  const lost = summary.sub_lost ?? 0;
+  const byJobs = m.jobs_passed !== undefined || m.jobs_failed !== undefined;
   return {
-    total: has ? m.jobs_total! : m.sub_total ?? 0,
-    passed: has ? (m.jobs_passed ?? 0) : m.sub_passed ?? 0,
-    failed: has ? (m.jobs_failed ?? 0) : m.sub_failed ?? 0,
+    total: expected ?? m.sub_total ?? 0,
+    passed: byJobs ? (m.jobs_passed ?? 0) : (m.sub_passed ?? 0),
+    failed: byJobs ? (m.jobs_failed ?? 0) : Math.max(0, (m.sub_failed ?? 0) - lost),
     running: summary.running_ids.length,
     skipped: summary.sub_skipped ?? 0,
-    lost: summary.sub_lost ?? 0,
+    lost,
   };
 }

@@ -19,6 +19,8 @@ export interface LiveReporterSettings {
   redrawMs?: number;
   /** Most running jobs listed (default: what fits, at most 8). */
   maxRunning?: number;
+  /** Jobs in the spec (`expectedJobs(spec)`): the bar's total (the summary's sub_total counts tiers too). */
+  expectedJobs?: number;
 }
 
 type JobEvent = Parameters<Reporter['job']>[0];
@@ -51,9 +53,9 @@ export interface ProgressCounts {
   errors: number;
 }
 
-export function progressCounts(summary: Summary | undefined): ProgressCounts {
-  if (!summary) return { total: 0, passed: 0, failed: 0, running: 0, pending: 0, warnings: 0, errors: 0 };
-  const t = jobTotals(summary);
+export function progressCounts(summary: Summary | undefined, expectedJobs?: number): ProgressCounts {
+  if (!summary) return { total: expectedJobs ?? 0, passed: 0, failed: 0, running: 0, pending: expectedJobs ?? 0, warnings: 0, errors: 0 };
+  const t = jobTotals(summary, expectedJobs);
   // Lost and skipped jobs are done and did not pass: they count with the failed part of the bar.
   const failed = t.failed + t.lost + t.skipped;
   const pending = Math.max(0, t.total - t.passed - failed - t.running);
@@ -108,6 +110,7 @@ export class LiveReporter implements Reporter {
   private readonly startedAt = Date.now();
   private readonly redrawMs: number;
   private readonly maxRunning: number;
+  private readonly expectedJobs: number | undefined;
   /** Lines waiting to be printed above the block at the next redraw. */
   private pending: { stream: NodeJS.WriteStream; text: string }[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -122,6 +125,7 @@ export class LiveReporter implements Reporter {
     this.c = colorsFor(options.out);
     this.redrawMs = settings.redrawMs ?? 250;
     this.maxRunning = settings.maxRunning ?? 8;
+    this.expectedJobs = settings.expectedJobs;
     const queue = (stream: NodeJS.WriteStream) => new LineSink(stream, (text) => this.pending.push({ stream, text })) as unknown as NodeJS.WriteStream;
     // The same lines as the plain view, printed above the block (stderr too: it is usually this terminal).
     this.lines = new PlainReporter({ ...options, out: queue(options.out), err: queue(options.err) });
@@ -183,7 +187,7 @@ export class LiveReporter implements Reporter {
     const c = this.c;
     const columns = Math.max(20, this.out.columns ?? 80);
     const rows = this.out.rows ?? 24;
-    const p = progressCounts(this.last);
+    const p = progressCounts(this.last, this.expectedJobs);
     const lines: string[] = [];
     const running = this.tracker.runningJobs().sort((a, b) => a.since - b.since);
     const room = Math.max(1, Math.min(this.maxRunning, rows - 4));

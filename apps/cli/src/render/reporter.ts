@@ -18,6 +18,8 @@ export interface RunEnd {
   exitCode: number;
   /** For a root !Job: its exit code. */
   code?: number;
+  /** Number of jobs the spec holds (the summary's sub_* count tiers too). */
+  expectedJobs?: number;
 }
 
 export interface Reporter {
@@ -47,6 +49,7 @@ export interface ReporterOptions {
 export class JobTracker {
   private running = new Map<string, { path: string[]; since: number }>();
   private failed = new Set<string>();
+  private skipped = new Set<string>();
   constructor(private readonly emit: Reporter['job']) {}
 
   update(summary: Summary): void {
@@ -70,6 +73,12 @@ export class JobTracker {
       this.failed.add(key);
       const f = failures.get(key);
       this.emit({ path: p, state: 'failed', ...(f?.reason ? { reason: f.reason } : {}) });
+    }
+    for (const sk of summary.skipped ?? []) {
+      const key = dotted(sk.path);
+      if (this.skipped.has(key)) continue;
+      this.skipped.add(key);
+      this.emit({ path: sk.path, state: 'skipped', reason: sk.reason });
     }
     this.running = runningNow;
   }
@@ -131,7 +140,7 @@ export class PlainReporter implements Reporter {
 
 /** The final summary: totals, wall time, each failed job with its reason, first errors and log. */
 export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOptions, 'cwd' | 'rootIdent'>): string {
-  const t = jobTotals(end.summary);
+  const t = jobTotals(end.summary, end.expectedJobs);
   const lines: string[] = [''];
   const rel = (p: string) => {
     const r = path.relative(options.cwd, p);

@@ -95,7 +95,7 @@ describe('gator run of a tree', () => {
       `!JobGroup
 ident: top
 jobs:
-  - !Job {ident: victim, command: bash, args: [-c, "echo $PPID > ${marker}; sleep 300"]}
+  - !Job {ident: victim, command: bash, args: [-c, 'echo \\$PPID > ${marker}; sleep 300']}
   - !Job {ident: other, command: bash, args: [-c, "sleep 1"]}
   - !Job {ident: after, on_done: [victim], command: "true"}
 `,

@@ -253,3 +253,19 @@ describe('gator repro', () => {
     expect((await runInspect(['repro'], run.base)).error).toBe('GATOR_USAGE');
   });
 });
+
+describe('a damaged layer database', () => {
+  it('is reported, and the rest of the run is still shown and logged', async () => {
+    const run = fixture();
+    fs.writeFileSync(path.join(run.tracking, 'tests', 'seed', '0', 'db.sqlite'), 'not a database at all, just text');
+    const show = await runInspect(['show', run.tracking], run.base);
+    expect(show.code).toBe(0);
+    expect(show.out).toMatch(/✖ seed_0\s+LOST/);
+    expect(show.out).toContain('its database could not be read');
+    expect(show.out).toMatch(/✖ seed_1\s+FAILURE/);
+    const logs = await runInspect(['logs', run.tracking], run.base);
+    expect(logs.code).toBe(1);
+    expect(logs.out).toContain('Assertion failed at /src/alu.c:12');
+    expect(logs.err).toMatch(/the messages of nightly\.tests\.seed_0 could not be read/);
+  });
+});

@@ -8,7 +8,7 @@ const SGR_COLOUR = /\u001b\[(?:3\d|4\d|9\d|1|2)(?:;\d+)*m/;
 
 function summary(now: number): Summary {
   return {
-    metrics: { sub_total: 11, sub_passed: 3, sub_failed: 1, msg_warning: 2, msg_error: 1, msg_critical: 1, jobs_total: 10, jobs_passed: 3, jobs_failed: 1 },
+    metrics: { sub_total: 11, sub_passed: 3, sub_failed: 1, msg_warning: 2, msg_error: 1, msg_critical: 1, jobs_passed: 3, jobs_failed: 1 },
     failed_ids: [['night', 'a']],
     running_ids: [['night', 'grp', 'slow_b'], ['night', 'fast_c']],
     running_since: [now - 12, now - 3],
@@ -22,7 +22,7 @@ function terminal() {
 
 const reporters: LiveReporter[] = [];
 function live(out = terminal(), err = terminal()) {
-  const r = new LiveReporter({ out: out.stream, err: err.stream, verbose: false, quiet: false, rootIdent: 'night', cwd: '/' }, { redrawMs: 20 });
+  const r = new LiveReporter({ out: out.stream, err: err.stream, verbose: false, quiet: false, rootIdent: 'night', cwd: '/' }, { redrawMs: 20, expectedJobs: 10 });
   reporters.push(r);
   return { r, out, err };
 }
@@ -46,7 +46,9 @@ describe('progress bar', () => {
     const s = summary(0);
     s.sub_lost = 1;
     s.sub_skipped = 2;
-    expect(progressCounts(s)).toEqual({ total: 10, passed: 3, failed: 4, running: 2, pending: 1, warnings: 2, errors: 2 });
+    expect(progressCounts(s, 10)).toEqual({ total: 10, passed: 3, failed: 4, running: 2, pending: 1, warnings: 2, errors: 2 });
+    // Before the first roll-up everything is pending.
+    expect(progressCounts(undefined, 10)).toMatchObject({ total: 10, pending: 10 });
   });
 
   it('tells the parts apart without colours too', () => {

@@ -1,0 +1,3 @@
+import { defineGatorVitestConfig } from '@gator/vitest-config';
+
+export default defineGatorVitestConfig();
