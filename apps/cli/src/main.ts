@@ -5,6 +5,7 @@
  */
 import { cac, type CAC } from 'cac';
 import { isGatorError, SpecError, UsageError, type GatorError } from '@gator/protocol';
+import { registerInspectCommands } from './inspect/index.js';
 import { readRunFlags } from './options.js';
 import { VERSION } from './version.js';
 
@@ -34,7 +35,8 @@ function runOptions(cli: ReturnType<CAC['command']>) {
     .option('--parent <host:port>', 'Parent tier address (child processes only)')
     .option('--host <address>', 'Interface the layer servers bind (default 127.0.0.1)')
     .option('--advertise-host <name>', 'Host name or address children use to reach this layer (remote schedulers)')
-    .option('--rerun-failed [run]', 'Run only what failed, was lost or skipped in RUN (default: the latest run), plus its dependants');
+    .option('--rerun-failed [run]', 'Run only what failed, was lost or skipped in RUN (default: the latest run), plus its dependants')
+    .option('--rerun-select <file>', 'Internal: the rerun selection a child tier applies (written by the root)');
 }
 
 export function buildCli(io: Io, setExit: (code: number) => void): CAC {
@@ -73,6 +75,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): CAC {
       setExit(await metricCommand(name, String(value)));
     });
 
+  registerInspectCommands(cli, io, setExit);
   cli.help();
   return cli;
 }

@@ -17,6 +17,7 @@ export interface RunFlags {
   limitError: number;
   limitCritical: number;
   rerunFailed?: string | boolean;
+  rerunSelect?: string;
   advertiseHost?: string;
   host?: string;
 }
@@ -77,6 +78,8 @@ export function readRunFlags(o: Record<string, unknown>): RunFlags {
     host: str(o.host),
     advertiseHost: str(o.advertiseHost),
   };
+  const select = str(o.rerunSelect);
+  if (select) flags.rerunSelect = select;
   const rerun = o.rerunFailed;
   if (rerun !== undefined && rerun !== false) flags.rerunFailed = rerun === true ? true : String(last(rerun));
   return flags;

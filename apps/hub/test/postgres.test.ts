@@ -126,7 +126,8 @@ describe('the registry in PostgreSQL', () => {
       const list = await getJson(`${old.url}/api/jobs`);
       expect(list.body.children).toEqual([expect.objectContaining({ ident: 'old_run', owner: 'py', status: 2, started: 1700000000 })]);
       const uid = (await postJson(`${old.url}/api/register`, { ident: 'new_run', url: '127.0.0.1:1', layer: 'tier', owner: 'ts' })).body.uid;
-      expect((await postJson(`${old.url}/api/job/${uid}/heartbeat`, { metrics: { sub_total: 1 } })).status).toBe(200);
+      expect((await postJson(`${old.url}/api/job/${uid}/heartbeat`, { metrics: { sub_total: 1, coverage: 0.875 } })).status).toBe(200);
+      expect((await getJson(`${old.url}/api/job/${uid}`)).body.metrics).toContainEqual({ registration: uid, name: 'coverage', value: 0.875 });
     } finally {
       await old.close();
     }

@@ -46,6 +46,16 @@ export const BucketSchema = z.object({
 });
 export type Bucket = z.infer<typeof BucketSchema>;
 
+/** A job that needed more than one attempt (Gator extension). */
+export const RetriedSchema = z.looseObject({
+  path: z.array(z.string()),
+  /** The attempt that decided the job's result (1-based). */
+  attempt: int,
+  /** The job's result (JobResult): SUCCESS for "passed on attempt N". */
+  result: int,
+});
+export type Retried = z.infer<typeof RetriedSchema>;
+
 /**
  * Summary: sent in `update`, `complete` and hub heartbeats. `metrics`,
  * `failed_ids` and `running_ids` are Python Gator's; the rest are optional
@@ -60,12 +70,16 @@ export const SummarySchema = z.looseObject({
   failures: z.array(FailureSchema).optional(),
   stats: z.record(z.string(), MetricStatsSchema).optional(),
   buckets: z.array(BucketSchema).optional(),
+  /** Jobs that ran more than one attempt (`retries`), with the attempt that decided and its result (capped like `failures`). */
+  retried: z.array(RetriedSchema).optional(),
   /** Jobs that never ran because a dependency could not be met, or the run stopped. */
   sub_skipped: int.optional(),
   /** Which children were skipped and why (capped like `failures`). */
   skipped: z.array(z.looseObject({ path: z.array(z.string()), reason: z.string() })).optional(),
   /** Jobs given up on: their process ended or went silent without completing. */
   sub_lost: int.optional(),
+  /** Jobs not run because `--rerun-failed` did not select them. */
+  sub_unselected: int.optional(),
 });
 export type Summary = z.infer<typeof SummarySchema>;
 

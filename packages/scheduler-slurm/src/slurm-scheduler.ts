@@ -353,7 +353,9 @@ export class SlurmScheduler implements Scheduler {
       if (r.local) r.local.kill();
       else if (r.jobId) ids.push(r.jobId);
     }
-    if (ids.length > 0) spawnSync('scancel', ids, { stdio: 'ignore', timeout: 10_000 });
+    for (let at = 0; at < ids.length; at += IDS_PER_CALL) {
+      spawnSync('scancel', ids.slice(at, at + IDS_PER_CALL), { stdio: 'ignore', timeout: 10_000 });
+    }
   }
 
   // ------------------------------------------------------------------ launching

@@ -241,6 +241,17 @@ describe('stop and close', () => {
     await expect(s.launch(request('exits-with', () => ['0']).req)).rejects.toThrow(/closed/);
   });
 
+  it('abandon() (the process-exit hook) cancels every job synchronously', async () => {
+    const s = await scheduler({ partition: 'tiny' });
+    const children: LaunchedChild[] = [];
+    for (let i = 0; i < 3; i++) children.push(await s.launch(request('sleeps', () => ['60000']).req));
+    await children[0]!.started;
+    await until(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
+    s.abandon();
+    await until(() => queued(...children.map((c) => c.handle!)) === '', 'squeue to drop the jobs');
+    for (const c of children) expect((await c.exited).code === 0).toBe(false);
+  });
+
   it('close right after launch cancels children whose sbatch is still running', async () => {
     const s = await createSlurmScheduler({ options: { poll: '0.2' } });
     const children = [];

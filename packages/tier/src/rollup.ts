@@ -71,6 +71,7 @@ export class Rollup {
   private skipped = 0;
   private readonly skippedList: { path: string[]; reason: string }[] = [];
   private lost = 0;
+  private unselected = 0;
   private folded = 0;
 
   constructor(options: RollupOptions) {
@@ -99,6 +100,7 @@ export class Rollup {
     this.skipped += summary.sub_skipped ?? 0;
     for (const sk of summary.skipped ?? []) if (this.skippedList.length < this.failureCap) this.skippedList.push(sk);
     this.lost += summary.sub_lost ?? 0;
+    this.unselected += summary.sub_unselected ?? 0;
   }
 
   /**
@@ -122,6 +124,7 @@ export class Rollup {
     let skipped = this.skipped;
     const skippedList = this.skippedList.map((sk) => ({ ...sk, path: prefix(sk.path) }));
     let lost = this.lost;
+    let unselected = this.unselected;
     const now = Date.now() / 1000;
 
     for (const { summary, started } of live) {
@@ -140,6 +143,7 @@ export class Rollup {
       skipped += summary.sub_skipped ?? 0;
       for (const sk of summary.skipped ?? []) if (skippedList.length < this.failureCap) skippedList.push({ ...sk, path: prefix(sk.path) });
       lost += summary.sub_lost ?? 0;
+      unselected += summary.sub_unselected ?? 0;
     }
 
     if (ownFailure) {
@@ -165,6 +169,7 @@ export class Rollup {
     summary.sub_skipped = skipped;
     if (skippedList.length > 0) summary.skipped = skippedList;
     summary.sub_lost = lost;
+    if (unselected > 0) summary.sub_unselected = unselected;
     return summary;
   }
 

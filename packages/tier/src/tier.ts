@@ -781,8 +781,12 @@ class TierRunner implements Tier {
       }
       if (selected === false) {
         this.log(Severity.DEBUG, `Not running '${rec.id}': not selected for rerun`);
-        // Its earlier result stands, so its dependants may run.
-        this.skipChild({ id: rec.id, baseId: rec.baseId, reason: 'not selected for rerun', specProblem: false }, JobResult.SUCCESS);
+        // Its earlier result stands, so its dependants may run. It is neither
+        // skipped nor failed in this run: counted apart as `sub_unselected`.
+        const size = rec.kind === 'tier' ? rec.expected + 1 : 1;
+        const jobs = rec.kind === 'tier' ? rec.expected : 1;
+        const summary: Summary = { metrics: orderMetrics({ sub_total: size }), failed_ids: [], running_ids: [], sub_unselected: jobs };
+        this.finishChild(rec, JobResult.ABORTED, summary, 'skipped', 'not selected for rerun', JobResult.SUCCESS);
         return;
       }
     }

@@ -14,6 +14,7 @@ import {
   GatorError,
   JobResult,
   SchedulerError,
+  Severity,
   UsageError,
   connect,
   expectedJobs,
@@ -31,7 +32,7 @@ import {
 } from '@gator/protocol';
 import type { RunFlags } from '../options.js';
 import { createScheduler, schedulerNameForChildren } from '../schedulers.js';
-import { defaultTrackingDir, makeTrackingDir } from '../tracking.js';
+import { defaultTrackingDir, findRun, makeTrackingDir } from '../tracking.js';
 import type { Reporter } from '../render/reporter.js';
 import { createReporter } from '../render/create.js';
 
@@ -74,15 +75,15 @@ function onSignals(target: () => Stoppable | undefined, onFirst: () => void): ()
 }
 
 /** Exit status of a finished root (Python's rule: nothing failed, everything passed, nothing running). */
+// Python's rule also asks sub_passed == sub_total, to catch pruned jobs; they are
+// counted explicitly here (sub_skipped), and jobs a rerun did not select are not failures.
 export function exitCodeFor(result: number, summary: Summary): number {
-  const m = summary.metrics;
   const ok =
     result === JobResult.SUCCESS &&
     summary.failed_ids.length === 0 &&
     summary.running_ids.length === 0 &&
     (summary.sub_skipped ?? 0) === 0 &&
-    (summary.sub_lost ?? 0) === 0 &&
-    (m.sub_passed ?? 0) >= (m.sub_total ?? 0);
+    (summary.sub_lost ?? 0) === 0;
   return ok ? 0 : 1;
 }
 
@@ -92,12 +93,14 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
     throw new UsageError('No spec file given.', { hint: 'Usage: gator run SPEC.yaml (see gator run --help)' });
   }
   const spec = loadSpecFile(path.resolve(ctx.cwd, specPath));
+  // The run to rerun is found before this run's directory exists (it would be the newest).
+  const previous = flags.rerunFailed ? findRun(flags.rerunFailed === true ? undefined : flags.rerunFailed, ctx.cwd) : undefined;
   const tracking = makeTrackingDir(flags.tracking ? path.resolve(ctx.cwd, flags.tracking) : defaultTrackingDir(ctx.cwd));
   const token = process.env[ENV.TOKEN] || randomBytes(18).toString('base64url');
   // Children inherit it from the environment (never argv); schedulers read it from here too.
   process.env[ENV.TOKEN] = token;
   const ident = flags.id ?? spec.ident ?? String(process.pid);
-  const reporter = createReporter(flags, ctx, ident);
+  const reporter = createReporter(flags, ctx, ident, expectedJobs(spec));
   const started = Date.now();
   let interrupted = false;
   const hub = flags.hub ? await import('../hub-link.js').then((m) => m.linkHub(flags.hub!, reporter)) : undefined;
@@ -162,6 +165,20 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
         hint: 'Lower the requests in the spec, or give the scheduler more (e.g. --sched-arg concurrency=N, --sched-arg licenses=NAME:COUNT).',
       });
     }
+    let only: ((p: string[]) => boolean | 'descend') | undefined;
+    let command = childCommand();
+    if (previous) {
+      const rerun = await import('../rerun.js');
+      const selection = rerun.rerunSelection(previous, spec);
+      if (selection.whole.length === 0) {
+        await scheduler.close();
+        reporter.note(Severity.INFO, `Nothing to rerun: every job of ${path.relative(ctx.cwd, previous) || previous} passed.`);
+        return 0;
+      }
+      reporter.note(Severity.INFO, `Rerunning ${selection.whole.length} failed, lost or skipped job${selection.whole.length === 1 ? '' : 's'} (and dependants) of ${path.relative(ctx.cwd, previous) || previous}`);
+      command = [...command, '--rerun-select', rerun.writeSelection(tracking, selection)];
+      only = rerun.selector(selection);
+    }
     const tier = createTier({
       spec: { ...(spec as JobGroup | JobArray), ident },
       ident,
@@ -169,7 +186,8 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
       scheduler,
       schedulerName: schedulerNameForChildren(flags.scheduler, ctx.cwd),
       schedArgs,
-      childCommand: childCommand(),
+      childCommand: command,
+      ...(only ? { only } : {}),
       limits: limitsOf(flags),
       interval: flags.interval,
       allMsg: flags.allMsg,
@@ -278,6 +296,13 @@ export async function runChild(specPath: string | undefined, flags: RunFlags, ct
       }
       const schedArgs = parseSchedulerArgs(flags.schedArg);
       const { createTier } = await import('@gator/tier');
+      let only: ((p: string[]) => boolean | 'descend') | undefined;
+      let command = childCommand();
+      if (flags.rerunSelect) {
+        const rerun = await import('../rerun.js');
+        only = rerun.selector(rerun.readSelection(flags.rerunSelect));
+        command = [...command, '--rerun-select', flags.rerunSelect];
+      }
       let scheduler: Scheduler | undefined;
       try {
         scheduler = await createScheduler(flags.scheduler, { options: schedArgs, ...(token ? { token } : {}) });
@@ -289,7 +314,8 @@ export async function runChild(specPath: string | undefined, flags: RunFlags, ct
           scheduler,
           schedulerName: flags.scheduler,
           schedArgs,
-          childCommand: childCommand(),
+          childCommand: command,
+          ...(only ? { only } : {}),
           limits,
           interval: flags.interval,
           allMsg: flags.allMsg,

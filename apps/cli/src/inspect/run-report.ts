@@ -163,6 +163,26 @@ function countMessages(reader: LayerReader): MessageCounts {
   return { critical, error: error - critical, warning: warning - error, info: info - warning, debug: all - info };
 }
 
+/**
+ * A finished layer's own final counts are its `_OWN_` msg_* metrics (one
+ * lookup instead of scanning a big LogEntry table); a running one is counted.
+ */
+function messageCounts(reader: LayerReader, finished: boolean): MessageCounts {
+  if (finished) {
+    const own = reader.metrics('_OWN_');
+    if (own.msg_error !== undefined && own.msg_warning !== undefined && own.msg_info !== undefined) {
+      return {
+        debug: own.msg_debug ?? 0,
+        info: own.msg_info,
+        warning: own.msg_warning,
+        error: own.msg_error,
+        critical: own.msg_critical ?? 0,
+      };
+    }
+  }
+  return countMessages(reader);
+}
+
 function parseSummary(text: string | undefined): Summary | null {
   if (!text) return null;
   try {
@@ -190,14 +210,17 @@ function safe<T>(fn: () => T, fallback: T): T {
 /**
  * Why a tier skipped children, from the lines it logs when it does (`Skipping
  * job 'report': dependency 'tests' failed`, `Cannot launch array 'x': …`,
- * `Skipping 3 children that had not been launched: run stopped`): ChildEntry
- * has no reason column. Key '' holds the reason for all the rest.
+ * `Skipping 3 children that had not been launched: run stopped`, `Not running
+ * 'x': not selected for rerun`), for runs whose roll-up has no `skipped`
+ * list. Key '' holds the reason for all the rest.
  */
 function skipReasons(reader: LayerReader): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of reader.messages({ minSeverity: Severity.WARNING, grep: /^(Skipping|Cannot launch) / })) {
+  for (const m of reader.messages({ grep: /^(Skipping|Cannot launch|Not running) / })) {
     const named = /^(?:Skipping|Cannot launch) (?:job|group|array) '([^']+)'(?: \(\d+ copies\))?: (.*)$/s.exec(m.message);
     if (named) out.set(named[1]!, named[2]!);
+    const unselected = /^Not running '([^']+)': (.*)$/s.exec(m.message);
+    if (unselected) out.set(unselected[1]!, unselected[2]!);
     const rest = /^Skipping \d+ child(?:ren)? that had not been launched: (.*)$/s.exec(m.message);
     if (rest && !out.has('')) out.set('', rest[1]!);
   }
@@ -307,7 +330,7 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
     } else {
       report.state = report.started !== null ? 'running' : 'pending';
     }
-    report.messages = safe(() => countMessages(reader), emptyCounts());
+    report.messages = safe(() => messageCounts(reader, report.state === 'complete'), emptyCounts());
     report.attempts = safe(() => reader.attempts(), []).map((a) => ({
       attempt: a.attempt,
       started: a.started,
@@ -341,11 +364,14 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
     const failures = new Map(parentFailures);
     // A tier's roll-up paths start at its own ident.
     for (const f of summary?.failures ?? []) failures.set([...node.path.slice(0, -1), ...f.path].join('.'), f);
-    const skips = node.exists ? safe(() => skipReasons(node.reader), new Map<string, string>()) : new Map<string, string>();
+    // Why children were skipped: the roll-up's list, else the lines the tier logged.
+    const recorded = new Map<string, string>();
+    for (const sk of summary?.skipped ?? []) recorded.set([...node.path.slice(0, -1), ...sk.path].join('.'), sk.reason);
+    const logged = node.exists ? safe(() => skipReasons(node.reader), new Map<string, string>()) : new Map<string, string>();
     report.children = node.children.map((child) => {
       const built = buildNode(child, ctx, failures);
       if (built.state === 'skipped' && !failures.has(built.path.join('.'))) {
-        const why = skipReasonFor(skips, child.ident);
+        const why = recorded.get(built.path.join('.')) ?? skipReasonFor(logged, child.ident);
         if (why) built.reason = why;
       }
       return built;

@@ -1,5 +1,6 @@
 /** Pick the renderer: the live view on an interactive terminal, plain lines otherwise. */
 import type { RunFlags } from '../options.js';
+import { LiveReporter } from './live.js';
 import { PlainReporter, type Reporter } from './reporter.js';
 
 export function isPlainOutput(flags: Pick<RunFlags, 'quiet'>, out: NodeJS.WriteStream): boolean {
@@ -7,6 +8,13 @@ export function isPlainOutput(flags: Pick<RunFlags, 'quiet'>, out: NodeJS.WriteS
   return flags.quiet || ci || !out.isTTY || process.env.TERM === 'dumb';
 }
 
-export function createReporter(flags: RunFlags, ctx: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; cwd: string }, rootIdent: string): Reporter {
-  return new PlainReporter({ out: ctx.out, err: ctx.err, verbose: flags.verbose, quiet: flags.quiet, rootIdent, cwd: ctx.cwd });
+export function createReporter(
+  flags: RunFlags,
+  ctx: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; cwd: string },
+  rootIdent: string,
+  expectedJobs?: number,
+): Reporter {
+  const options = { out: ctx.out, err: ctx.err, verbose: flags.verbose, quiet: flags.quiet, rootIdent, cwd: ctx.cwd };
+  if (!isPlainOutput(flags, ctx.out)) return new LiveReporter(options, expectedJobs === undefined ? {} : { expectedJobs });
+  return new PlainReporter(options);
 }

@@ -56,12 +56,14 @@ export function dotted(path: readonly string[]): string {
 export function jobTotals(
   summary: Summary,
   expected?: number,
-): { total: number; passed: number; failed: number; running: number; skipped: number; lost: number } {
+): { total: number; passed: number; failed: number; running: number; skipped: number; lost: number; unselected: number } {
   const m = summary.metrics;
   const lost = summary.sub_lost ?? 0;
   const byJobs = m.jobs_passed !== undefined || m.jobs_failed !== undefined;
+  const unselected = summary.sub_unselected ?? 0;
   return {
-    total: expected ?? m.sub_total ?? 0,
+    total: (expected ?? m.sub_total ?? 0) - unselected,
+    unselected,
     passed: byJobs ? (m.jobs_passed ?? 0) : (m.sub_passed ?? 0),
     failed: byJobs ? (m.jobs_failed ?? 0) : Math.max(0, (m.sub_failed ?? 0) - lost),
     running: summary.running_ids.length,

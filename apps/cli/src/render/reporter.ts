@@ -177,7 +177,7 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   if (t.running > 0) parts.push(c.yellow(`${t.running} still running`));
   lines.push(
     `${c.bold(end.interrupted ? c.yellow('Interrupted') : end.exitCode === 0 ? c.green('Passed') : c.red('Failed'))}  ` +
-      `${parts.join(', ')} of ${t.total} job${t.total === 1 ? '' : 's'}  ` +
+      `${parts.join(', ')} of ${t.total} job${t.total === 1 ? '' : 's'}${t.unselected > 0 ? c.dim(` (${t.unselected} not rerun)`) : ''}  ` +
       c.dim(`(${m.msg_warning ?? 0} warnings, ${(m.msg_error ?? 0) + (m.msg_critical ?? 0)} errors, ${duration(end.wallSeconds)})`),
   );
   lines.push(c.dim(`Run recorded in ${rel(end.tracking)}`));

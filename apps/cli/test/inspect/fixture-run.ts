@@ -66,8 +66,11 @@ function finish(store: LayerStore, stopped: number, result: number, summary: Sum
 const ASSERT_1 = 'Assertion failed at /src/alu.c:12: expected 4, got 5';
 const ASSERT_2 = 'Assertion failed at /src/alu.c:40: expected 1, got 0';
 
-/** `live: true` leaves seed_2 running and no `stopped` on the tiers. */
-export function makeFixtureRun(options: { live?: boolean } = {}): FixtureRun {
+/**
+ * `live: true` leaves seed_2 running and no `stopped` on the tiers;
+ * `skippedList` puts the skip into the root roll-up's `skipped` list too.
+ */
+export function makeFixtureRun(options: { live?: boolean; skippedList?: boolean } = {}): FixtureRun {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-inspect-'));
   const tracking = path.join(base, 'run');
   const live = options.live ?? false;
@@ -197,6 +200,7 @@ export function makeFixtureRun(options: { live?: boolean } = {}): FixtureRun {
     buckets: [{ ...bucket, examples: bucket.examples.map((e) => ['nightly', ...e]) }],
     stats: { coverage: { count: 3, sum: 210, min: 60, max: 80 }, files: { count: 1, sum: 12, min: 12, max: 12 } },
     sub_skipped: 1,
+    ...(options.skippedList ? { skipped: [{ path: ['nightly', 'report'], reason: "dependency 'tests' did not pass" }] } : {}),
     sub_lost: 0,
   }, '2 jobs failed, 1 skipped');
   root.close();

@@ -8,8 +8,8 @@ afterEach(() => {
   for (const r of runs.splice(0)) fs.rmSync(r.base, { recursive: true, force: true });
 });
 
-function fixture(live = false): FixtureRun {
-  const r = makeFixtureRun({ live });
+function fixture(live = false, skippedList = false): FixtureRun {
+  const r = makeFixtureRun({ live, skippedList });
   runs.push(r);
   return r;
 }
@@ -52,6 +52,11 @@ describe('loadRunReport', () => {
       ['nightly.tests.seed_1', 'exited with code 3'],
       ['nightly.tests.seed_2', 'exceeded the ERROR limit (1 > 0)'],
     ]);
+  });
+
+  it("takes a skip's reason from the roll-up's skipped list when there is one", () => {
+    const report = loadRunReport(fixture(false, true).tracking);
+    expect(findNode(report.root, 'report')).toMatchObject({ outcome: 'skipped', reason: "dependency 'tests' did not pass" });
   });
 
   it('reads a running run: running and pending jobs, durations up to now', () => {

@@ -12,6 +12,11 @@ const DDL = [
   // Python's column is INTEGER; DOUBLE PRECISION keeps fractional job metrics.
   'CREATE TABLE IF NOT EXISTS metric (uid SERIAL PRIMARY KEY, registration INTEGER REFERENCES registration(uid) ON DELETE CASCADE, name VARCHAR(250), value DOUBLE PRECISION)',
   ...EXTRA_COLUMNS.map((c) => `ALTER TABLE registration ADD COLUMN IF NOT EXISTS ${c.name} ${c.postgres}`),
+  // A database created by Python's hub has INTEGER values, which would refuse fractional metrics.
+  `DO $$ BEGIN
+     IF (SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'metric' AND column_name = 'value') <> 'double precision'
+     THEN ALTER TABLE metric ALTER COLUMN value TYPE DOUBLE PRECISION; END IF;
+   END $$`,
   'CREATE INDEX IF NOT EXISTS metric_registration_name ON metric (registration, name)',
 ];
 

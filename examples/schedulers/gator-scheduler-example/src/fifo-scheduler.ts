@@ -80,6 +80,7 @@ export class FifoScheduler implements Scheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly queue: Entry[] = [];
   private used = 0;
+  private closed = false;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -89,7 +90,7 @@ export class FifoScheduler implements Scheduler {
 
   // #region launch
   async launch(request: LaunchRequest, options: LaunchOptions = {}): Promise<LaunchedChild> {
-    if (this.closing) {
+    if (this.closed) {
       throw new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `Cannot launch '${request.id}': the scheduler is closed.`);
     }
     const problem = this.check(request);
@@ -122,7 +123,7 @@ export class FifoScheduler implements Scheduler {
 
   /** Strictly first come, first served: the oldest child waits for room and nobody overtakes it. */
   private pump(): void {
-    while (this.queue.length > 0 && this.used + this.queue[0]!.slots <= this.options.slots) {
+    while (!this.closed && this.queue.length > 0 && this.used + this.queue[0]!.slots <= this.options.slots) {
       const entry = this.queue.shift()!;
       this.used += entry.slots;
       this.start(entry);
@@ -169,11 +170,10 @@ export class FifoScheduler implements Scheduler {
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      // Queued children first, so that none starts in a slot a stopping child frees.
-      const queued = [...this.queue];
-      await Promise.all([...queued, ...this.entries.values()].map((entry) => this.stop(entry.request.id)));
-    })();
+    if (!this.closing) {
+      this.closed = true; // from now on launch refuses and nothing leaves the queue
+      this.closing = Promise.all([...this.entries.keys()].map((id) => this.stop(id))).then(() => {});
+    }
     return this.closing;
   }
   // #endregion
@@ -187,7 +187,7 @@ export class FifoScheduler implements Scheduler {
       entry.started.reject(new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `'${entry.request.id}' never started`));
     }
     entry.exited.resolve(exit);
-    if (!this.closing) this.pump();
+    this.pump();
   }
 }
 

@@ -1,0 +1,14 @@
+import path from 'node:path';
+import { connect, loadSpec, JobResult } from '@gator/protocol';
+import { createWrapper } from '@gator/wrapper';
+const argv = process.argv.slice(2);
+const get = (n) => argv[argv.indexOf(n) + 1];
+const id = get('--id'); const tracking = path.resolve(get('--tracking'));
+const token = process.env.GATOR_TOKEN;
+const main = async () => { const parent = await connect(get('--parent'), { token, requestTimeoutMs: 60000 });
+const reply = await parent.request('spec', { ident: id });
+const spec = loadSpec(reply.spec, 'x');
+const wrapper = createWrapper({ spec: { ...spec, ident: id }, ident: id, tracking, parent, limits: { error: 0, critical: 0 }, interval: 5, token });
+const outcome = await wrapper.run();
+parent.close();
+process.exitCode = outcome.result === JobResult.SUCCESS ? 0 : 1; }; main();

@@ -1,0 +1,132 @@
+/**
+ * `gator run SPEC --rerun-failed [RUN]`: run only the jobs that failed, were
+ * lost or were skipped in RUN, plus whatever depends on them. The selection is
+ * computed once by the root from RUN's files and the spec, written to the new
+ * run's tracking directory, and handed to child tiers with `--rerun-select FILE`
+ * so each tier filters its own children the same way.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { GatorError, JobResult, childEntries, type Spec } from '@gator/protocol';
+import { openLayerReader } from '@gator/db';
+
+export const SelectionSchema = z.object({
+  /** Paths (below the root) to run entirely: a failed job, or a dependant with its whole subtree. */
+  whole: z.array(z.array(z.string())),
+  /** Source run, for the record. */
+  from: z.string(),
+});
+export type Selection = z.infer<typeof SelectionSchema>;
+
+const key = (p: readonly string[]) => p.join('\u0000');
+
+/** Paths (below the root ident) of every job of `run` that did not pass. */
+export function failedJobPaths(runDir: string): string[][] {
+  const out: string[][] = [];
+  const visit = (dir: string, prefix: string[]) => {
+    const reader = openLayerReader(dir);
+    let rows;
+    try {
+      rows = reader.children();
+    } finally {
+      reader.close();
+    }
+    for (const row of rows) {
+      const p = [...prefix, row.ident];
+      const hasDb = Boolean(row.dbFile) && fs.existsSync(row.dbFile);
+      const isTier = hasDb && openLayerKind(row.dbFile) === 'tier';
+      if (isTier) {
+        visit(path.dirname(row.dbFile), p);
+        continue;
+      }
+      // A job, or a tier that never ran (skipped wholesale): rerun unless it passed.
+      if (row.result !== JobResult.SUCCESS) out.push(p);
+    }
+  };
+  visit(runDir, []);
+  return out;
+}
+
+function openLayerKind(dbFile: string): 'tier' | 'wrapper' {
+  const reader = openLayerReader(dbFile);
+  try {
+    return reader.attribute('cmd') !== undefined ? 'wrapper' : 'tier';
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Close the failed set over sibling dependencies: an entry that depends on a
+ * selected (or partly selected) sibling runs entirely.
+ */
+export function selectWithDependants(spec: Spec, failed: string[][]): string[][] {
+  const whole = new Set(failed.map(key));
+  const wholeList = [...failed];
+  const startsWith = (a: readonly string[], b: readonly string[]) => b.length <= a.length && b.every((x, i) => a[i] === x);
+  // An entry is touched when something selected lies inside it, or it lies inside something selected.
+  const touches = (p: string[]) => wholeList.some((w) => startsWith(w, p) || startsWith(p, w));
+  const walk = (s: Spec, prefix: string[]) => {
+    if (s.kind === 'job') return;
+    const entries = childEntries(s, { random: () => 0 });
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const touchedBases = new Set(entries.filter((e) => touches([...prefix, e.id])).map((e) => e.baseId));
+      for (const e of entries) {
+        const p = [...prefix, e.id];
+        if (whole.has(key(p))) continue;
+        const deps = [...e.dependencies.on_pass, ...e.dependencies.on_fail, ...e.dependencies.on_done];
+        if (deps.some((d) => touchedBases.has(d))) {
+          whole.add(key(p));
+          wholeList.push(p);
+          changed = true;
+        }
+      }
+    }
+    for (const e of entries) if (!whole.has(key([...prefix, e.id]))) walk(e.spec, [...prefix, e.id]);
+  };
+  walk(spec, []);
+  return wholeList;
+}
+
+export function rerunSelection(runDir: string, spec: Spec): Selection {
+  if (!fs.existsSync(path.join(runDir, 'db.sqlite'))) {
+    throw new GatorError('GATOR_RUN_NOT_FOUND', `No Gator run at ${runDir} to rerun.`);
+  }
+  const failed = failedJobPaths(runDir);
+  return { whole: selectWithDependants(spec, failed), from: runDir };
+}
+
+/** The tier's `only`: true to run a child entirely, 'descend' for a tier holding selected jobs, false to leave it. */
+export function selector(selection: Selection): (childPath: string[]) => boolean | 'descend' {
+  return (childPath) => {
+    const p = childPath.slice(1); // drop the root ident: selections are relative to the root
+    for (const w of selection.whole) {
+      if (w.length <= p.length && w.every((x, i) => p[i] === x)) return true;
+    }
+    for (const w of selection.whole) {
+      if (w.length > p.length && p.every((x, i) => w[i] === x)) return 'descend';
+    }
+    return false;
+  };
+}
+
+export function writeSelection(tracking: string, selection: Selection): string {
+  const file = path.join(tracking, 'rerun.json');
+  fs.writeFileSync(file, JSON.stringify(selection, null, 2), { mode: 0o600 });
+  return file;
+}
+
+export function readSelection(file: string): Selection {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new GatorError('GATOR_USAGE', `Cannot read the rerun selection ${file}: ${(e as Error).message}`);
+  }
+  const parsed = SelectionSchema.safeParse(raw);
+  if (!parsed.success) throw new GatorError('GATOR_USAGE', `${file} is not a rerun selection: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}

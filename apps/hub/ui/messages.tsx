@@ -1,0 +1,199 @@
+// A job's messages: a virtualised table with a severity filter, a text search and a
+// live tail (new messages pushed by the hub while the job runs).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { apiPath, getJson, type Message, type MessagesReply } from './api';
+import { SEVERITIES, clock, severityName } from './format';
+import { VirtualList } from './virtual';
+import { ErrorBanner, useDebounced } from './widgets';
+
+const PAGE = 1000;
+/** Messages kept in the page at most; beyond, the oldest loaded stay and a note says so. */
+const MAX_ROWS = 200_000;
+
+export interface MessageFilters {
+  severity: number;
+  grep: string;
+}
+
+export interface TailRequest {
+  key: string;
+  after: number;
+  severity: number;
+  grep: string;
+}
+
+export function MessagesPanel(props: {
+  nodeKey: string;
+  live: boolean;
+  filters: MessageFilters;
+  onFilters: (f: MessageFilters) => void;
+  /** The page's event stream tails this (undefined: no tail). */
+  onTail: (tail: TailRequest | undefined) => void;
+  /** Messages pushed by the stream for this node. */
+  pushed: MessagesReply | undefined;
+}) {
+  const { nodeKey, live } = props;
+  const [grepInput, setGrepInput] = useState(props.filters.grep);
+  const grep = useDebounced(grepInput, 300);
+  const severity = props.filters.severity;
+  const [rows, setRows] = useState<Message[]>([]);
+  const [total, setTotal] = useState<number | undefined>();
+  const [matched, setMatched] = useState<number | undefined>();
+  const [status, setStatus] = useState<number | undefined>();
+  const [error, setError] = useState<{ message: string; hint?: string }>();
+  const [caughtUp, setCaughtUp] = useState(false);
+  const [follow, setFollow] = useState(true);
+  const [expanded, setExpanded] = useState<Message | undefined>();
+  const cursor = useRef(0);
+  const loading = useRef(false);
+  const generation = useRef(0);
+
+  useEffect(() => {
+    if (grep !== props.filters.grep) props.onFilters({ severity, grep });
+  }, [grep]);
+
+  // (Re)load from the start whenever the node or the filters change.
+  useEffect(() => {
+    generation.current++;
+    cursor.current = 0;
+    loading.current = false;
+    setRows([]);
+    setTotal(undefined);
+    setMatched(undefined);
+    setStatus(undefined);
+    setCaughtUp(false);
+    setExpanded(undefined);
+    setError(undefined);
+    void loadMore();
+  }, [nodeKey, severity, grep]);
+
+  async function loadMore(): Promise<void> {
+    if (loading.current) return;
+    loading.current = true;
+    const gen = generation.current;
+    try {
+      // Filters may skip many messages per page: keep asking until a page is full or nothing moves.
+      for (let round = 0; round < 20; round++) {
+        const after = cursor.current;
+        const params = new URLSearchParams({ after: String(after), limit: String(PAGE) });
+        if (severity > 10) params.set('severity', String(severity));
+        if (grep) params.set('grep', grep);
+        const reply = await getJson<MessagesReply>(`${apiPath('messages', nodeKey)}?${params}`);
+        if (gen !== generation.current) return;
+        cursor.current = reply.next_after;
+        setTotal(reply.total);
+        setMatched(reply.matched);
+        setStatus(reply.status);
+        if (reply.messages.length > 0) setRows((r) => (r.length >= MAX_ROWS ? r : [...r, ...reply.messages]));
+        if (reply.messages.length >= PAGE) return;
+        if (reply.next_after === after) {
+          setCaughtUp(true);
+          return;
+        }
+      }
+    } catch (e) {
+      if (gen === generation.current) setError(e as Error);
+    } finally {
+      if (gen === generation.current) loading.current = false;
+    }
+  }
+
+  // Once the history is loaded, a live job's new messages come from the event stream.
+  const tailing = live && caughtUp && follow;
+  useEffect(() => {
+    props.onTail(tailing ? { key: nodeKey, after: cursor.current, severity, grep } : undefined);
+  }, [tailing, nodeKey, severity, grep]);
+
+  useEffect(() => {
+    const p = props.pushed;
+    if (!p || !tailing) return;
+    setTotal(p.total);
+    setStatus(p.status);
+    const fresh = p.messages.filter((m) => m.uid > cursor.current);
+    if (fresh.length > 0) {
+      cursor.current = fresh[fresh.length - 1].uid;
+      setRows((r) => (r.length >= MAX_ROWS ? r : [...r, ...fresh]));
+      setMatched((m) => (m === undefined ? m : m + fresh.length));
+    } else if (p.next_after > cursor.current) cursor.current = p.next_after;
+  }, [props.pushed]);
+
+  const filtered = severity > 10 || grep !== '';
+  const isLive = live && status !== 3;
+  return (
+    <div class="messages">
+      <div class="toolbar">
+        <select
+          value={String(severity)}
+          onChange={(e) => props.onFilters({ severity: Number((e.target as HTMLSelectElement).value), grep })}
+          data-testid="msg-severity"
+          aria-label="Minimum severity"
+        >
+          {SEVERITIES.map((s) => (
+            <option value={String(s.level)}>{s.level === 10 ? 'All severities' : `${s.name} and above`}</option>
+          ))}
+        </select>
+        <input
+          type="search"
+          class="search"
+          placeholder="Search messages"
+          value={grepInput}
+          onInput={(e) => setGrepInput((e.target as HTMLInputElement).value)}
+          data-testid="msg-search"
+        />
+        {live ? (
+          <label class="tail" title="Follow new messages as they arrive">
+            <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} data-testid="msg-tail" /> Live
+            tail
+          </label>
+        ) : null}
+        <span class="muted" data-testid="msg-count">
+          Loaded {rows.length}
+          {filtered && matched !== undefined ? ` of ${matched} matching` : ''}
+          {total !== undefined ? ` / ${total} total` : ''}
+          {isLive ? ' (live)' : ''}
+        </span>
+      </div>
+      <ErrorBanner error={error} />
+      <div class="msg-head">
+        <span class="c-uid">#</span>
+        <span class="c-time">Time</span>
+        <span class="c-sev">Severity</span>
+        <span class="c-msg">Message</span>
+      </div>
+      <VirtualList
+        items={rows}
+        rowHeight={22}
+        rowKey={(m) => m.uid}
+        followEnd={tailing}
+        onNearEnd={() => {
+          if (!caughtUp) void loadMore();
+        }}
+        testId="msg-table"
+        className="msg-table"
+        renderRow={(m) => (
+          <div
+            class={`msg s${Math.floor(m.severity / 10) * 10} ${expanded?.uid === m.uid ? 'sel' : ''}`}
+            data-testid="msg-row"
+            data-severity={severityName(m.severity)}
+            onClick={() => setExpanded(expanded?.uid === m.uid ? undefined : m)}
+            title={m.message}
+          >
+            <span class="c-uid">{m.uid}</span>
+            <span class="c-time">{clock(m.timestamp)}</span>
+            <span class="c-sev">{severityName(m.severity)}</span>
+            <span class="c-msg">{m.message}</span>
+          </div>
+        )}
+      />
+      {rows.length === 0 && total !== undefined ? <div class="empty-note">{filtered ? 'No message matches.' : 'No messages.'}</div> : null}
+      {rows.length >= MAX_ROWS ? <div class="note">Showing the first {MAX_ROWS} messages; narrow the filters to see others.</div> : null}
+      {expanded ? (
+        <pre class="msg-full" data-testid="msg-full">
+          [{clock(expanded.timestamp)}] {severityName(expanded.severity)} #{expanded.uid}
+          {'\n'}
+          {expanded.message}
+        </pre>
+      ) : null}
+    </div>
+  );
+}

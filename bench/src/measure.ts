@@ -1,0 +1,243 @@
+/**
+ * Measuring tools shared by the cases: running the built `gator` CLI, spawning
+ * baseline processes at a given concurrency, reading a process's memory from
+ * /proc, and temporary directories that are always removed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export class BenchError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'BenchError';
+  }
+}
+
+/** `apps/cli/dist/cli.js` of this checkout (the bench depends on @gator/cli, so it is built first). */
+export function cliPath(): string {
+  const index = fileURLToPath(import.meta.resolve('@gator/cli'));
+  const cli = path.join(path.dirname(index), 'cli.js');
+  if (!fs.existsSync(cli)) throw new BenchError(`The gator CLI is not built (${cli} is missing).`, 'Run `pnpm build` first.');
+  return cli;
+}
+
+export function nowMs(): number {
+  return performance.now();
+}
+
+/** A temporary directory, removed by `cleanup()` (and at exit if still there). */
+export class Scratch {
+  readonly dir: string;
+  constructor(prefix: string) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `gator-bench-${prefix}-`));
+    scratches.add(this);
+  }
+  file(name: string, text: string): string {
+    const file = path.join(this.dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    return file;
+  }
+  path(...parts: string[]): string {
+    return path.join(this.dir, ...parts);
+  }
+  cleanup(): void {
+    scratches.delete(this);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+const scratches = new Set<Scratch>();
+process.on('exit', () => {
+  for (const s of scratches) fs.rmSync(s.dir, { recursive: true, force: true });
+});
+
+/** Every process the bench started and has not seen end: killed (by pid) if the bench is interrupted. */
+const running = new Set<ChildProcess>();
+export function killStarted(): void {
+  for (const child of running) {
+    try {
+      // Our children lead their own group (detached): reach what they started too.
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  wallMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Called once the process is spawned, with its pid. */
+  onStart?: (pid: number) => void;
+  /** Called with each line of standard output as it arrives. */
+  onLine?: (line: string) => void;
+  /** Kill (SIGKILL, whole group) after this long, ms. */
+  timeoutMs?: number;
+}
+
+const KEEP_OUTPUT = 64 * 1024;
+
+/** Run a command to its end; wall time from spawn to exit. Output is kept (the last 64 KiB of each stream). */
+export function run(command: string, args: string[], options: RunOptions = {}): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const t0 = nowMs();
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      stdout = (stdout + text).slice(-KEEP_OUTPUT);
+      if (options.onLine) {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) options.onLine(line);
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      stderr = (stderr + text).slice(-KEEP_OUTPUT);
+    });
+    const timer =
+      options.timeoutMs !== undefined
+        ? setTimeout(() => {
+            try {
+              process.kill(-child.pid!, 'SIGKILL');
+            } catch {
+              /* gone */
+            }
+          }, options.timeoutMs)
+        : undefined;
+    child.once('error', (error) => {
+      running.delete(child);
+      if (timer) clearTimeout(timer);
+      reject(new BenchError(`Could not start ${command}: ${error.message}`));
+    });
+    if (child.pid !== undefined) options.onStart?.(child.pid);
+    child.once('close', (code, signal) => {
+      running.delete(child);
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, wallMs: nowMs() - t0, stdout, stderr });
+    });
+  });
+}
+
+/** Run `count` copies of a command, at most `concurrency` at a time; wall time of the whole. */
+export async function runMany(command: string, args: string[], count: number, concurrency: number): Promise<number> {
+  const t0 = nowMs();
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      next++;
+      const done = await run(command, args);
+      if (done.code !== 0) throw new BenchError(`${command} ${args.join(' ')} exited with ${done.code ?? done.signal}`, done.stderr);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return nowMs() - t0;
+}
+
+export interface GatorRun extends Finished {
+  tracking: string;
+}
+
+/** `gator run SPEC --tracking DIR [args]` with the built CLI; fails unless every job passed. */
+export async function runGator(spec: string, tracking: string, args: string[], options: RunOptions = {}): Promise<GatorRun> {
+  const done = await run(process.execPath, [cliPath(), 'run', spec, '--tracking', tracking, ...args], options);
+  if (done.code !== 0) {
+    throw new BenchError(
+      `gator run ${path.basename(spec)} ${args.join(' ')} ended with ${done.code ?? done.signal}`,
+      `${done.stdout.slice(-4000)}\n${done.stderr.slice(-4000)}`,
+    );
+  }
+  return { ...done, tracking };
+}
+
+export interface Memory {
+  /** Resident set, bytes. */
+  rss: number;
+  /** Peak resident set, bytes. */
+  hwm: number;
+}
+
+/** VmRSS and VmHWM of a live process, or undefined when it is gone (Linux /proc). */
+export function memoryOf(pid: number): Memory | undefined {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const rss = kb('VmRSS');
+  if (!Number.isFinite(rss)) return undefined;
+  return { rss, hwm: kb('VmHWM') };
+}
+
+export const hasProc = fs.existsSync('/proc/self/status');
+
+/** Direct children of `pid` (Linux /proc), with their command lines. */
+export function childrenOf(pid: number): { pid: number; cmdline: string[] }[] {
+  let names: string[];
+  try {
+    names = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+  const out: { pid: number; cmdline: string[] }[] = [];
+  for (const name of names) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').filter(Boolean);
+      out.push({ pid: Number(name), cmdline });
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Wait until `test()` returns a value (polling every `everyMs`), or throw after `timeoutMs`. */
+export async function waitFor<T>(what: string, test: () => T | undefined, timeoutMs = 30_000, everyMs = 20): Promise<T> {
+  const deadline = nowMs() + timeoutMs;
+  for (;;) {
+    const value = test();
+    if (value !== undefined) return value;
+    if (nowMs() > deadline) throw new BenchError(`Timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** 1-minute load average and core count, to judge how noisy a run was. */
+export function machineLoad(): { load1: number; cores: number } {
+  return { load1: Math.round(os.loadavg()[0]! * 100) / 100, cores: os.availableParallelism() };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
