@@ -241,3 +241,21 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** The database of the layer `ident` in a finished run (its tracking directory is named after it). */
+export function jobDatabase(tracking: string, ident: string): string {
+  const stack = [tracking];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    const file = path.join(dir, 'db.sqlite');
+    if (path.basename(dir) === ident && fs.existsSync(file) && dir !== tracking) return file;
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) if (e.isDirectory()) stack.push(path.join(dir, e.name));
+  }
+  throw new BenchError(`No database of '${ident}' under ${tracking}`);
+}

@@ -5,6 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import { openLayerReader } from '@gator/db';
 import { SummarySchema, type Summary } from '@gator/protocol';
 import type { z } from 'zod';
 import { HubError, errorReply } from './errors.js';
@@ -127,6 +128,27 @@ function cookieToken(req: http.IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** The final Summary of a completed root, read from its db.sqlite (undefined when unreadable). */
+function finalSummary(dbFile: string, last: Summary | null): Summary | undefined {
+  let reader: ReturnType<typeof openLayerReader> | undefined;
+  try {
+    reader = openLayerReader(dbFile);
+    const metrics = reader.metrics('_GROUP_');
+    if (Object.keys(metrics).length === 0) return undefined;
+    const stored = reader.attribute('summary');
+    if (stored) {
+      const parsed = SummarySchema.safeParse(JSON.parse(stored));
+      if (parsed.success) return parsed.data;
+    }
+    return { ...(last ?? {}), metrics, failed_ids: last?.failed_ids ?? [], running_ids: [] };
+  } catch {
+    // Not readable from here (another host's path, a Python file still open): keep the heartbeat's numbers.
+    return undefined;
+  } finally {
+    reader?.close();
+  }
+}
+
 export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const log = (level: HubLogEvent['level'], message: string): void => {
     try {
@@ -216,7 +238,13 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         if (!(await ctx.repo.complete(Number(uidText), { dbFile: body.db_file, result: body.result, timestamp: Math.floor(now) }))) {
           await loadRun(uidText);
         }
-        const run = await ctx.repo.get(Number(uidText));
+        let run = await ctx.repo.get(Number(uidText));
+        // The last heartbeat precedes the root's own result (hub.md §4): take the final numbers from its file.
+        const final = run ? finalSummary(body.db_file, run.summary) : undefined;
+        if (run && final) {
+          await ctx.repo.heartbeat(run.uid, final, run.heartbeat ?? now);
+          run = await ctx.repo.get(run.uid);
+        }
         if (run) {
           log('info', `Run #${run.uid} ${run.ident} completed (result ${body.result})`);
           ctx.events.emitRun(run);

@@ -79,8 +79,8 @@ export function RunPage({ routeKey, query, onConnection }: { routeKey: string; q
       try {
         if (!tree.rootKey) await tree.loadRoot();
         if (cancelled) return;
-        if (!routeKey.includes('/')) {
-          navigate(`/runs/${tree.rootKey}${location.search}`, true);
+        if (!routeKey.includes('/') || tree.normalise(routeKey) !== routeKey) {
+          navigate(`/runs/${tree.normalise(routeKey)}${location.search}`, true);
           return;
         }
         await tree.reveal(routeKey);

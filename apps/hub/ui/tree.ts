@@ -121,11 +121,17 @@ export class Tree {
   }
 
   /** Makes a deep-linked node visible: loads and opens each ancestor, fetching the node itself if it is beyond the loaded page. */
+  /** The key of `key`'s node under this tree's root (a link may name the root differently). */
+  normalise(key: string): string {
+    const rest = key.split('/').slice(2).filter(Boolean);
+    return [this.rootKey ?? key.split('/').slice(0, 2).join('/'), ...rest].join('/');
+  }
+
   async reveal(key: string): Promise<void> {
     if (!this.rootKey) await this.loadRoot();
     const rootKey = this.rootKey as string;
-    if (!key.startsWith(rootKey)) return;
-    const rest = key.slice(rootKey.length).split('/').filter(Boolean);
+    // The root's ident in a link is not checked (Python's hub discards it too).
+    const rest = key.split('/').slice(2).filter(Boolean);
     let current = rootKey;
     for (const segment of rest) {
       const parent = this.nodes.get(current) as TreeNode;

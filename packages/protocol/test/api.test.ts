@@ -51,6 +51,7 @@ it('pins the public API of @gator/protocol', async () => {
     'RequestSchema',
     'ResourceRequestSchema',
     'ResourceSchema',
+    'RetriedSchema',
     'SEVERITY_NAMES',
     'SUPPORTED_PROTOCOL_VERSIONS',
     'SchedulerError',

@@ -66,6 +66,20 @@ describe('Rollup', () => {
     expect(r.sizes()).toMatchObject({ failures: 2, buckets: 2 });
   });
 
+  it('merges retried jobs from folded and live children, prefixed and capped', () => {
+    const r = new Rollup({ ident: 'r', expectedJobs: 0, failureCap: 2 });
+    r.fold({ ...leaf('a'), retried: [{ path: ['a'], attempt: 2, result: 1 }] });
+    r.fold({ ...leaf('g'), retried: [{ path: ['g', 'b'], attempt: 3, result: 2 }] });
+    const live = { summary: { ...leaf('c'), retried: [{ path: ['c'], attempt: 2, result: 0 }] }, started: 1 };
+    const s = r.compose({}, [live]);
+    expect(s.retried).toEqual([
+      { path: ['r', 'a'], attempt: 2, result: 1 },
+      { path: ['r', 'g', 'b'], attempt: 3, result: 2 },
+    ]);
+    expect(s.retried_dropped).toBe(1);
+    expect(new Rollup({ ident: 'e', expectedJobs: 0 }).compose({}, []).retried).toBeUndefined();
+  });
+
   it("adds the tier itself when it fails for its own reasons", () => {
     const r = new Rollup({ ident: 'me', expectedJobs: 1 });
     const s = r.compose({ sub_total: 1 }, [], { reason: 'budget exceeded: 5 warnings > 1', log: '/t' });

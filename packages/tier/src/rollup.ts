@@ -2,14 +2,14 @@
  * A tier's summary (protocol.md §8): its own metrics plus, key by key, the last
  * summary of every child, ids prefixed with the tier's ident, and
  * `sub_total = max(sum, expected jobs + 1)`. Gator's extensions are merged too:
- * `running_since` (aligned with `running_ids`), `failures` (capped), `stats`
+ * `running_since` (aligned with `running_ids`), `failures` and `retried` (capped), `stats`
  * (count/sum/min/max), `buckets` (by signature) and `sub_skipped`/`sub_lost`.
  *
  * Memory: a finished child's final summary is folded into running totals and
  * then forgotten, so the retained state does not grow with the number of
  * finished children (except the failed ids, which the root must list).
  */
-import type { Bucket, Failure, MetricStats, Metrics, Summary } from '@gator/protocol';
+import type { Bucket, Failure, MetricStats, Metrics, Retried, Summary } from '@gator/protocol';
 
 export interface RollupOptions {
   /** The tier's own ident (prefix of every id path it reports). */
@@ -66,6 +66,8 @@ export class Rollup {
   private readonly failedIds: string[][] = [];
   private readonly failures: Failure[] = [];
   private failuresDropped = 0;
+  private readonly retried: Retried[] = [];
+  private retriedDropped = 0;
   private readonly stats: Record<string, MetricStats> = {};
   private readonly buckets = new Map<string, BucketTotal>();
   private skipped = 0;
@@ -95,6 +97,10 @@ export class Rollup {
       if (this.failures.length < this.failureCap) this.failures.push(f);
       else this.failuresDropped++;
     }
+    for (const r of summary.retried ?? []) {
+      if (this.retried.length < this.failureCap) this.retried.push(r);
+      else this.retriedDropped++;
+    }
     mergeStats(this.stats, summary.stats);
     for (const b of summary.buckets ?? []) this.addBucket(this.buckets, b);
     this.skipped += summary.sub_skipped ?? 0;
@@ -117,6 +123,8 @@ export class Rollup {
     const running_since: number[] = [];
     const failures: Failure[] = this.failures.map((f) => ({ ...f, path: prefix(f.path) }));
     let dropped = this.failuresDropped;
+    const retried: Retried[] = this.retried.map((r) => ({ ...r, path: prefix(r.path) }));
+    let retriedDropped = this.retriedDropped;
     const stats: Record<string, MetricStats> = {};
     mergeStats(stats, this.stats);
     const buckets = new Map<string, BucketTotal>();
@@ -138,6 +146,10 @@ export class Rollup {
         if (failures.length < this.failureCap) failures.push({ ...f, path: prefix(f.path) });
         else dropped++;
       }
+      for (const r of summary.retried ?? []) {
+        if (retried.length < this.failureCap) retried.push({ ...r, path: prefix(r.path) });
+        else retriedDropped++;
+      }
       mergeStats(stats, summary.stats);
       for (const b of summary.buckets ?? []) this.addBucket(buckets, b);
       skipped += summary.sub_skipped ?? 0;
@@ -158,6 +170,8 @@ export class Rollup {
     const summary: Summary = { metrics: orderMetrics(metrics), failed_ids, running_ids, running_since };
     if (failures.length > 0) summary.failures = failures;
     if (dropped > 0) summary.failures_dropped = dropped;
+    if (retried.length > 0) summary.retried = retried;
+    if (retriedDropped > 0) summary.retried_dropped = retriedDropped;
     if (Object.keys(stats).length > 0) summary.stats = stats;
     if (buckets.size > 0) {
       summary.buckets = [...buckets].map(([signature, b]) => ({

@@ -828,6 +828,8 @@ class JobWrapper implements Wrapper {
         return {};
       },
       metric: (payload) => {
+        // A metric is a sign of life, as a message is (hang detection).
+        this.lastActivity = Date.now();
         this.jobMetrics.set(payload.name, payload.value);
         this.safeStore((s) => s.setMetric(OWN, payload.name, payload.value));
         return { result: 'success' as const };
@@ -958,12 +960,12 @@ class JobWrapper implements Wrapper {
       sub_active: done ? 0 : 1,
       sub_passed: done?.result === JobResult.SUCCESS ? 1 : 0,
       sub_failed: done && done.result !== JobResult.SUCCESS ? 1 : 0,
-      // Jobs only (sub_* count tiers too): summed up the tree like every metric,
-      // so the root can say "3 of 5 jobs passed".
-      jobs_passed: done?.result === JobResult.SUCCESS ? 1 : 0,
-      jobs_failed: done && done.result !== JobResult.SUCCESS ? 1 : 0,
     };
     for (let b = 0; b < 5; b++) metrics[COUNT_METRICS[b]] = this.totals[b];
+    // Jobs only (sub_* count tiers too), after Python's nine: summed up the tree
+    // like every metric, so the root can say "3 of 5 jobs passed".
+    metrics.jobs_passed = done?.result === JobResult.SUCCESS ? 1 : 0;
+    metrics.jobs_failed = done && done.result !== JobResult.SUCCESS ? 1 : 0;
     for (const [name, value] of this.jobMetrics) if (!BUILTIN.has(name)) metrics[name] = value;
     const result = this.currentResult();
     const summary: Summary = {
@@ -974,16 +976,21 @@ class JobWrapper implements Wrapper {
     if (a.running && a.startedAt !== undefined) summary.running_since = [a.startedAt];
     if (result === JobResult.FAILURE) {
       const reason = done?.reason ?? this.fatalReason ?? this.violations(a) ?? 'failed';
+      const signature = failureSignature(a.errors[0] ?? reason);
       const failure: Failure = {
         path: [this.ident],
         reason,
         errors: a.errors.slice(0, FAILURE_ERROR_LINES),
         log: this.tracking,
-        signature: failureSignature(a.errors[0] ?? reason),
+        signature,
       };
       if (this.maxAttempts > 1) failure.attempt = a.number;
       summary.failures = [failure];
+      // This job's share of its ancestors' failure buckets (they add these up).
+      summary.buckets = [{ signature, count: 1, examples: [[this.ident]] }];
     }
+    // So the root can say "passed on attempt 2" (it only ever sees summaries).
+    if (a.number > 1) summary.retried = [{ path: [this.ident], attempt: a.number, result }];
     if (this.jobMetrics.size > 0) {
       const stats: NonNullable<Summary['stats']> = {};
       for (const [name, value] of this.jobMetrics) stats[name] = { count: 1, sum: value, min: value, max: value };
