@@ -100,8 +100,3 @@ export function writeResults(dir: string, results: Results): string {
   fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   return latest;
 }
-
-/** Rows of `previous` matching `row` (same case and variant), for a "before" column. */
-export function previousFigure(previous: Results | undefined, row: Row): Quantity | undefined {
-  return previous?.rows.find((r) => r.case === row.case && r.variant === row.variant)?.figure;
-}

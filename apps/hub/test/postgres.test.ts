@@ -67,10 +67,6 @@ describe('the registry in PostgreSQL', () => {
     const uid = (await postJson(`${hub.url}/api/register`, { ident: 'pg_run', url: '127.0.0.1:1', layer: 'tier', owner: 'ivy', token: 'tok-pg-secret' })).body.uid;
     await postJson(`${hub.url}/api/job/${uid}/heartbeat`, { metrics: { sub_total: 2, sub_passed: 1, ratio: 0.5 }, failed_ids: [], running_ids: [] });
     await postJson(`${hub.url}/api/job/${uid}/heartbeat`, { metrics: { sub_total: 2, sub_passed: 2, ratio: 0.75 }, failed_ids: [], running_ids: [] });
-    const tracking = path.join(tmp.dir, 'run');
-    writeLayer(tracking, { ident: 'pg_run', children: [{ ident: 'a', messages: [[20, 'hello from a']] }, { ident: 'b', result: 2, messages: [[40, 'b broke']] }] }, { path: [], uidx: uid, root: uid, t0: 1_700_000_000 });
-    await postJson(`${hub.url}/api/job/${uid}/complete`, { db_file: path.join(tracking, 'db.sqlite'), result: 2 });
-
     const direct = new pg.Client({ connectionString: withDatabase(base, dbName) });
     await direct.connect();
     try {
@@ -80,15 +76,25 @@ describe('the registry in PostgreSQL', () => {
         { name: 'sub_passed', value: 2 },
         { name: 'sub_total', value: 2 },
       ]);
+      const tracking = path.join(tmp.dir, 'run');
+      writeLayer(tracking, { ident: 'pg_run', children: [{ ident: 'a', messages: [[20, 'hello from a']] }, { ident: 'b', result: 2, messages: [[40, 'b broke']] }] }, { path: [], uidx: uid, root: uid, t0: 1_700_000_000 });
+      await postJson(`${hub.url}/api/job/${uid}/complete`, { db_file: path.join(tracking, 'db.sqlite'), result: 2 });
       const reg = await direct.query('SELECT r.ident, r.owner, r.layer, c.result, c.db_file FROM registration r JOIN completion c ON c.uid = r.completion WHERE r.uid = $1', [uid]);
       expect(reg.rows[0]).toEqual({ ident: 'pg_run', owner: 'ivy', layer: 'tier', result: 2, db_file: path.join(tracking, 'db.sqlite') });
+      // Completion takes the final numbers from the root's file (the last heartbeat precedes the root's result).
+      const final = await direct.query("SELECT name, value FROM metric WHERE registration = $1 AND name IN ('sub_total', 'sub_failed', 'ratio') ORDER BY name", [uid]);
+      expect(final.rows).toEqual([
+        { name: 'ratio', value: 0.75 },
+        { name: 'sub_failed', value: 2 },
+        { name: 'sub_total', value: 3 },
+      ]);
     } finally {
       await direct.end();
     }
 
     const list = await getJson(`${hub.url}/api/jobs?q=PG_RUN&state=failed`);
     expect(list.body.children).toHaveLength(1);
-    expect(list.body.children[0]).toMatchObject({ uidx: uid, status: 3, result: 2, metrics: { sub_passed: 2, ratio: 0.75 }, expected_children: true });
+    expect(list.body.children[0]).toMatchObject({ uidx: uid, status: 3, result: 2, metrics: { sub_failed: 2, ratio: 0.75 }, expected_children: true });
     expect(JSON.stringify(list.body)).not.toContain('tok-pg-secret');
     const tree = await getJson(`${hub.url}/api/job/${uid}/resolve`);
     expect(tree.body.children.map((c: { ident: string; result: number }) => [c.ident, c.result])).toEqual([

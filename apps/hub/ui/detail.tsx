@@ -43,6 +43,7 @@ export function NodeDetail(props: {
   const [detail, setDetail] = useState<Detail>();
   const [error, setError] = useState<{ message: string; hint?: string }>();
   const [tab, setTab] = useState<Tab>('messages');
+  const [focus, setFocus] = useState<{ uid: number }>();
   const lastFetch = useRef(0);
   const version = job ? `${job.status}|${job.result}|${JSON.stringify(job.metrics)}` : '';
 
@@ -172,11 +173,13 @@ export function NodeDetail(props: {
             <div class="first-errors" data-testid="first-errors">
               <div class="label">First errors</div>
               {detail.errors.slice(0, 5).map((m) => (
-                <div class="err-line">{m.message}</div>
+                <div class="err-line link" onClick={() => setFocus({ uid: m.uid })} title="Show in the messages">
+                  {m.message}
+                </div>
               ))}
             </div>
           ) : null}
-          <MessagesPanel nodeKey={nodeKey} live={live} filters={props.filters} onFilters={props.onFilters} onTail={props.onTail} pushed={props.pushed} />
+          <MessagesPanel nodeKey={nodeKey} live={live} filters={props.filters} onFilters={props.onFilters} onTail={props.onTail} pushed={props.pushed} showFirstError={shown.result === 2} focus={focus} />
         </>
       ) : null}
       {tab === 'failures' ? (

@@ -96,8 +96,8 @@ export const VERDICT_ICON: Record<Verdict, string> = {
   pass: '✔',
   fail: '✖',
   aborted: '⏹',
-  running: '⏱',
-  pending: '…',
+  running: '●',
+  pending: '○',
   silent: '⚠',
   unknown: '?',
 };

@@ -31,6 +31,10 @@ export function MessagesPanel(props: {
   onTail: (tail: TailRequest | undefined) => void;
   /** Messages pushed by the stream for this node. */
   pushed: MessagesReply | undefined;
+  /** A failed job opens on its first error line. */
+  showFirstError: boolean;
+  /** Scroll to this message (a click on an error line elsewhere). */
+  focus: { uid: number } | undefined;
 }) {
   const { nodeKey, live } = props;
   const [grepInput, setGrepInput] = useState(props.filters.grep);
@@ -44,6 +48,8 @@ export function MessagesPanel(props: {
   const [caughtUp, setCaughtUp] = useState(false);
   const [follow, setFollow] = useState(true);
   const [expanded, setExpanded] = useState<Message | undefined>();
+  const [scrollTo, setScrollTo] = useState<number | undefined>();
+  const jumped = useRef(false);
   const cursor = useRef(0);
   const loading = useRef(false);
   const generation = useRef(0);
@@ -64,8 +70,28 @@ export function MessagesPanel(props: {
     setCaughtUp(false);
     setExpanded(undefined);
     setError(undefined);
+    setScrollTo(undefined);
+    jumped.current = false;
     void loadMore();
   }, [nodeKey, severity, grep]);
+
+  useEffect(() => {
+    if (jumped.current || !props.showFirstError) return;
+    const i = rows.findIndex((m) => m.severity >= 40);
+    if (i < 0) return;
+    jumped.current = true;
+    setScrollTo(i);
+    setExpanded(rows[i]);
+  }, [rows, props.showFirstError]);
+
+  useEffect(() => {
+    if (!props.focus) return;
+    const i = rows.findIndex((m) => m.uid === props.focus?.uid);
+    if (i >= 0) {
+      setScrollTo(i);
+      setExpanded(rows[i]);
+    }
+  }, [props.focus]);
 
   async function loadMore(): Promise<void> {
     if (loading.current) return;
@@ -164,7 +190,8 @@ export function MessagesPanel(props: {
         items={rows}
         rowHeight={22}
         rowKey={(m) => m.uid}
-        followEnd={tailing}
+        followEnd={tailing && scrollTo === undefined}
+        scrollToIndex={scrollTo}
         onNearEnd={() => {
           if (!caughtUp) void loadMore();
         }}

@@ -91,6 +91,9 @@ describe('timeouts and retries', () => {
     );
     expect(outcome).toMatchObject({ result: JobResult.SUCCESS, code: 0, attempts: 2, reason: 'passed on attempt 2' });
     expect(attributes).toMatchObject({ attempts: '2', result: '1', reason: 'passed on attempt 2' });
+    // The root only sees summaries: the attempt travels in one.
+    expect(outcome.summary.retried).toEqual([{ path: ['job'], attempt: 2, result: JobResult.SUCCESS }]);
+    expect(outcome.summary.failures).toBeUndefined();
     const reader = openLayerReader(tracking);
     try {
       const attempts = reader.attempts();
@@ -112,5 +115,7 @@ describe('timeouts and retries', () => {
     const { outcome } = await runJob(bashJob('sleep 30', { retries: 1, timeout: 0.3 }));
     expect(outcome).toMatchObject({ result: JobResult.FAILURE, attempts: 2, reason: 'timed out after 0.3s' });
     expect(outcome.summary.failures?.[0]).toMatchObject({ attempt: 2, reason: 'timed out after 0.3s' });
+    expect(outcome.summary.retried).toEqual([{ path: ['job'], attempt: 2, result: JobResult.FAILURE }]);
+    expect(outcome.summary.buckets).toEqual([{ signature: 'timed out after <n>s', count: 1, examples: [['job']] }]);
   });
 });

@@ -54,6 +54,18 @@ function limitsOf(flags: RunFlags) {
 
 type Stoppable = { stop(reason?: string): void };
 
+/**
+ * Where a tier's server listens and what it tells children: loopback by default;
+ * a remote scheduler (children on other hosts) says where they can reach it
+ * (`listenHost`/`advertiseHost`, e.g. Slurm's `--sched-arg host=`); the flags win.
+ */
+function serverHosts(scheduler: Scheduler, flags: RunFlags): { host?: string; advertiseHost?: string } {
+  const remote = scheduler.capabilities.remote ? (scheduler as Scheduler & { listenHost?: string; advertiseHost?: string }) : undefined;
+  const host = flags.host ?? remote?.listenHost;
+  const advertiseHost = flags.advertiseHost ?? remote?.advertiseHost;
+  return { ...(host ? { host } : {}), ...(advertiseHost ? { advertiseHost } : {}) };
+}
+
 /** SIGINT/SIGTERM stop the layer once; a second Ctrl-C ends the process at once. */
 function onSignals(target: () => Stoppable | undefined, onFirst: () => void): () => void {
   let count = 0;
@@ -193,8 +205,7 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
       allMsg: flags.allMsg,
       token,
       cwd: ctx.cwd,
-      ...(flags.host ? { host: flags.host } : {}),
-      ...(flags.advertiseHost ? { advertiseHost: flags.advertiseHost } : {}),
+      ...serverHosts(scheduler, flags),
       onEvent: (e) => {
         switch (e.type) {
           case 'message':
@@ -321,8 +332,7 @@ export async function runChild(specPath: string | undefined, flags: RunFlags, ct
           allMsg: flags.allMsg,
           ...(token ? { token } : {}),
           cwd: ctx.cwd,
-          ...(flags.host ? { host: flags.host } : {}),
-          ...(flags.advertiseHost ? { advertiseHost: flags.advertiseHost } : {}),
+          ...serverHosts(scheduler, flags),
         });
         stoppable = tier;
         const outcome = await tier.run();

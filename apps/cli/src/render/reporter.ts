@@ -22,11 +22,20 @@ export interface RunEnd {
   expectedJobs?: number;
 }
 
+/** A job changed state; a failure carries its bucket once others failed the same way. */
+export interface JobEvent {
+  path: string[];
+  state: 'started' | 'passed' | 'failed' | 'lost' | 'skipped';
+  reason?: string;
+  /** The failure bucket of a failed job, when it holds more than this job: `count` jobs failed with `signature` so far. */
+  bucket?: { signature: string; count: number };
+}
+
 export interface Reporter {
   /** A message of a layer (the root's own, a root job's output, or forwarded with --all-msg). */
   message(level: number, text: string, timestamp: number, path?: string[]): void;
   /** A job somewhere in the tree changed state. */
-  job(event: { path: string[]; state: 'started' | 'passed' | 'failed' | 'lost' | 'skipped'; reason?: string }): void;
+  job(event: JobEvent): void;
   /** The root's roll-up changed. */
   summary(summary: Summary): void;
   /** A line of the CLI itself (warnings such as an unreachable hub). */
@@ -50,6 +59,8 @@ export class JobTracker {
   private running = new Map<string, { path: string[]; since: number }>();
   private failed = new Set<string>();
   private skipped = new Set<string>();
+  /** Jobs already announced as "passed on attempt N". */
+  private passedAfterRetry = new Set<string>();
   constructor(private readonly emit: Reporter['job']) {}
 
   update(summary: Summary): void {
@@ -62,17 +73,34 @@ export class JobTracker {
       if (!this.running.has(key)) this.emit({ path: info.path, state: 'started' });
     }
     const failedNow = new Set(summary.failed_ids.map((p) => dotted(p)));
+    const retriedPasses = new Map<string, string[]>();
+    for (const r of summary.retried ?? []) {
+      if (r.result === JobResult.SUCCESS) retriedPasses.set(dotted(r.path), r.path);
+    }
     for (const [key, info] of this.running) {
       if (runningNow.has(key)) continue;
-      if (failedNow.has(key)) continue; // reported below
+      if (failedNow.has(key) || retriedPasses.has(key)) continue; // reported below
       this.emit({ path: info.path, state: 'passed' });
     }
+    for (const r of summary.retried ?? []) {
+      const key = dotted(r.path);
+      if (r.result !== JobResult.SUCCESS || this.passedAfterRetry.has(key)) continue;
+      this.passedAfterRetry.add(key);
+      this.emit({ path: r.path, state: 'passed', reason: `passed on attempt ${r.attempt}` });
+    }
+    const bucketCounts = new Map((summary.buckets ?? []).map((b) => [b.signature, b.count]));
     for (const p of summary.failed_ids) {
       const key = dotted(p);
       if (this.failed.has(key)) continue;
       this.failed.add(key);
       const f = failures.get(key);
-      this.emit({ path: p, state: 'failed', ...(f?.reason ? { reason: f.reason } : {}) });
+      const count = f?.signature !== undefined ? (bucketCounts.get(f.signature) ?? 0) : 0;
+      this.emit({
+        path: p,
+        state: 'failed',
+        ...(f?.reason ? { reason: f.reason } : {}),
+        ...(count > 1 ? { bucket: { signature: f!.signature!, count } } : {}),
+      });
     }
     for (const sk of summary.skipped ?? []) {
       const key = dotted(sk.path);
@@ -109,7 +137,7 @@ export class PlainReporter implements Reporter {
     this.options.out.write(`${this.c.dim(`[${clock(timestamp)}]`)} ${severityTag(level, this.c)} ${who}${text}\n`);
   }
 
-  job(e: { path: string[]; state: 'started' | 'passed' | 'failed' | 'lost' | 'skipped'; reason?: string }): void {
+  job(e: JobEvent): void {
     const c = this.c;
     const mark = {
       started: c.blue('▶ started'),
@@ -119,7 +147,8 @@ export class PlainReporter implements Reporter {
       skipped: c.yellow('○ skipped'),
     }[e.state];
     if (this.options.quiet && (e.state === 'started' || e.state === 'passed')) return;
-    this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${mark} ${this.show(e.path)}${e.reason ? c.dim(`: ${e.reason}`) : ''}\n`);
+    const bucket = e.bucket ? c.yellow(` [${e.bucket.count} jobs failed with: ${e.bucket.signature}]`) : '';
+    this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${mark} ${this.show(e.path)}${e.reason ? c.dim(`: ${e.reason}`) : ''}${bucket}\n`);
   }
 
   summary(summary: Summary): void {
@@ -161,10 +190,21 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
     lines.push(c.bold(c.red(`${end.summary.failed_ids.length} failed:`)));
     for (const p of end.summary.failed_ids.slice(0, 20)) lines.push(`  ${c.red('✖')} ${dotted(p)}`);
   }
-  const buckets = end.summary.buckets ?? [];
-  if (buckets.length > 0 && failures.length > 1) {
+  const buckets = [...(end.summary.buckets ?? [])].sort((a, b) => b.count - a.count);
+  // One failure is its own bucket: worth a section only when failures can be grouped.
+  if (buckets.reduce((n, b) => n + b.count, 0) > 1) {
     lines.push(c.bold('Failure buckets:'));
     for (const b of buckets.slice(0, 10)) lines.push(`  ${String(b.count).padStart(4)} job${b.count === 1 ? ' ' : 's'} failed with: ${c.yellow(b.signature)}`);
+    if (buckets.length > 10) lines.push(c.dim(`  … and ${buckets.length - 10} more kinds (gator show ${rel(end.tracking)})`));
+  }
+  const retriedPasses = (end.summary.retried ?? []).filter((r) => r.result === JobResult.SUCCESS);
+  if (retriedPasses.length > 0) {
+    lines.push(c.bold(c.yellow(`${retriedPasses.length} job${retriedPasses.length === 1 ? '' : 's'} passed after retrying:`)));
+    for (const r of retriedPasses.slice(0, 20)) {
+      const p = options.rootIdent && r.path[0] === options.rootIdent && r.path.length > 1 ? r.path.slice(1) : r.path;
+      lines.push(`  ${c.yellow('↻')} ${c.bold(dotted(p))}: passed on attempt ${r.attempt}`);
+    }
+    if (retriedPasses.length > 20) lines.push(c.dim(`  … and ${retriedPasses.length - 20} more (gator show ${rel(end.tracking)})`));
   }
   if (end.reason && end.result !== JobResult.SUCCESS && failures.length === 0) lines.push(`${c.red('Reason:')} ${end.reason}`);
   const m = end.summary.metrics;

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Benchmark: how long the hub takes to open a finished 10,000-job run's tree.
+// Builds the run with @gator/db (10 tiers of 1,000 jobs, and a flat tier of 10,000 as
+// the worst case), registers both with a hub on a loopback port, and times the requests
+// the UI makes to open a run: the runs list, the root's first page of children, and a
+// tier's first page — cold (files not yet opened) and warm. Prints JSON.
+//
+//   node apps/hub/bench/open-tree.mjs [--jobs 10000] [--repeat 5]   (after `pnpm build`)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { startHub } from '../dist/index.js';
+import { bigRunSpec, writeLayer } from './fixture.mjs';
+
+async function timed(url) {
+  const t0 = performance.now();
+  const res = await fetch(url);
+  const body = await res.text();
+  const ms = performance.now() - t0;
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body.slice(0, 200)}`);
+  return { ms, bytes: body.length };
+}
+
+function stats(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const pick = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { min: round(sorted[0]), median: round(pick(0.5)), max: round(sorted[sorted.length - 1]) };
+}
+
+function round(ms) {
+  return Math.round(ms * 10) / 10;
+}
+
+/** Builds the runs, serves them and measures; returns the results object. */
+export async function benchOpenTree({ jobs = 10_000, repeat = 5 } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-hub-bench-'));
+  const hub = await startHub({ port: 0, database: path.join(dir, 'hub.sqlite') });
+  try {
+    const build0 = performance.now();
+    const layouts = {
+      nested: bigRunSpec({ jobs, perTier: 1000, messages: 3 }),
+      flat: { ...bigRunSpec({ jobs, perTier: jobs, messages: 1 }).children[0], ident: 'flat' },
+    };
+    const runs = {};
+    for (const [name, spec] of Object.entries(layouts)) {
+      const reg = await fetch(`${hub.url}/api/register`, {
+        method: 'POST',
+        body: JSON.stringify({ ident: spec.ident, url: '127.0.0.1:1', layer: 'tier', owner: 'bench' }),
+      }).then((r) => r.json());
+      const tracking = path.join(dir, name);
+      writeLayer(tracking, spec, { path: [], uidx: reg.uid, root: reg.uid, t0: 1_700_000_000 });
+      await fetch(`${hub.url}/api/job/${reg.uid}/complete`, {
+        method: 'POST',
+        body: JSON.stringify({ db_file: path.join(tracking, 'db.sqlite'), result: 2 }),
+      });
+      runs[name] = { uid: reg.uid, ident: spec.ident };
+    }
+    const buildSeconds = (performance.now() - build0) / 1000;
+
+    const results = {};
+    for (const [name, run] of Object.entries(runs)) {
+      const root = `${hub.url}/api/job/${run.uid}/resolve?depth=1&limit=200`;
+      const tier = `${hub.url}/api/job/${run.uid}/resolve/${run.ident}/block_0?depth=1&limit=200`;
+      const list = `${hub.url}/api/jobs?limit=200`;
+      // Cold: the first time the hub opens these files (what "opening a run" costs).
+      const coldRoot = await timed(root);
+      const coldTier = name === 'nested' ? await timed(tier) : undefined;
+      const warm = { list: [], root: [], tier: [] };
+      for (let i = 0; i < repeat; i++) {
+        warm.list.push((await timed(list)).ms);
+        warm.root.push((await timed(root)).ms);
+        if (name === 'nested') warm.tier.push((await timed(tier)).ms);
+      }
+      results[name] = {
+        open_tree_cold_ms: round(coldRoot.ms + (coldTier?.ms ?? 0)),
+        root_cold_ms: round(coldRoot.ms),
+        root_bytes: coldRoot.bytes,
+        ...(coldTier ? { tier_cold_ms: round(coldTier.ms), tier_warm_ms: stats(warm.tier) } : {}),
+        runs_list_ms: stats(warm.list),
+        root_warm_ms: stats(warm.root),
+      };
+    }
+    return {
+      benchmark: 'hub-open-tree',
+      jobs,
+      layouts: { nested: `${Math.ceil(jobs / 1000)} tier(s) of up to 1000 jobs (opening = root + one tier)`, flat: `one tier of ${jobs} jobs (opening = root)` },
+      build_seconds: Math.round(buildSeconds * 10) / 10,
+      node: process.version,
+      results,
+      under_one_second: Object.values(results).every((r) => r.open_tree_cold_ms < 1000),
+    };
+  } finally {
+    await hub.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { jobs: { type: 'string', default: '10000' }, repeat: { type: 'string', default: '5' } } });
+  const out = await benchOpenTree({ jobs: Number(values.jobs), repeat: Number(values.repeat) });
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}

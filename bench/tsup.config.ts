@@ -1,0 +1,3 @@
+import { defineGatorConfig } from '@gator/tsup-config';
+
+export default defineGatorConfig({ entry: ['src/index.ts', 'src/run.ts'], dts: { entry: 'src/index.ts' } });
