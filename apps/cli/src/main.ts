@@ -76,6 +76,17 @@ export function buildCli(io: Io, setExit: (code: number) => void): CAC {
     });
 
   registerInspectCommands(cli, io, setExit);
+
+  cli
+    .command('hub', 'Serve the Gator Hub: a web dashboard of runs (runs join it with gator run --hub)')
+    .option('--port <n>', 'Port to listen on (default 8080)')
+    .option('--host <address>', 'Interface to bind (default 127.0.0.1; any other needs a token)')
+    .option('--database <url>', 'SQLite file (default ~/.gator/hub.sqlite) or postgres:// URL')
+    .option('--token-file <file>', 'File holding the access token (or set GATOR_HUB_TOKEN)')
+    .action(async (options: Record<string, unknown>) => {
+      const { hubCommand } = await import('./commands/hub.js');
+      setExit(await hubCommand(options as never, io));
+    });
   cli.help();
   return cli;
 }

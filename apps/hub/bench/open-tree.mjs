@@ -43,17 +43,19 @@ export async function benchOpenTree({ jobs = 10_000, repeat = 5 } = {}) {
       nested: bigRunSpec({ jobs, perTier: 1000, messages: 3 }),
       flat: { ...bigRunSpec({ jobs, perTier: jobs, messages: 1 }).children[0], ident: 'flat' },
     };
+    // Files first: writing them blocks this process (and so the hub in it) for a while.
+    for (const [name, spec] of Object.entries(layouts)) {
+      writeLayer(path.join(dir, name), spec, { path: [], uidx: 0, root: 0, t0: 1_700_000_000 });
+    }
     const runs = {};
     for (const [name, spec] of Object.entries(layouts)) {
       const reg = await fetch(`${hub.url}/api/register`, {
         method: 'POST',
         body: JSON.stringify({ ident: spec.ident, url: '127.0.0.1:1', layer: 'tier', owner: 'bench' }),
       }).then((r) => r.json());
-      const tracking = path.join(dir, name);
-      writeLayer(tracking, spec, { path: [], uidx: reg.uid, root: reg.uid, t0: 1_700_000_000 });
       await fetch(`${hub.url}/api/job/${reg.uid}/complete`, {
         method: 'POST',
-        body: JSON.stringify({ db_file: path.join(tracking, 'db.sqlite'), result: 2 }),
+        body: JSON.stringify({ db_file: path.join(dir, name, 'db.sqlite'), result: 2 }),
       });
       runs[name] = { uid: reg.uid, ident: spec.ident };
     }

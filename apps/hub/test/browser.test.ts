@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The hub in a real browser (Debian's chromium, driven by playwright-core) against a
 // hub serving a run that is live: the run appears, its tree updates as it runs, a failed
 // job's error lines show after a click, a search filters the messages, and once the run
@@ -35,6 +37,7 @@ describe('the web UI in chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let root: FakeLayer;
+  let profile: string | undefined;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -54,7 +57,9 @@ describe('the web UI in chromium', () => {
     expect(uid).toEqual(expect.any(Number));
     client.heartbeat(summaryOf(root));
 
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'gator-hub-chromium-')), {
+    // A fresh profile (--user-data-dir) for every run.
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-hub-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1400, height: 850 },
@@ -74,7 +79,6 @@ describe('the web UI in chromium', () => {
   });
 
   afterAll(async () => {
-    const profile = (context as unknown as { _options?: { userDataDir?: string } })?._options?.userDataDir;
     await context?.close();
     await client?.close();
     await hub?.close();

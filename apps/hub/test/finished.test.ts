@@ -36,6 +36,12 @@ describe('a finished run served from its SQLite files', () => {
     tmp.cleanup();
   });
 
+  it('lists the finished run with its final numbers, read from its file at completion', async () => {
+    const r = await getJson(`${hub.url}/api/jobs?q=%23${uid}`);
+    expect(r.body.children[0]).toMatchObject({ status: 3, result: 2, live: false, metrics: { sub_failed: 2, sub_passed: 4, msg_error: 2 } });
+    expect(r.body.children[0].summary).toMatchObject({ failures: 1 });
+  });
+
   it('resolves the root with its children (depth 1)', async () => {
     const r = await getJson(`${hub.url}/api/job/${uid}/resolve`);
     expect(r.status).toBe(200);

@@ -169,7 +169,11 @@ export function RunPage({ routeKey, query, onConnection }: { routeKey: string; q
         data-key={row.key}
         data-ident={job.ident}
         data-verdict={verdictOf(job)}
-        onClick={() => navigate(href)}
+        onClick={() => {
+          navigate(href);
+          // Selecting a closed tier opens it too: what one wants to see next is inside.
+          if (tier && !node.expanded) void tree.toggle(row.key);
+        }}
       >
         <span
           class="twisty"

@@ -6,7 +6,14 @@
 import { defineScheduler } from '@gator/protocol';
 import { createLocalScheduler } from './local-scheduler.js';
 
-export { LocalScheduler, createLocalScheduler, demandOf, type LocalSchedulerSettings } from './local-scheduler.js';
+export {
+  LocalScheduler,
+  createLocalScheduler,
+  demandOf,
+  type LocalSchedulerSettings,
+  type InProcessRun,
+  type InProcessRunner,
+} from './local-scheduler.js';
 export { localSchedulerOptions, parseLocalOptions, type LocalSchedulerOptions, type LocalSchedulerConfig, type PoolLimits } from './options.js';
 export { ResourcePool, impossibleReasons, type Demand, type Ticket } from './pool.js';
 export { POOL_ENV } from './wire.js';

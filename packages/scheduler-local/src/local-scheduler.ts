@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  ENV,
   LaunchRequestSchema,
   SchedulerError,
   type ChildExit,
@@ -19,7 +20,7 @@ import {
 } from '@gator/protocol';
 import { SCHEDULER_NAME, parseLocalOptions, type LocalSchedulerConfig, type PoolLimits } from './options.js';
 import { ResourcePool, impossibleReasons, type Demand, type Ticket } from './pool.js';
-import { groupAlive, signalGroup, sweepGroup } from './process.js';
+import { groupAlive, signalGroup, sweepGroup, sweepMarked } from './process.js';
 import { POOL_ENV, PoolClient, PoolServer } from './wire.js';
 
 type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -53,6 +54,20 @@ function deferred<T>(): Deferred<T> {
   return d;
 }
 
+/** A job wrapper running inside this process (opt-in: `--sched-arg wrappers=inprocess`). */
+export interface InProcessRun {
+  /** Settles when the wrapper has finished: `code` as a process would exit (0 passed). Must not reject. */
+  readonly exited: Promise<{ code: number | null; reason?: string }>;
+  /** Ask the wrapper to stop its job (as SIGTERM would a wrapper process). Safe more than once. */
+  stop(): void;
+}
+
+/**
+ * Runs a job's wrapper (the child command line of `request.command`) inside this
+ * process, or returns undefined to have it started as a process after all.
+ */
+export type InProcessRunner = (request: LaunchRequest) => InProcessRun | undefined;
+
 interface ChildRecord {
   readonly id: string;
   readonly label: string;
@@ -62,6 +77,8 @@ interface ChildRecord {
   state: 'queued' | 'running' | 'exited';
   allocation?: Allocation;
   pid?: number;
+  /** Set when the wrapper runs inside this process. */
+  inProcess?: InProcessRun;
   termSentAt?: number;
   killTimer?: NodeJS.Timeout;
   readonly started: Deferred<void>;
@@ -74,6 +91,12 @@ interface ChildRecord {
 export interface LocalSchedulerSettings {
   /** Environment to read `GATOR_LOCAL_POOL` from (default `process.env`). */
   env?: Record<string, string | undefined>;
+  /**
+   * Runs job wrappers inside this process when the option `wrappers=inprocess`
+   * is given (a host that can, such as the gator CLI, passes it). Without it
+   * that option falls back to processes, with a warning event.
+   */
+  inProcess?: InProcessRunner;
 }
 
 /** What a job takes from the pool: at least one slot, whole cores. */
@@ -121,6 +144,8 @@ export class LocalScheduler implements Scheduler {
   private readonly config: LocalSchedulerConfig;
   private readonly onEvent: SchedulerContext['onEvent'];
   private readonly token: string | undefined;
+  /** Set when `wrappers=inprocess` was asked for and the host can run wrappers here. */
+  private readonly inProcess: InProcessRunner | undefined;
   /** `GATOR_LOCAL_POOL` inherited from the process that started us: we are a nested instance. */
   private readonly rootAddress: string | undefined;
   /** Root only: the machine-wide pool. */
@@ -146,6 +171,11 @@ export class LocalScheduler implements Scheduler {
     }
     if (this.config.ignored.length > 0) {
       this.emit('debug', `Local scheduler ignores option(s) ${this.config.ignored.join(', ')}`);
+    }
+    if (this.config.inProcessWrappers) {
+      this.inProcess = settings.inProcess;
+      if (this.inProcess) this.emit('debug', 'Local scheduler running job wrappers inside this process (wrappers=inprocess)');
+      else this.emit('warning', 'wrappers=inprocess is not available here (the host cannot run wrappers in its process): one process per job');
     }
   }
 
@@ -331,6 +361,7 @@ export class LocalScheduler implements Scheduler {
 
   private spawnChild(record: ChildRecord, poolAddress: string | undefined): void {
     const { request, label } = record;
+    if (request.kind === 'job' && this.inProcess && this.startInProcess(record, this.inProcess)) return;
     const logFile = path.join(request.tracking, 'scheduler.log');
     if (!isDirectory(request.cwd)) {
       this.failSpawn(record, 127, `cannot start '${label}': working directory ${request.cwd} does not exist`, logFile);
@@ -373,6 +404,31 @@ export class LocalScheduler implements Scheduler {
     child.once('exit', (code, signal) => this.onExit(record, pid, code, signal));
   }
 
+  /** Hands a job to the in-process runner; false when it declines (the job then gets a process). */
+  private startInProcess(record: ChildRecord, runner: InProcessRunner): boolean {
+    let run: InProcessRun | undefined;
+    try {
+      run = runner(record.request);
+    } catch (error) {
+      this.emit('warning', `Could not run '${record.label}' in this process (${(error as Error).message}); starting a process`);
+      return false;
+    }
+    if (!run) return false;
+    record.inProcess = run;
+    record.state = 'running';
+    record.started.resolve();
+    const ended = (exit: { code: number | null; reason?: string }) => {
+      if (record.killTimer) clearTimeout(record.killTimer);
+      const stopped = record.termSentAt !== undefined;
+      this.emit('debug', `Task '${record.label}' released ${describeDemand(record.demand!)} (in-process, exit code ${exit.code})`);
+      // Nothing of it can be left running here: its wrapper ended its job's processes.
+      record.allocation?.release();
+      this.finish(record, { code: exit.code, signal: null, ...(exit.reason ? { reason: exit.reason } : stopped ? { reason: 'stopped' } : {}) });
+    };
+    run.exited.then(ended, (error: unknown) => ended({ code: 1, reason: `in-process wrapper failed: ${(error as Error)?.message ?? String(error)}` }));
+    return true;
+  }
+
   private failSpawn(record: ChildRecord, code: number, reason: string, logFile: string): void {
     try {
       fs.appendFileSync(logFile, `${reason}\n`, { mode: 0o600 });
@@ -385,6 +441,12 @@ export class LocalScheduler implements Scheduler {
   }
 
   private terminate(record: ChildRecord): void {
+    if (record.inProcess) {
+      if (record.termSentAt !== undefined) return;
+      record.termSentAt = Date.now();
+      record.inProcess.stop();
+      return;
+    }
     if (record.termSentAt !== undefined || record.pid === undefined) return;
     const pid = record.pid;
     record.termSentAt = Date.now();
@@ -406,7 +468,13 @@ export class LocalScheduler implements Scheduler {
     );
     // Whatever the child left in its group goes too, before its resources return.
     const termSentAt = record.termSentAt;
-    const sweep = groupAlive(pid) ? sweepGroup(pid, this.config.graceMs, termSentAt) : Promise.resolve();
+    const groupSweep = groupAlive(pid) ? sweepGroup(pid, this.config.graceMs, termSentAt) : Promise.resolve();
+    // A wrapper killed by a signal could not end its job, which leads its own
+    // process group: find the job's processes by the GATOR_TRACKING its wrapper gave them.
+    const sweep =
+      signal !== null && record.request.kind === 'job'
+        ? Promise.all([groupSweep, sweepMarked(`${ENV.TRACKING}=${record.request.tracking}`, this.config.graceMs)])
+        : groupSweep;
     record.cleanup = sweep.catch(() => {}).then(() => {
       record.allocation?.release();
       this.client?.reaped(pid);

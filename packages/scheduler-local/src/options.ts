@@ -56,6 +56,12 @@ export const localSchedulerOptions = z.object({
   licenses: licenseList.optional(),
   /** Seconds between SIGTERM and SIGKILL when stopping a child; default 5. */
   grace: nonNegativeNumber.optional(),
+  /**
+   * Where job wrappers run: `process` (default, one wrapper process per job) or
+   * `inprocess` (opt-in: inside the tier's own process, when the host can run
+   * them there, see `LocalSchedulerSettings.inProcess`).
+   */
+  wrappers: z.enum(['process', 'inprocess'], { error: "expected 'process' or 'inprocess'" }).optional(),
 });
 export type LocalSchedulerOptions = z.infer<typeof localSchedulerOptions>;
 
@@ -73,6 +79,8 @@ export interface LocalSchedulerConfig {
   graceMs: number;
   /** Option keys that mean nothing to this scheduler (reported at debug level). */
   ignored: string[];
+  /** Run job wrappers inside this process (`wrappers=inprocess`). */
+  inProcessWrappers: boolean;
 }
 
 const KNOWN = new Set(Object.keys(localSchedulerOptions.shape));
@@ -82,6 +90,7 @@ const HINTS: Record<string, string> = {
   memory: 'Pass --sched-arg memory=MB, e.g. memory=16000 for 16 GB.',
   licenses: 'Pass --sched-arg licenses=NAME:COUNT[,NAME:COUNT...], e.g. licenses=simtool:2,lint:1.',
   grace: 'Pass --sched-arg grace=SECONDS (time between SIGTERM and SIGKILL), e.g. grace=5.',
+  wrappers: 'Pass --sched-arg wrappers=process (one wrapper process per job, the default) or wrappers=inprocess.',
 };
 
 /** Validate `--sched-arg` options; a bad value is a `SchedulerError` naming the option. */
@@ -112,5 +121,6 @@ export function parseLocalOptions(options: Record<string, string>): LocalSchedul
     },
     graceMs: Math.round((o.grace ?? 5) * 1000),
     ignored,
+    inProcessWrappers: o.wrappers === 'inprocess',
   };
 }

@@ -236,7 +236,10 @@ class TierRunner implements Tier {
   /** Errors this tier logged about failures already counted elsewhere (lost children, budget): not a limit reason. */
   private accountedErrors = 0;
   private readonly ownProblems: string[] = [];
-  private readonly budgetExceeded = new Set<string>();
+  /** Budgets (`limits`) exceeded, by severity: the reason, kept up to date with the count. */
+  /** The roll-up last stored as the `summary` attribute (rewritten only when it changed). */
+  private storedSummaryText = '';
+  private readonly budgetExceeded = new Map<'critical' | 'error' | 'warning', string>();
   private readonly limitReported = new Set<string>();
   private failedChildren: string[] = [];
   private failedChildCount = 0;
@@ -342,6 +345,8 @@ class TierRunner implements Tier {
         ...(this.o.token ? { token: this.o.token } : {}),
         handlers: (connection) => this.serverHandlers(connection),
         onBadFrame: (error) => this.log(Severity.DEBUG, `Bad frame from a peer: ${error.message}`),
+        // Recorded, as by the wrapper: who tried to get in without the run's secret.
+        onRejected: (info) => this.log(Severity.WARNING, `Refused a connection from ${info.remote}: ${info.reason}`),
         onHandlerError: () => {},
       });
     } catch (error) {
@@ -566,7 +571,7 @@ class TierRunner implements Tier {
 
   /** The tier's own (not its children's) reasons to fail. */
   private ownProblemReason(): string | undefined {
-    const parts = [...this.ownProblems];
+    const parts = [...this.ownProblems, ...this.budgetExceeded.values()];
     const limits = this.limitViolations();
     if (limits.length > 0) parts.push(...limits);
     return parts.length > 0 ? parts.join('; ') : undefined;
@@ -587,6 +592,8 @@ class TierRunner implements Tier {
 
   private failureReasons(): string[] {
     const reasons: string[] = [];
+    // A stopped tier did not run what it was given: never recorded as passed.
+    if (this.stopping) reasons.push(`stopped (${this.stopReason ?? 'stop requested'})`);
     const failed = this.failedChildCount;
     if (failed > 0) {
       const names = this.failedChildren.map((n) => `'${n}'`).join(', ');
@@ -646,20 +653,26 @@ class TierRunner implements Tier {
     return summary;
   }
 
-  /** The spec's `limits`: a message budget for the whole subtree. Returns true when newly exceeded. */
+  /**
+   * The spec's `limits`: a message budget for the whole subtree, checked as
+   * counts roll up. Logged once when first exceeded; the reason then follows
+   * the count, so the final one says how far over the subtree ended.
+   * Returns true when newly exceeded.
+   */
   private checkBudget(summary: Summary): boolean {
     const budget = this.o.spec.limits;
     if (!budget) return false;
     let fresh = false;
     for (const name of ['critical', 'error', 'warning'] as const) {
       const limit = budget[name];
-      if (limit === undefined || this.budgetExceeded.has(name)) continue;
+      if (limit === undefined) continue;
       let count = summary.metrics[`msg_${name}`] ?? 0;
       if (name === 'error') count -= this.accountedErrors;
-      if (count > limit) {
-        this.budgetExceeded.add(name);
-        const text = `budget exceeded: ${count} ${name === 'critical' ? 'critical messages' : `${name}s`} > ${limit}`;
-        this.ownProblems.push(text);
+      if (count <= limit) continue;
+      const text = `budget exceeded: ${plural(count, name === 'critical' ? 'critical message' : name)} > ${limit}`;
+      const known = this.budgetExceeded.has(name);
+      this.budgetExceeded.set(name, text);
+      if (!known) {
         this.log(Severity.ERROR, text, true);
         fresh = true;
       }
@@ -702,6 +715,12 @@ class TierRunner implements Tier {
     if (!summary) return;
     this.store.setMetrics('_OWN_', this.ownMetrics());
     this.store.setMetrics('_GROUP_', summary.metrics);
+    // The roll-up so far (buckets, metric stats), for `gator show` while the run goes on.
+    const text = JSON.stringify(summary);
+    if (text !== this.storedSummaryText) {
+      this.storedSummaryText = text;
+      this.store.setAttribute('summary', text);
+    }
     for (const rec of this.live) {
       if (rec.live?.dirty && rec.live.summary) {
         rec.live.dirty = false;

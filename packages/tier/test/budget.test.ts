@@ -24,6 +24,18 @@ describe('message limits', () => {
     expect(outcome.summary.failures?.[0]).toMatchObject({ path: ['budget'], reason: expect.stringContaining('budget exceeded') });
   });
 
+  it('logs a crossing once; the reason follows the count to its final value', async () => {
+    const spec = group({
+      ident: 'over',
+      limits: { warning: 1 },
+      jobs: [job({ ident: 'w1', command: 'warn', args: ['2'] }), job({ ident: 'w2', command: 'warn', args: ['3'] })],
+    });
+    const { outcome, events } = await runRoot(spec);
+    expect(outcome.result).toBe(JobResult.FAILURE);
+    expect(outcome.reason).toContain('budget exceeded: 5 warnings > 1');
+    expect(events.filter((e) => e.type === 'message' && e.message.startsWith('budget exceeded'))).toHaveLength(1);
+  });
+
   it('a budget that holds does not fail the group', async () => {
     const spec = group({ ident: 'within', limits: { warning: 4, error: 0 }, jobs: [job({ ident: 'w', command: 'warn', args: ['4'] })] });
     const { outcome } = await runRoot(spec);

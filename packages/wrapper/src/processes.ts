@@ -62,12 +62,10 @@ function pageSize(): number {
   return pageSizeCache;
 }
 
-function uptimeTicks(): number {
-  try {
-    return Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
+/** Clock ticks since boot (the unit of `ProcEntry.start`); 0 when unknown. */
+export function uptimeTicks(): number {
+  const text = readProcFile('/proc/uptime');
+  return text === undefined ? 0 : Number(text.split(' ')[0]) * CLOCK_TICKS || 0;
 }
 
 export function parseStat(pid: number, text: string): ProcEntry | undefined {
@@ -88,12 +86,44 @@ export function parseStat(pid: number, text: string): ProcEntry | undefined {
   };
 }
 
-export function readProc(pid: number): ProcEntry | undefined {
+/**
+ * One reused buffer for /proc files: `readFileSync` sizes its buffer from the
+ * file size, which /proc reports as 0, so it allocates 64 KiB for every read —
+ * thousands of reads per job end (a table scan reads every process).
+ */
+let procBuffer = Buffer.allocUnsafe(16 * 1024);
+
+/** A /proc file's text (latin1), or undefined when it cannot be read (the process is gone). */
+export function readProcFile(file: string): string | undefined {
+  let fd: number;
   try {
-    return parseStat(pid, fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    fd = fs.openSync(file, 'r');
   } catch {
     return undefined;
   }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === procBuffer.length) {
+        const bigger = Buffer.allocUnsafe(procBuffer.length * 2);
+        procBuffer.copy(bigger, 0, 0, length);
+        procBuffer = bigger;
+      }
+      const n = fs.readSync(fd, procBuffer, length, procBuffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return procBuffer.toString('latin1', 0, length);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readProc(pid: number): ProcEntry | undefined {
+  const text = readProcFile(`/proc/${pid}/stat`);
+  return text === undefined ? undefined : parseStat(pid, text);
 }
 
 /** Every live process on the machine (zombies excluded). */
@@ -137,18 +167,18 @@ export function jobProcesses(table: Map<number, ProcEntry>, rootPid: number, pgi
   return [...found.values()];
 }
 
-/** Processes whose environment holds `NAME=value` exactly (used to find escaped daemons). */
-export function processesWithEnv(entry: string, table: Map<number, ProcEntry>): ProcEntry[] {
+/**
+ * Processes whose environment holds `NAME=value` exactly (used to find escaped
+ * daemons). With `startedSince` (clock ticks since boot), only processes started
+ * at or after it are read: a job's processes cannot be older than the job.
+ */
+export function processesWithEnv(entry: string, table: Map<number, ProcEntry>, startedSince = 0): ProcEntry[] {
   const found: ProcEntry[] = [];
+  const needle = `\0${entry}\0`;
   for (const e of table.values()) {
-    if (e.pid === process.pid) continue;
-    let environ: string;
-    try {
-      environ = fs.readFileSync(`/proc/${e.pid}/environ`, 'latin1');
-    } catch {
-      continue;
-    }
-    if (environ.split('\0').includes(entry)) found.push(e);
+    if (e.pid === process.pid || e.start < startedSince) continue;
+    const environ = readProcFile(`/proc/${e.pid}/environ`);
+    if (environ !== undefined && `\0${environ}\0`.includes(needle)) found.push(e);
   }
   return found;
 }

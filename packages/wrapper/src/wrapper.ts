@@ -48,6 +48,7 @@ import {
   readProcTable,
   signalGroup,
   signalIfSame,
+  uptimeTicks,
 } from './processes.js';
 import { type CompiledRule, classify, compileLogRules } from './rules.js';
 import { failureSignature } from './signature.js';
@@ -162,6 +163,8 @@ class AttemptState {
   child: ChildProcess | undefined;
   pid = 0;
   startedAt: number | undefined;
+  /** Clock ticks since boot just before the launch (/proc's unit of process start times). */
+  startTicks = 0;
   running = false;
   stopReason: string | undefined;
   retryable = false;
@@ -451,6 +454,7 @@ class JobWrapper implements Wrapper {
       return { passed: false, code: 255, reason: a.stopReason ?? 'stopped', retryable: false };
     }
     const [command, ...args] = argv;
+    if (hasProcFs) a.startTicks = uptimeTicks();
     const launched = await this.launch(command, args, env, cwd);
     if ('error' in launched) {
       const detail = launched.error;
@@ -703,11 +707,15 @@ class JobWrapper implements Wrapper {
    * GATOR_PARENT), SIGTERM first, SIGKILL after the grace.
    */
   private async reap(a: AttemptState): Promise<void> {
-    // The environment scan is the costly part: once; then only those pids are rechecked.
-    const marked = hasProcFs && this.jobAddress ? processesWithEnv(`${ENV.PARENT}=${this.jobAddress}`, readProcTable()) : [];
+    // The environment scan is the costly part: once, and only of processes younger than
+    // the job (less a second for clock rounding); then only those pids are rechecked.
+    let first = hasProcFs ? readProcTable() : undefined;
+    const since = Math.max(0, a.startTicks - 100);
+    const marked = first && this.jobAddress ? processesWithEnv(`${ENV.PARENT}=${this.jobAddress}`, first, since) : [];
     const leftovers = (): ProcEntry[] => {
       if (!hasProcFs) return signalGroup(a.pid, 0) ? [{ pid: -a.pid } as ProcEntry] : [];
-      const table = readProcTable();
+      const table = first ?? readProcTable();
+      first = undefined;
       const found = new Map<number, ProcEntry>();
       for (const p of jobProcesses(table, a.pid, a.pid)) found.set(p.pid, p);
       for (const p of [...(a.sampler?.seen.values() ?? []), ...marked]) {

@@ -178,7 +178,11 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   const failures = end.summary.failures ?? [];
   if (failures.length > 0) {
     const shown = failures.slice(0, 20);
-    lines.push(c.bold(c.red(`${end.summary.failed_ids.length} job${end.summary.failed_ids.length === 1 ? '' : 's'} failed:`)));
+    // failed_ids holds groups that failed for their own reasons (a budget) too: say so.
+    const jobs = Math.min(t.failed + t.lost, end.summary.failed_ids.length);
+    const groups = end.summary.failed_ids.length - jobs;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    lines.push(c.bold(c.red(`${[jobs > 0 || groups === 0 ? plural(jobs, 'job') : '', groups > 0 ? plural(groups, 'group') : ''].filter(Boolean).join(' and ')} failed:`)));
     for (const f of shown) {
       const p = options.rootIdent && f.path[0] === options.rootIdent && f.path.length > 1 ? f.path.slice(1) : f.path;
       lines.push(`  ${c.red('✖')} ${c.bold(dotted(p))}: ${f.reason}${f.attempt && f.attempt > 1 ? c.dim(` (attempt ${f.attempt})`) : ''}`);

@@ -7,7 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, tempDir } from '../helpers.js';
 
 const PACKAGES = [
@@ -22,6 +23,7 @@ const PACKAGES = [
 ];
 
 let tarballs: Record<string, string> = {};
+let packDir = '';
 
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
@@ -29,7 +31,8 @@ function npm(args: string[], cwd: string): string {
 
 describe('installing the published packages', () => {
   beforeAll(() => {
-    const out = tempDir('gator-pack-');
+    // Not a per-test temp dir: the tarballs serve every test of the file.
+    const out = (packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-pack-')));
     tarballs = {};
     for (const dir of PACKAGES) {
       const name = JSON.parse(fs.readFileSync(path.join(REPO, dir, 'package.json'), 'utf8')).name as string;
@@ -40,6 +43,10 @@ describe('installing the published packages', () => {
       tarballs[name] = path.join(out, made);
     }
   }, 300_000);
+
+  afterAll(() => {
+    if (packDir) fs.rmSync(packDir, { recursive: true, force: true });
+  });
 
   it('the packed CLI, installed with npm into an empty folder, runs a spec', () => {
     const dir = tempDir('gator-install-');
