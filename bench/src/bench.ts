@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { BenchCase, BenchContext, Mode } from './context.js';
 import { DEFAULT_MODE } from './modes.js';
-import { BenchError, machineLoad, nowMs } from './measure.js';
+import { BenchError, BenchSkip, machineLoad, nowMs } from './measure.js';
 import type { CaseFailure, Results, Row } from './report.js';
 import { apiLogging } from './cases/api-logging.js';
 import { fanOut } from './cases/fan-out.js';
@@ -39,11 +39,13 @@ export async function runBench(options: BenchOptions = {}): Promise<Results> {
   if (unknown.length > 0) throw new BenchError(`Unknown case ${unknown.join(', ')}: the cases are ${CASES.map((c) => c.id).join(', ')}`);
   const selected = options.only && options.only.length > 0 ? CASES.filter((c) => options.only!.includes(c.id)) : CASES;
   const t0 = nowMs();
+  const modes = options.modes && options.modes.length > 0 ? options.modes : [DEFAULT_MODE];
   const ctx: BenchContext = {
     quick,
     scale: factor,
     size: (full, small) => Math.max(1, Math.round((quick ? small : full) * factor)),
-    modes: options.modes && options.modes.length > 0 ? options.modes : [DEFAULT_MODE],
+    modes,
+    fastest: modes.find((m) => m.name === 'inprocess') ?? modes[0]!,
     progress: (text) => options.onProgress?.(`[${((nowMs() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}`),
     shared: new Map(),
   };
@@ -51,10 +53,16 @@ export async function runBench(options: BenchOptions = {}): Promise<Results> {
   const loadStart = machineLoad();
   const rows: Row[] = [];
   const failures: CaseFailure[] = [];
+  const skipped: Results['skipped'] = [];
   for (const c of selected) {
     try {
       rows.push(...(await c.run(ctx)));
     } catch (error) {
+      if (error instanceof BenchSkip) {
+        skipped.push({ case: c.name, reason: error.message });
+        ctx.progress(`${c.name}: skipped: ${error.message}`);
+        continue;
+      }
       const e = error as Error;
       failures.push({ case: c.name, error: e.message, ...(error instanceof BenchError && error.detail ? { detail: error.detail } : {}) });
       ctx.progress(`${c.name}: FAILED: ${e.message}`);
@@ -70,5 +78,6 @@ export async function runBench(options: BenchOptions = {}): Promise<Results> {
     machine: { cores: loadStart.cores, load1Start: loadStart.load1, load1End: machineLoad().load1, memoryMb: Math.round(os.totalmem() / 1e6) },
     rows,
     failures,
+    skipped,
   };
 }

@@ -19,6 +19,8 @@ export interface BenchContext {
   size(full: number, quick: number): number;
   /** Modes measured by the tree cases, the default first. */
   modes: Mode[];
+  /** The quickest of `modes` (the opt-in in-process mode when selected): for the largest runs. */
+  fastest: Mode;
   /** One line of progress (stderr). */
   progress(text: string): void;
   /** Figures of earlier cases that later ones compare against (`job overhead` → `fan-out`). */

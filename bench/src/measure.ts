@@ -19,6 +19,14 @@ export class BenchError extends Error {
   }
 }
 
+/** A case that cannot run here (a missing optional measure): reported as skipped, not failed. */
+export class BenchSkip extends BenchError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchSkip';
+  }
+}
+
 /** `apps/cli/dist/cli.js` of this checkout (the bench depends on @gator/cli, so it is built first). */
 export function cliPath(): string {
   const index = fileURLToPath(import.meta.resolve('@gator/cli'));
@@ -91,6 +99,8 @@ export interface RunOptions {
   onLine?: (line: string) => void;
   /** Kill (SIGKILL, whole group) after this long, ms. */
   timeoutMs?: number;
+  /** Node options before the script (runGator only). */
+  nodeArgs?: string[];
 }
 
 const KEEP_OUTPUT = 64 * 1024;
@@ -165,7 +175,7 @@ export interface GatorRun extends Finished {
 
 /** `gator run SPEC --tracking DIR [args]` with the built CLI; fails unless every job passed. */
 export async function runGator(spec: string, tracking: string, args: string[], options: RunOptions = {}): Promise<GatorRun> {
-  const done = await run(process.execPath, [cliPath(), 'run', spec, '--tracking', tracking, ...args], options);
+  const done = await run(process.execPath, [...(options.nodeArgs ?? []), cliPath(), 'run', spec, '--tracking', tracking, ...args], options);
   if (done.code !== 0) {
     throw new BenchError(
       `gator run ${path.basename(spec)} ${args.join(' ')} ended with ${done.code ?? done.signal}`,

@@ -54,6 +54,8 @@ export interface Results {
   machine: { cores: number; load1Start: number; load1End: number; memoryMb: number };
   rows: Row[];
   failures: CaseFailure[];
+  /** Cases that could not run here, and why. */
+  skipped: { case: string; reason: string }[];
 }
 
 /** Judge a row against its target. */

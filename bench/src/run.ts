@@ -55,6 +55,7 @@ async function main(): Promise<number> {
   process.stdout.write(`${formatTable(results.rows)}\n`);
   for (const mode of modes) process.stdout.write(`\n  mode ${mode.name}: ${mode.note}`);
   process.stdout.write('\n');
+  for (const s of results.skipped) process.stdout.write(`\n${s.case}: skipped: ${s.reason}\n`);
   for (const f of results.failures) process.stdout.write(`\n${f.case}: FAILED: ${f.error}\n${f.detail ? `${f.detail.trim()}\n` : ''}`);
   process.stdout.write(`\nResults: ${path.relative(process.cwd(), file) || file}\n`);
   const lost = results.rows.filter((r) => (r.lost ?? 0) > 0);

@@ -30,7 +30,7 @@ export async function linkHub(address: string, reporter: Reporter): Promise<HubL
     onWarning: (message: string) => {
       if (warned) return;
       warned = true;
-      reporter.note(Severity.WARNING, `hub ${address}: ${message} (the run goes on without it)`);
+      reporter.note(Severity.WARNING, `hub ${address}: ${message}`);
     },
   });
   let lastSummary: Summary | undefined;
@@ -52,12 +52,18 @@ export async function linkHub(address: string, reporter: Reporter): Promise<HubL
       if (registered) client.heartbeat(summary);
     },
     async complete(dbFile, result, summary) {
-      await registered;
+      // Never wait long for a hub: a kept timer also keeps the process alive meanwhile.
+      await Promise.race([registered, new Promise((r) => setTimeout(r, 300))]);
       client.heartbeat(summary);
       client.complete({ db_file: dbFile, result });
     },
     async close() {
-      await client.close();
+      await client.close({ timeoutMs: 1000 });
+      // A run shorter than the client's retries never heard back: say so once.
+      if (client.uid === undefined && !warned) {
+        warned = true;
+        reporter.note(Severity.WARNING, `hub ${address}: could not register the run (the run went on without it)`);
+      }
     },
   };
 }

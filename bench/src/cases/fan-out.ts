@@ -60,7 +60,8 @@ export const fanOut: BenchCase = {
     const scratch = new Scratch('fanout');
     try {
       const spec = scratch.file('tree.yaml', treeSpec(shape));
-      for (const mode of ctx.modes) {
+      // Quick mode (a smoke check) runs the tree once, with the quickest mode.
+      for (const mode of ctx.quick ? [ctx.fastest] : ctx.modes) {
         const perJob = await perJobMs(ctx, scratch, mode);
         ctx.progress(`fan-out: gator run of a ${shape.join(' × ')} tree${mode.name === 'default' ? '' : ` (${mode.name})`}`);
         const run = await runGator(spec, scratch.path(`run-${mode.name}`), ['--sched-arg', `concurrency=${CONCURRENCY}`, ...mode.args]);

@@ -21,7 +21,7 @@ export const jobOverhead: BenchCase = {
   id: 'overhead',
   name: 'job overhead',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const jobs = ctx.size(500, 50);
+    const jobs = ctx.size(500, 30);
     const rows: Row[] = [];
     const scratch = new Scratch('overhead');
     try {

@@ -72,7 +72,17 @@ export class Connection extends EventEmitter {
     let resolveClosed!: (v: { code: number; reason: string }) => void;
     this.closed = new Promise((r) => (resolveClosed = r));
     // Always listen for errors: an unhandled 'error' would crash the process.
-    socket.on('error', (error) => this.emit('socket-error', error));
+    socket.on('error', (error) => {
+      // A frame the websocket layer refused (over maxPayload, bad UTF-8, bad opcode): it closes
+      // the socket; report it like any bad frame so the refusal is recorded.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+        const bad = new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Frame refused, connection closed: ${error.message}`);
+        this.options.onBadFrame?.(bad, '');
+        this.emit('bad-frame', bad, '');
+      }
+      this.emit('socket-error', error);
+    });
     socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', (code, reason) => {

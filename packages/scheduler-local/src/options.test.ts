@@ -30,6 +30,15 @@ describe('parseLocalOptions', () => {
     expect(config.graceMs).toBe(500);
   });
 
+  it('reads wrappers: one process per job unless inprocess is asked for', () => {
+    expect(parseLocalOptions({}).inProcessWrappers).toBe(false);
+    expect(parseLocalOptions({ wrappers: 'process' }).inProcessWrappers).toBe(false);
+    expect(parseLocalOptions({ wrappers: 'inprocess' }).inProcessWrappers).toBe(true);
+    const error = optionError({ wrappers: 'threads' });
+    expect(error.message).toContain("wrappers=threads");
+    expect(error.hint).toContain('wrappers=inprocess');
+  });
+
   it('lists options it does not know instead of failing', () => {
     expect(parseLocalOptions({ babysit: '1', concurrency: '1' }).ignored).toEqual(['babysit']);
   });

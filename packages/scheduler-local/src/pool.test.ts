@@ -26,6 +26,24 @@ describe('impossibleReasons', () => {
 });
 
 describe('ResourcePool', () => {
+  it('with every core taken, still grants a request that needs none, and drops queued ones on release', () => {
+    const pool = new ResourcePool({ cores: 1, memoryMb: 1000, licenses: {} });
+    const order: string[] = [];
+    const a = pool.request('a', demand(1), () => order.push('a'));
+    const b = pool.request('b', demand(1), () => order.push('b'));
+    const c = pool.request('c', demand(0, 10), () => order.push('c'));
+    const d = pool.request('d', demand(1), () => order.push('d'));
+    expect(order).toEqual(['a', 'c']);
+    expect(pool.release(b)).toBe('queued');
+    expect(pool.release(a)).toBe('granted');
+    expect(order).toEqual(['a', 'c', 'd']);
+    expect(pool.release(c)).toBe('granted');
+    expect(pool.release(c)).toBeUndefined();
+    expect(pool.release(d)).toBe('granted');
+    expect(pool.used.cores).toBe(0);
+    expect(pool.queued).toBe(0);
+  });
+
   it('grants in FIFO order while requests fit, and on release', () => {
     const pool = new ResourcePool(limits);
     const order: string[] = [];

@@ -65,6 +65,8 @@ export class ResourcePool {
   private readonly queue: Entry[] = [];
   private readonly granted = new Set<Ticket>();
   private usedCores = 0;
+  /** Queued requests that need no core: only they could fit while every core is taken. */
+  private queuedWithoutCores = 0;
   private usedMemory = 0;
   private readonly usedLicenses = new Map<string, number>();
   private pumping = false;
@@ -94,19 +96,22 @@ export class ResourcePool {
   request(label: string, demand: Demand, onGrant: () => void): Ticket {
     const entry: Entry = { label, demand, onGrant, skippedBy: 0 };
     this.queue.push(entry);
+    if (demand.cores <= 0) this.queuedWithoutCores++;
     this.pump();
     return entry;
   }
 
   /** Drop a queued request or give back a granted one; unknown tickets are ignored. */
   release(ticket: Ticket): 'queued' | 'granted' | undefined {
-    const index = this.queue.indexOf(ticket as Entry);
-    if (index >= 0) {
+    // Granted first: a set lookup, where finding it in a long queue is a scan.
+    if (!this.granted.delete(ticket)) {
+      const index = this.queue.indexOf(ticket as Entry);
+      if (index < 0) return undefined;
       this.queue.splice(index, 1);
+      if (ticket.demand.cores <= 0) this.queuedWithoutCores--;
       this.pump();
       return 'queued';
     }
-    if (!this.granted.delete(ticket)) return undefined;
     this.usedCores -= ticket.demand.cores;
     this.usedMemory -= ticket.demand.memoryMb;
     for (const [name, seats] of Object.entries(ticket.demand.licenses)) {
@@ -118,6 +123,7 @@ export class ResourcePool {
 
   /** Remove every queued request without granting it; returns them. */
   drain(): Ticket[] {
+    this.queuedWithoutCores = 0;
     return this.queue.splice(0, this.queue.length);
   }
 
@@ -136,6 +142,9 @@ export class ResourcePool {
     this.pumping = true;
     try {
       for (;;) {
+        // Every core taken and every request needing one: nothing can fit, skip the scan
+        // (with thousands of jobs queued, a scan per request and per release adds up).
+        if (this.usedCores >= this.limits.cores && this.queuedWithoutCores === 0) return;
         const index = this.queue.findIndex((entry) => this.fits(entry.demand));
         if (index < 0) return;
         if (index > 0) {
@@ -144,6 +153,7 @@ export class ResourcePool {
           head.skippedBy++;
         }
         const [entry] = this.queue.splice(index, 1) as [Entry];
+        if (entry.demand.cores <= 0) this.queuedWithoutCores--;
         this.granted.add(entry);
         this.usedCores += entry.demand.cores;
         this.usedMemory += entry.demand.memoryMb;

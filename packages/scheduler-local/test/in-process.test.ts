@@ -111,7 +111,7 @@ describe('wrappers=inprocess', () => {
 
   it('the default (and wrappers=process) never call the runner', async () => {
     let called = 0;
-    for (const options of [{}, { wrappers: 'process' }]) {
+    for (const options of [{}, { wrappers: 'process' }] as Record<string, string>[]) {
       const s = await scheduler(options, () => {
         called++;
         return undefined;

@@ -347,7 +347,7 @@ class TierRunner implements Tier {
         onBadFrame: (error) => this.log(Severity.DEBUG, `Bad frame from a peer: ${error.message}`),
         // Recorded, as by the wrapper: who tried to get in without the run's secret.
         onRejected: (info) => this.log(Severity.WARNING, `Refused a connection from ${info.remote}: ${info.reason}`),
-        onHandlerError: () => {},
+        onHandlerError: (error, action) => this.log(Severity.DEBUG, `A '${action}' request from a peer failed: ${(error as Error)?.message ?? String(error)}`),
       });
     } catch (error) {
       store.close();

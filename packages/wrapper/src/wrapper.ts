@@ -360,6 +360,7 @@ class JobWrapper implements Wrapper {
         handlers: this.jobHandlers(),
         onBadFrame: (error: ProtocolError) => this.log(Severity.WARNING, `Rejected frame from job: ${error.message}`),
         onRejected: (info) => this.log(Severity.WARNING, `Refused a connection from ${info.remote}: ${info.reason}`),
+        onHandlerError: (error, action) => this.log(Severity.DEBUG, `A '${action}' request from the job failed: ${errorText(error)}`),
       });
     } catch (error) {
       this.fail(`could not start the job API server: ${errorText(error)}`);

@@ -68,9 +68,9 @@ jobs:
     expect(result('chatty')).toBe('1');
     expect(result('own_rules')).toBe('1');
     const summary = summaryOf(run);
-    expect(summary).toMatch(/✖ uvm_fail: 1 ERROR message \(limit 0\): UVM_ERROR @ 20: scoreboard mismatch/);
-    expect(summary).toMatch(/✖ xcelium_err: 1 ERROR message \(limit 0\): \*E,CUVUNF: hierarchical name not found/);
-    expect(summary).toMatch(/3 passed, 2 failed/);
+    expect(summary, shown(run)).toMatch(/✖ uvm_fail: 1 ERROR message \(limit 0\): UVM_ERROR @ 20: scoreboard mismatch/);
+    expect(summary, shown(run)).toMatch(/✖ xcelium_err: 1 ERROR message \(limit 0\): \*E,CUVUNF: hierarchical name not found/);
+    expect(summary, shown(run)).toMatch(/3 passed, 2 failed/);
   });
 
   it('rejects a bad pattern and an unknown preset with their places in the spec', async () => {

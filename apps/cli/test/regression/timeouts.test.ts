@@ -37,10 +37,10 @@ jobs:
 `);
     expect(run.code, shown(run)).toBe(1);
     const summary = summaryOf(run);
-    expect(summary).toMatch(/✖ slow: timed out after 2s/);
-    expect(summary).toMatch(/✖ stuck: hung: no output and no CPU for 2s/);
-    expect(summary).not.toMatch(/✖ (busy|quick)/);
-    expect(summary).toMatch(/Failed {2}2 passed, 2 failed, 0 lost, 0 skipped of 4 jobs/);
+    expect(summary, shown(run)).toMatch(/✖ slow: timed out after 2s/);
+    expect(summary, shown(run)).toMatch(/✖ stuck: hung: no output and no CPU for 2s/);
+    expect(summary, shown(run)).not.toMatch(/✖ (busy|quick)/);
+    expect(summary, shown(run)).toMatch(/Failed {2}2 passed, 2 failed, 0 lost, 0 skipped of 4 jobs/);
     // The live lines say it as it happens.
     expect(run.stdout).toMatch(/✖ failed {2}slow: timed out after 2s/);
     expect(run.stdout).toMatch(/✖ failed {2}stuck: hung: no output and no CPU for 2s/);

@@ -1,0 +1,193 @@
+/**
+ * Issue 9, who may connect: every tier and wrapper server of a run requires
+ * the run's secret in the URL path; anything else is refused at the upgrade
+ * and recorded in that layer's database. The secret is in no argv and no
+ * file of the run; servers bind loopback; tracking files are owner-only.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openLayerReader } from '@gator/db';
+import { ProtocolError, connect } from '@gator/protocol';
+import { tempDir, writeSpec } from '../helpers.js';
+import { collectResults } from '../run-helpers.js';
+import { countFault, environmentOf, expectNoCrash, expectNoneLeft, expectSecretKept, filesUnder, flushCounts, startRun, waitForProcess } from './fault-kit.js';
+import { within } from './timing.js';
+
+afterAll(() => flushCounts(import.meta.url));
+
+const SUCCESS = 1;
+
+/** Local addresses of the sockets listening on `port` (from /proc/net/tcp and tcp6). */
+function listeners(port: number): string[] {
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 4 || fields[3] !== '0A') continue; // 0A: LISTEN
+      const [hexAddress, hexPort] = fields[1]!.split(':') as [string, string];
+      if (parseInt(hexPort, 16) !== port) continue;
+      if (hexAddress.length === 8) {
+        // IPv4, little-endian.
+        out.push(hexAddress.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.'));
+      } else {
+        out.push(hexAddress);
+      }
+    }
+  }
+  return out;
+}
+
+/** Every way of not having the secret that we try against one server. */
+function wrongAddresses(hostPort: string, token: string): [string, string][] {
+  return [
+    ['no token', hostPort],
+    ['an empty path', `${hostPort}/`],
+    ['a wrong token', `${hostPort}/not-the-token`],
+    ['the token cut short', `${hostPort}/${token.slice(0, -1)}`],
+    ['the token with a suffix', `${hostPort}/${token}x`],
+    ['the token in upper case', `${hostPort}/${token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase()}`],
+    ['the token under a prefix', `${hostPort}/x/${token}`],
+  ];
+}
+
+async function expectRefused(address: string, what: string): Promise<void> {
+  let error: unknown;
+  try {
+    const c = await connect(address, { connectTimeoutMs: 10_000 });
+    c.close();
+  } catch (e) {
+    error = e;
+  }
+  expect(error, `a connection with ${what} was accepted`).toBeInstanceOf(ProtocolError);
+  expect((error as ProtocolError).code, what).toBe('GATOR_PROTOCOL_UNAUTHORIZED');
+}
+
+function refusals(dir: string): string[] {
+  const reader = openLayerReader(dir);
+  try {
+    return reader
+      .messages({ limit: 100_000 })
+      .map((m) => m.message)
+      .filter((m) => /^Refused a connection from 127\.0\.0\.1:\d+: (missing|wrong) run token$/.test(m));
+  } finally {
+    reader.close();
+  }
+}
+
+describe('only holders of the run secret may connect', () => {
+  it('a tier and a wrapper refuse a missing or wrong token, record it, and serve the right one', async () => {
+    const dir = tempDir('gator-fault-');
+    const release = path.join(dir, 'release');
+    const spec = writeSpec(
+      dir,
+      'auth.yaml',
+      `!JobGroup
+ident: top
+jobs:
+  - !JobGroup
+    ident: inner
+    jobs:
+      - !Job {ident: waiter, command: bash, args: [-c, 'while [ ! -e ${release} ]; do sleep 0.1; done; echo released']}
+`,
+    );
+    const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1'], { cwd: dir });
+    const job = await waitForProcess(run, /^bash -c while/, 'the job');
+    const wrapper = await waitForProcess(run, /cli\.js .*--id waiter /, 'the wrapper');
+    const tier = await waitForProcess(run, /cli\.js .*--id inner /, 'the inner tier');
+
+    // What a job sees (Python Gator's clients only read GATOR_PARENT): host:port/TOKEN of its wrapper.
+    const parentOfJob = environmentOf(job).get('GATOR_PARENT')!;
+    const token = run.token!;
+    expect(token, 'the run token, seen in a child layer’s environment').toMatch(/^[\w-]{16,}$/);
+    expect(parentOfJob).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+/${token}$`));
+    // The job gets its wrapper's address, not the run secret as a variable of its own.
+    expect(environmentOf(job).has('GATOR_TOKEN')).toBe(false);
+    const wrapperAddress = parentOfJob.slice(0, parentOfJob.indexOf('/'));
+    // A layer's parent address is on its command line, without the token.
+    const tierAddress = run.argv.get(wrapper)!.match(/--parent (\S+)/)![1]!;
+    const rootAddress = run.argv.get(tier)!.match(/--parent (\S+)/)![1]!;
+    expect(tierAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+
+    let attempts = 0;
+    for (const [layer, address] of [['inner tier', tierAddress], ['root tier', rootAddress], ['wrapper', wrapperAddress]] as const) {
+      // Loopback only: nothing on another interface can even reach the port.
+      expect(listeners(Number(address.split(':')[1])), `${layer} listens on`).toEqual(['127.0.0.1']);
+      for (const [what, wrong] of wrongAddresses(address, token)) {
+        await expectRefused(wrong, `${what} (${layer})`);
+        attempts++;
+        countFault();
+      }
+      // The right token is served.
+      const ok = await connect(`${address}/${token}`, { connectTimeoutMs: 10_000 });
+      try {
+        const answer = await ok.request('resolve', { root_path: [], nest_path: null, depth: 0 }, { timeoutMs: 20_000 });
+        expect(answer.ident).toBe(layer === 'wrapper' ? 'waiter' : layer === 'inner tier' ? 'inner' : 'top');
+      } finally {
+        ok.close();
+      }
+    }
+    expect(attempts).toBe(21);
+
+    fs.writeFileSync(release, '');
+    const done = await within(run.done, 60_000, 'the run to end');
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    const results = collectResults(path.join(dir, 'run'));
+    expect(results.get('inner.waiter')?.result).toBe(SUCCESS);
+
+    // Every refusal is recorded by the layer that refused it.
+    const perLayer = wrongAddresses('x:1', token).length;
+    expect(refusals(path.join(dir, 'run/inner'))).toHaveLength(perLayer);
+    expect(refusals(path.join(dir, 'run'))).toHaveLength(perLayer);
+    expect(refusals(path.join(dir, 'run/inner/waiter'))).toHaveLength(perLayer);
+
+    // Owner-only tracking: directories 0700, files 0600 (nothing for group or others).
+    for (const file of filesUnder(path.join(dir, 'run'))) {
+      expect(fs.statSync(file).mode & 0o077, `${file} is readable by others`).toBe(0);
+      expect(fs.statSync(path.dirname(file)).mode & 0o077, `${path.dirname(file)} is open to others`).toBe(0);
+    }
+    expectNoCrash(done);
+    await expectNoneLeft(run);
+    // The secret: in no argv, no tracking file, no console line.
+    expect(run.argv.size).toBeGreaterThanOrEqual(4);
+    expectSecretKept(run, path.join(dir, 'run'));
+  });
+
+  it('a lone !Job: the root wrapper refuses too (and its job can still log)', async () => {
+    const dir = tempDir('gator-fault-');
+    const release = path.join(dir, 'release');
+    const spec = writeSpec(
+      dir,
+      'lone.yaml',
+      `!Job {ident: lone, command: bash, args: [-c, 'while [ ! -e ${release} ]; do sleep 0.1; done']}\n`,
+    );
+    const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1'], { cwd: dir });
+    const job = await waitForProcess(run, /^bash -c while/, 'the job');
+    const parentOfJob = environmentOf(job).get('GATOR_PARENT')!;
+    const [address, token] = parentOfJob.split('/') as [string, string];
+    run.token = token;
+    for (const [what, wrong] of wrongAddresses(address, token)) {
+      await expectRefused(wrong, `${what} (root wrapper)`);
+      countFault();
+    }
+    const ok = await connect(parentOfJob, { connectTimeoutMs: 10_000 });
+    try {
+      await ok.request('log', { severity: 'INFO', message: 'logged with the token' }, { timeoutMs: 20_000 });
+    } finally {
+      ok.close();
+    }
+    fs.writeFileSync(release, '');
+    const done = await within(run.done, 60_000, 'the run to end');
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(refusals(path.join(dir, 'run'))).toHaveLength(wrongAddresses('x:1', token).length);
+    expectNoCrash(done);
+    await expectNoneLeft(run);
+    expectSecretKept(run, path.join(dir, 'run'));
+  });
+});
