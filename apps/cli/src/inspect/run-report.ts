@@ -19,6 +19,9 @@ import {
 import { closeRun, walkRun, type LayerReader, type RunNode } from '@gator/db';
 import { jobNotFound, matchesPath } from './run-nodes.js';
 
+/** The reason a tier records for children `--rerun-failed` did not select. */
+const NOT_SELECTED = 'not selected for rerun';
+
 export type NodeState = 'pending' | 'running' | 'complete' | 'skipped' | 'lost';
 export type ResultName = (typeof JOB_RESULT_NAMES)[number];
 /** What a job counts as in the totals. */
@@ -380,6 +383,8 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
     const counts = { ...report.messages };
     for (const child of report.children) {
       addCounts(counts, child.messages);
+      // A rerun leaves what it did not select alone: not part of this run's totals.
+      if (child.state === 'skipped' && child.reason === NOT_SELECTED) continue;
       if (child.totals) addTotals(totals, child.totals);
       else {
         totals.total += 1;
@@ -387,7 +392,7 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
       }
     }
     // A pruned sub-tier never ran: its expected jobs count as skipped.
-    if (!node.exists && entry && entry.expectedChildren > 0 && report.children.length === 0) {
+    if (!node.exists && entry && entry.expectedChildren > 0 && report.children.length === 0 && report.reason !== NOT_SELECTED) {
       totals.total += entry.expectedChildren;
       totals[report.state === 'skipped' ? 'skipped' : 'pending'] += entry.expectedChildren;
     }

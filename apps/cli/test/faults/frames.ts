@@ -78,27 +78,23 @@ export function hostileFrames(generated: number, seed = 9): HostileFrame[] {
   return [...FIXED, ...random];
 }
 
-export type FrameOutcome = 'error-reply' | 'no-reply' | 'accepted' | 'closed';
-
 /** A raw (token-holding) client of a Gator server, for sending frames no real peer would. */
 export class RawClient {
-  private constructor(
-    readonly socket: WebSocket,
-    private readonly replies: Record<string, unknown>[],
-  ) {}
-
+  /** Every reply received (parsed), in order. */
+  readonly replies: Record<string, unknown>[] = [];
   closedWith: number | undefined;
+
+  private constructor(readonly socket: WebSocket) {}
 
   static open(url: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, { perMessageDeflate: false });
-      const replies: Record<string, unknown>[] = [];
-      const client = new RawClient(socket, replies);
+      const client = new RawClient(socket);
       socket.on('message', (data) => {
         try {
-          replies.push(JSON.parse(String(data)) as Record<string, unknown>);
+          client.replies.push(JSON.parse(String(data)) as Record<string, unknown>);
         } catch {
-          replies.push({ unparsable: String(data) });
+          client.replies.push({ unparsable: String(data) });
         }
       });
       socket.on('close', (code) => (client.closedWith = code));
@@ -111,9 +107,8 @@ export class RawClient {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Every reply received so far (and forget them). */
-  take(): Record<string, unknown>[] {
-    return this.replies.splice(0);
+  count(predicate: (reply: Record<string, unknown>) => boolean): number {
+    return this.replies.filter(predicate).length;
   }
 
   /** An identify request (a frame without `action`): every Gator peer answers it. */
@@ -129,14 +124,10 @@ export class RawClient {
     return false;
   }
 
-  /** Send one hostile frame, then a probe: what did the server make of the frame? */
-  async send(frame: HostileFrame, probeId: number): Promise<FrameOutcome> {
+  /** Send one hostile frame, then a probe: false when the server closed the connection instead. */
+  async send(frame: HostileFrame, probeId: number): Promise<boolean> {
     this.socket.send(frame.data, { binary: frame.binary === true });
-    const alive = await this.probe(probeId);
-    const replies = this.take();
-    if (!alive) return 'closed';
-    if (replies.some((r) => r.result === 'error')) return 'error-reply';
-    return replies.some((r) => r.result === 'success' && r.rsp_id !== probeId) ? 'accepted' : 'no-reply';
+    return this.probe(probeId);
   }
 
   close(): void {
