@@ -163,8 +163,14 @@ async function attack(url: string, frames: HostileFrame[]): Promise<AttackResult
       client.close();
       client = await RawClient.open(url);
     }
-    // Replies to requests answered after the probe (a log is acknowledged once on disk).
-    await new Promise((r) => setTimeout(r, 500));
+    // Replies to requests answered after their probe (a log is acknowledged once on disk):
+    // wait until no more arrive for a while (bounded).
+    const deadline = Date.now() + 10_000;
+    let seen = -1;
+    while (seen !== client.replies.length && Date.now() < deadline) {
+      seen = client.replies.length;
+      await new Promise((r) => setTimeout(r, 400));
+    }
     tally(client);
   } finally {
     client.close();
