@@ -27,12 +27,27 @@ export class BenchSkip extends BenchError {
   }
 }
 
+let cliOverride: string | undefined;
+
+/** Measure another build of the CLI (`--cli PATH/cli.js`), e.g. to compare two versions. */
+export function useCli(file: string | undefined): void {
+  cliOverride = file === undefined ? undefined : path.resolve(file);
+}
+
 /** `apps/cli/dist/cli.js` of this checkout (the bench depends on @gator/cli, so it is built first). */
 export function cliPath(): string {
-  const index = fileURLToPath(import.meta.resolve('@gator/cli'));
-  const cli = path.join(path.dirname(index), 'cli.js');
+  const cli = cliOverride ?? path.join(path.dirname(fileURLToPath(import.meta.resolve('@gator/cli'))), 'cli.js');
   if (!fs.existsSync(cli)) throw new BenchError(`The gator CLI is not built (${cli} is missing).`, 'Run `pnpm build` first.');
   return cli;
+}
+
+/**
+ * Whether the CLI wires the local scheduler's in-process wrappers itself (then
+ * `--sched-arg wrappers=inprocess` is enough); found by its runner in the build.
+ */
+export function cliHostsWrappers(): boolean {
+  const dir = path.dirname(cliPath());
+  return fs.readdirSync(dir).some((f) => f.endsWith('.js') && fs.readFileSync(path.join(dir, f), 'utf8').includes('setInProcessRunner'));
 }
 
 export function nowMs(): number {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Mode } from './context.js';
-import { BenchError } from './measure.js';
+import { BenchError, cliHostsWrappers } from './measure.js';
 
 /** The built scheduler module of the in-process mode (dist/local-inprocess.js). */
 export function inProcessSchedulerModule(): string {
@@ -15,7 +15,10 @@ export const MODES: Record<string, Mode> = {
   default: DEFAULT_MODE,
   inprocess: {
     name: 'inprocess',
-    args: ['--scheduler', inProcessSchedulerModule(), '--sched-arg', 'wrappers=inprocess'],
+    // Resolved when used: the CLI may wire the mode itself, else this package's module does.
+    get args() {
+      return cliHostsWrappers() ? ['--sched-arg', 'wrappers=inprocess'] : ['--scheduler', inProcessSchedulerModule(), '--sched-arg', 'wrappers=inprocess'];
+    },
     note: 'opt-in: local scheduler with wrappers=inprocess (job wrappers inside their tier process; tiers stay processes)',
   },
 };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CASES, runBench } from './bench.js';
-import { BenchError, killStarted } from './measure.js';
+import { BenchError, killStarted, useCli } from './measure.js';
 import { MODES, modeByName } from './modes.js';
 import { formatTable, writeResults } from './report.js';
 
@@ -19,6 +19,7 @@ const HELP = `Usage: pnpm bench [options]
   --only IDS         comma-separated cases: ${CASES.map((c) => c.id).join(', ')}
   --modes NAMES      job-running modes of the tree cases: ${Object.keys(MODES).join(', ')} (default: all)
   --out DIR          where latest.json goes (default bench/results)
+  --cli FILE         measure another build of the CLI (default apps/cli/dist/cli.js)
 `;
 
 async function main(): Promise<number> {
@@ -29,6 +30,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       modes: { type: 'string' },
       out: { type: 'string' },
+      cli: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -37,6 +39,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  useCli(values.cli);
   const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const modes = values.modes ? list(values.modes).map(modeByName) : Object.values(MODES);
   const results = await runBench({

@@ -1,9 +1,11 @@
 /**
  * scale: a !JobArray of N `true` jobs. Figures: total time, and the root's
  * resident memory growth per finished job (target ≤ 2 KiB/job). The root tier
- * runs in the `gator run` process; a probe preloaded into it (PROBE) measures
- * it after a forced GC at start and end, so collectable garbage is not counted
- * as growth. The same process read from /proc without a GC is in the details.
+ * runs in the `gator run` process; a probe preloaded into it (PROBE) reads its
+ * memory after a forced GC when the closing summary is printed (all jobs done,
+ * the tier still alive). Growth per job is the slope between a run of N/5 jobs
+ * and a run of N jobs, so start-up, warm-up and the launch queue (largest at
+ * the start of a run) do not count as growth.
  */
 import fs from 'node:fs';
 import type { BenchCase, BenchContext, Mode } from '../context.js';
@@ -32,7 +34,7 @@ delete process.env.GATOR_BENCH_MEMORY_AT;
 const record = (label, extra) => {
   global.gc(); global.gc();
   const m = process.memoryUsage();
-  fs.appendFileSync(out, JSON.stringify({ label, rss: m.rss, heapUsed: m.heapUsed, external: m.external, ...extra }) + '\\n');
+  fs.appendFileSync(out, JSON.stringify({ label, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, ...extra }) + '\\n');
 };
 let spawned = 0;
 const spawn = childProcess.spawn;
@@ -53,32 +55,38 @@ interface ProbeRecord {
   label: 'start' | 'end';
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  external: number;
   spawned: number;
 }
 
-export async function scaleRun(ctx: BenchContext, mode: Mode, jobs: number): Promise<Row> {
+interface ScaleRun {
+  jobs: number;
+  wallMs: number;
+  start: ProbeRecord;
+  end: ProbeRecord;
+  /** /proc VmRSS without a forced GC: last sample and peak. */
+  procLast: Memory | undefined;
+}
+
+/** One `gator run` of `jobs` true jobs with the memory probe in the root. */
+export async function scaleRun(mode: Mode, jobs: number): Promise<ScaleRun> {
   const scratch = new Scratch('scale');
   try {
     const spec = scratch.file('scale.yaml', trueArraySpec('scale', jobs));
     const probe = scratch.file('memory-probe.cjs', PROBE);
     const probeOut = scratch.path('memory.jsonl');
-    const startAt = Math.max(1, Math.round(jobs / 10));
     let pid = 0;
-    let firstChild: Memory | undefined;
-    let last: Memory | undefined;
-    let samples = 0;
+    let procLast: Memory | undefined;
     const timer = setInterval(() => {
       const m = pid ? memoryOf(pid) : undefined;
-      if (!m) return;
-      samples++;
-      last = m;
-      if (!firstChild && childrenOf(pid).length > 0) firstChild = m;
+      if (m) procLast = m;
     }, SAMPLE_MS);
     let run;
     try {
       run = await runGator(spec, scratch.path('run'), ['--sched-arg', `concurrency=${CONCURRENCY}`, ...mode.args], {
         nodeArgs: ['--expose-gc', '--require', probe],
-        env: { GATOR_BENCH_MEMORY: probeOut, GATOR_BENCH_MEMORY_AT: String(startAt) },
+        env: { GATOR_BENCH_MEMORY: probeOut, GATOR_BENCH_MEMORY_AT: '1' },
         onStart: (p) => (pid = p),
       });
     } finally {
@@ -90,34 +98,7 @@ export async function scaleRun(ctx: BenchContext, mode: Mode, jobs: number): Pro
     const start = records.find((r) => r.label === 'start');
     const end = records.find((r) => r.label === 'end');
     if (!start || !end) throw new BenchError(`The root's memory probe did not report (${records.length} records)`);
-    const finished = jobs - start.spawned + 1;
-    const growthPerJob = (end.rss - start.rss) / finished / 1024;
-    const mib = (b: number | undefined) => (b === undefined ? undefined : Math.round((b / 1048576) * 10) / 10);
-    return judge({
-      case: 'scale',
-      // The total time is the case's other figure (no target): in the label, so the table shows it.
-      variant: `${jobs.toLocaleString('en-US')} jobs in ${(run.wallMs / 1000).toFixed(1)} s${mode.name === 'default' ? '' : `, ${mode.name}`}`,
-      figure: { value: growthPerJob, unit: 'KiB/job' },
-      target: { kind: 'max', value: 2, of: 'figure', text: 'RSS growth ≤ 2 KiB/job' },
-      details: {
-        jobs,
-        concurrency: CONCURRENCY,
-        mode: mode.name,
-        totalS: Math.round(run.wallMs) / 1000,
-        msPerJob: Math.round((run.wallMs / jobs) * 10) / 10,
-        measuredOver: finished,
-        rssStartMiB: mib(start.rss),
-        rssEndMiB: mib(end.rss),
-        heapStartMiB: mib(start.heapUsed),
-        heapEndMiB: mib(end.heapUsed),
-        heapGrowthKiBPerJob: Math.round(((end.heapUsed - start.heapUsed) / finished / 1024) * 100) / 100,
-        // Without a forced GC, read from /proc by the bench: at the first child, and the last sample.
-        procRssFirstChildMiB: mib(firstChild?.rss),
-        procRssLastMiB: mib(last?.rss),
-        procRssPeakMiB: mib(last?.hwm),
-        samples,
-      },
-    });
+    return { jobs, wallMs: run.wallMs, start, end, procLast };
   } finally {
     scratch.cleanup();
   }
@@ -129,12 +110,52 @@ export const scale: BenchCase = {
   async run(ctx: BenchContext): Promise<Row[]> {
     if (!hasProc) throw new BenchError('scale reads the root memory from /proc: Linux only');
     const jobs = ctx.size(10_000, 1_000);
+    const smaller = Math.max(1, Math.round(jobs / 5));
     // 10,000 jobs one wrapper process each would take most of the bench's time budget:
     // the root's memory is measured with the quickest mode (wrappers in the root there,
     // so their leftovers would show too).
     const mode = ctx.fastest;
-    ctx.progress(`scale: gator run of ${jobs.toLocaleString('en-US')} true jobs${mode.name === 'default' ? '' : ` (${mode.name})`}`);
-    const rows: Row[] = [await scaleRun(ctx, mode, jobs)];
-    return rows;
+    const label = mode.name === 'default' ? '' : ` (${mode.name})`;
+    // Growth per finished job = the slope between the end states of two runs: at the end
+    // nothing is queued or running, so only what finished jobs left behind differs.
+    ctx.progress(`scale: gator run of ${smaller.toLocaleString('en-US')} true jobs${label}`);
+    const small = await scaleRun(mode, smaller);
+    ctx.progress(`scale: gator run of ${jobs.toLocaleString('en-US')} true jobs${label}`);
+    const big = await scaleRun(mode, jobs);
+    const extra = big.jobs - small.jobs;
+    const slope = (f: (r: ScaleRun) => number) => (extra > 0 ? (f(big) - f(small)) / extra / 1024 : Number.NaN);
+    const mib = (b: number | undefined) => (b === undefined ? undefined : Math.round((b / 1048576) * 10) / 10);
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return [
+      judge({
+        case: 'scale',
+        // The total time is the case's other figure (no target): in the label, so the table shows it.
+        variant: `${jobs.toLocaleString('en-US')} jobs in ${(big.wallMs / 1000).toFixed(1)} s${mode.name === 'default' ? '' : `, ${mode.name}`}`,
+        figure: { value: slope((r) => r.end.rss), unit: 'KiB/job' },
+        target: { kind: 'max', value: 2, of: 'figure', text: 'RSS growth ≤ 2 KiB/job' },
+        details: {
+          jobs,
+          smallerRunJobs: smaller,
+          concurrency: CONCURRENCY,
+          mode: mode.name,
+          totalS: Math.round(big.wallMs) / 1000,
+          msPerJob: Math.round((big.wallMs / jobs) * 10) / 10,
+          heapGrowthKiBPerJob: round(slope((r) => r.end.heapUsed)),
+          // Within the big run: at the first launch (every child recorded and queued) and at the end.
+          rssAtFirstLaunchMiB: mib(big.start.rss),
+          rssEndMiB: mib(big.end.rss),
+          heapAtFirstLaunchMiB: mib(big.start.heapUsed),
+          heapEndMiB: mib(big.end.heapUsed),
+          heapTotalEndMiB: mib(big.end.heapTotal),
+          externalEndMiB: mib(big.end.external),
+          smallerRunRssEndMiB: mib(small.end.rss),
+          smallerRunHeapTotalEndMiB: mib(small.end.heapTotal),
+          smallerRunHeapEndMiB: mib(small.end.heapUsed),
+          // Without a forced GC, read from /proc by the bench.
+          procRssLastMiB: mib(big.procLast?.rss),
+          procRssPeakMiB: mib(big.procLast?.hwm),
+        },
+      }),
+    ];
   },
 };

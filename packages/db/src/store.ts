@@ -189,6 +189,37 @@ function writeAll(fd: number, data: string | Buffer): void {
   while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
 }
 
+/**
+ * db_uid of each stored Metric row, by scope and name. A tier keeps one scope per
+ * child for the whole run, so this is per-child state: one small array of uids per
+ * scope, indexed through one table of the (few, repeating) metric names, rather
+ * than a `scope\0name` string key per row.
+ */
+class MetricUids {
+  private readonly nameIndex = new Map<string, number>();
+  private readonly byScope = new Map<string, (number | bigint | undefined)[]>();
+
+  get(scope: string, name: string): number | bigint | undefined {
+    const index = this.nameIndex.get(name);
+    return index === undefined ? undefined : this.byScope.get(scope)?.[index];
+  }
+
+  set(scope: string, name: string, uid: number | bigint): void {
+    let index = this.nameIndex.get(name);
+    if (index === undefined) {
+      index = this.nameIndex.size;
+      this.nameIndex.set(name, index);
+    }
+    let uids = this.byScope.get(scope);
+    if (!uids) {
+      uids = [];
+      this.byScope.set(scope, uids);
+    }
+    while (uids.length < index) uids.push(undefined);
+    uids[index] = uid;
+  }
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (e: DatabaseError) => void;
@@ -221,7 +252,7 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
   /** Pending metric values, coalesced by (scope, name). */
   private pendingMetrics = new Map<string, { scope: string; name: string; value: number }>();
   /** db_uid of each stored Metric row, by `scope\0name`. */
-  private readonly metricUids = new Map<string, number | bigint>();
+  private readonly metricUids = new MetricUids();
   private pendingRows = 0;
   private logBuffer = '';
   private readonly rawLogs = new Set<StoreRawLog>();
@@ -285,7 +316,7 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
         scope: string;
         name: string;
       }[]) {
-        this.metricUids.set(`${row.scope}\0${row.name}`, row.db_uid);
+        this.metricUids.set(row.scope, row.name, row.db_uid);
       }
 
       const one = '(?, ?, ?, ?)';
@@ -582,10 +613,10 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
     for (; i + per <= params.length; i += per) this.insertMessageChunk.run(params.slice(i, i + per));
     for (; i < params.length; i += MESSAGE_COLUMNS) this.insertMessage.run(params.slice(i, i + MESSAGE_COLUMNS));
     for (const op of this.ops) op();
-    for (const [key, m] of this.pendingMetrics) {
-      const uid = this.metricUids.get(key);
+    for (const m of this.pendingMetrics.values()) {
+      const uid = this.metricUids.get(m.scope, m.name);
       if (uid !== undefined) this.updateMetric.run(m.value, uid);
-      else this.metricUids.set(key, this.insertMetric.run(m.scope, m.name, m.value).lastInsertRowid);
+      else this.metricUids.set(m.scope, m.name, this.insertMetric.run(m.scope, m.name, m.value).lastInsertRowid);
     }
   }
 

@@ -136,6 +136,8 @@ const PIPE_CLOSE_MS = 2_000;
 const MAX_PAGE = 10_000;
 const FAILURE_ERROR_LINES = 5;
 const HANG_CPU_PERCENT = 1;
+/** Delay of a job's first resource sample, ms. */
+const FIRST_SAMPLE_MS = 100;
 
 function nowSeconds(): number {
   return Date.now() / 1000;
@@ -236,6 +238,7 @@ class JobWrapper implements Wrapper {
 
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sampleTimer: NodeJS.Timeout | undefined;
+  private firstSampleTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private updateInFlight: Promise<void> | undefined;
   private updateAgain = false;
@@ -502,7 +505,10 @@ class JobWrapper implements Wrapper {
     this.emit({ type: 'started', pid, command: shellQuote(argv), attempt: a.number });
     this.requestUpdate(true);
     a.sampler = new TreeSampler(pid, pid);
-    void this.sample();
+    // The first sample a moment after the start, not at once: a sample reads the whole
+    // process table, and a job that ends within it (`true`) would pay for nothing.
+    this.firstSampleTimer = setTimeout(() => void this.sample(), Math.min(FIRST_SAMPLE_MS, this.sampleMs));
+    this.firstSampleTimer.unref();
     this.sampleTimer = setInterval(() => void this.sample(), this.sampleMs);
     this.sampleTimer.unref();
     const timeout = this.spec.timeout;
@@ -515,6 +521,7 @@ class JobWrapper implements Wrapper {
 
     const exit = await exited;
     a.running = false;
+    clearTimeout(this.firstSampleTimer);
     clearInterval(this.sampleTimer);
     clearTimeout(this.timeoutTimer);
     await this.reap(a);

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
 import { ProtocolError, connect } from '@gator/protocol';
@@ -67,6 +68,22 @@ async function expectRefused(address: string, what: string): Promise<void> {
   }
   expect(error, `a connection with ${what} was accepted`).toBeInstanceOf(ProtocolError);
   expect((error as ProtocolError).code, what).toBe('GATOR_PROTOCOL_UNAUTHORIZED');
+}
+
+/** HTTP status of a websocket upgrade to `host:port[/path]` (101 when accepted). */
+function upgradeStatus(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://${address}`, { perMessageDeflate: false });
+    socket.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      resolve(101);
+      socket.terminate();
+    });
+    socket.once('error', reject);
+  });
 }
 
 function refusals(dir: string): string[] {
@@ -134,6 +151,16 @@ jobs:
       }
     }
     expect(attempts).toBe(21);
+
+    // The local scheduler's pool (shared by nested tiers) is a server of the run too.
+    const pool = environmentOf(tier).get('GATOR_LOCAL_POOL');
+    expect(pool, 'the nested tier knows the run pool').toBeDefined();
+    const poolAddress = pool!.slice(0, pool!.indexOf('/'));
+    expect(listeners(Number(poolAddress.split(':')[1])), 'the pool listens on').toEqual(['127.0.0.1']);
+    for (const [what, wrong] of wrongAddresses(poolAddress, token)) {
+      expect(await upgradeStatus(wrong), `${what} (pool)`).toBe(401);
+      countFault();
+    }
 
     fs.writeFileSync(release, '');
     const done = await within(run.done, 60_000, 'the run to end');

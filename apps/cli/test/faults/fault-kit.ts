@@ -20,8 +20,10 @@ export interface FaultRun extends GatorRun {
   marker: string;
   /** Every pid seen in the run's tree (the root included). */
   pids: Set<number>;
-  /** argv of every process seen, by pid. */
+  /** argv of every process seen, by pid (the latest seen). */
   argv: Map<number, string>;
+  /** Every argv ever seen in the run. */
+  allArgv: Set<string>;
   /** The run's secret, once a child carrying it was seen. */
   token: string | undefined;
   /** Sample the tree now (the background sampler also does, every 100 ms). */
@@ -71,12 +73,15 @@ export function startRun(args: string[], options: { cwd: string; env?: Record<st
   run.marker = marker;
   run.pids = new Set([run.child.pid!]);
   run.argv = new Map();
+  run.allArgv = new Set();
   run.token = undefined;
   const see = (pid: number) => {
     run.pids.add(pid);
-    if (!run.argv.has(pid)) {
-      const cmd = readCmdline(pid);
-      if (cmd) run.argv.set(pid, cmd);
+    // Read again each time: between fork and exec a process still shows its parent's argv.
+    const cmd = readCmdline(pid);
+    if (cmd) {
+      run.argv.set(pid, cmd);
+      run.allArgv.add(cmd);
     }
     if (run.token === undefined) {
       const entry = readEnviron(pid).find((e) => e.startsWith('GATOR_TOKEN='));
@@ -216,7 +221,7 @@ export function filesUnder(dir: string): string[] {
 export function expectSecretKept(run: FaultRun, trackingDir: string): void {
   const token = run.token;
   if (!token) return;
-  for (const [pid, argv] of run.argv) expect(argv.includes(token), `argv of ${pid} (${argv}) holds the run token`).toBe(false);
+  for (const argv of run.allArgv) expect(argv.includes(token), `an argv (${argv}) holds the run token`).toBe(false);
   const needle = Buffer.from(token);
   for (const file of filesUnder(trackingDir)) {
     expect(fs.readFileSync(file).includes(needle), `${file} holds the run token`).toBe(false);

@@ -23,14 +23,14 @@ jobs:
     ident: inner
     jobs:
       - !Job {ident: a, command: sleep, args: ["0.6"]}
-      - !Job {ident: b, command: bash, args: [-c, 'echo b; sleep 1']}
+      - !Job {ident: b, command: bash, args: [-c, 'echo b; sleep 2']}
   - !Job {ident: c, command: sleep, args: ["0.8"]}
   - !Job {ident: d, on_pass: [c], command: bash, args: [-c, 'echo d; sleep 0.3']}
 `;
 
 type Moment = { name: string; at: (run: FaultRun) => Promise<void>; mustInterrupt: boolean };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const MOMENTS: Moment[] = [
   { name: 'at once (before the spec is read)', at: async () => {}, mustInterrupt: false },
@@ -42,7 +42,7 @@ const MOMENTS: Moment[] = [
   },
   {
     name: 'mid-run (jobs running)',
-    at: async (run) => void (await waitForProcess(run, /^sleep 0\.8/, 'job c', 30_000)),
+    at: async (run) => void (await waitForProcess(run, /^sleep 2$/, 'job b', 30_000)),
     mustInterrupt: true,
   },
   {
@@ -74,6 +74,8 @@ async function stopAt(moment: Moment, signal: NodeJS.Signals, times = 1): Promis
   const spec = writeSpec(dir, 'stop.yaml', SPEC);
   const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=4'], { cwd: dir });
   await moment.at(run);
+  // A loaded machine may see the moment late: a run already rolling up cannot be interrupted mid-run.
+  const mustInterrupt = moment.mustInterrupt && !/Complete -/.test(run.stdout);
   for (let i = 0; i < times; i++) {
     if (run.code === null && run.signal === null) run.child.kill(signal);
     if (times > 1) await sleep(50);
@@ -81,11 +83,15 @@ async function stopAt(moment: Moment, signal: NodeJS.Signals, times = 1): Promis
   countFault();
   const done = await within(run.done, 60_000, `the run stopped ${moment.name} to end`);
   const text = done.stdout + done.stderr;
-  if (done.signal !== null) {
+  if (done.signal !== null && times > 1) {
+    // A repeated Ctrl-C that lands after the run ended (while its output flushes) ends the
+    // process by the signal itself: the same status 130 for a shell.
+    expect(done.signal).toBe('SIGINT');
+  } else if (done.signal !== null) {
     // Killed before its handlers were installed: nothing was started yet.
-    expect(moment.mustInterrupt, text).toBe(false);
+    expect(mustInterrupt, text).toBe(false);
     expect(done.signal).toBe(signal);
-  } else if (moment.mustInterrupt) {
+  } else if (mustInterrupt) {
     expect(done.code, text).toBe(130);
   } else {
     expect([0, 1, 130], text).toContain(done.code);
