@@ -23,5 +23,11 @@ for (const group of ['packages', 'apps', 'bench', 'examples/schedulers']) {
   }
 }
 console.log(perPackage.join('\n'));
+// The fault suite's own counts (faults injected, processes left, messages lost).
+const faults = path.join(root, 'apps/cli/test-results/faults.json');
+if (fs.existsSync(faults)) {
+  const f = JSON.parse(fs.readFileSync(faults, 'utf8'));
+  if (f.line) console.log(f.line);
+}
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed > 0 ? 1 : 0;
