@@ -3,6 +3,7 @@
  * its screen read with capture-pane mid-run and at the end. And the same run
  * piped: plain lines, no escape codes.
  */
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,7 +82,9 @@ describe.skipIf(!hasTmux())('live view in a terminal', () => {
     const s: Session = { socket: `gator-test-${process.pid}-${++counter}`, name: `live${counter}`, pids: new Set() };
     sessions.push(s);
     // As a person would run it: a terminal, not CI, colours allowed.
-    const command = `cd '${dir}' && exec env -u CI -u NO_COLOR -u FORCE_COLOR -u GATOR_TOKEN TERM=xterm-256color '${process.execPath}' '${CLI_JS}' run spec.yaml --sched-arg concurrency=2 --tracking run`;
+    // The exit status goes to a file as soon as gator exits (the pane itself may outlive it
+    // while the terminal drains), then the shell waits to be killed with the session.
+    const command = `cd '${dir}' && env -u CI -u NO_COLOR -u FORCE_COLOR -u GATOR_TOKEN TERM=xterm-256color '${process.execPath}' '${CLI_JS}' run spec.yaml --sched-arg concurrency=2 --tracking run; echo $? > exit-status`;
     tmux(s, 'new-session', '-d', '-s', s.name, '-x', '120', '-y', '40', command, ';', 'set-option', '-t', s.name, 'remain-on-exit', 'on');
 
     let mid = '';
@@ -101,9 +104,17 @@ describe.skipIf(!hasTmux())('live view in a terminal', () => {
     expect(bar).toMatch(/\d+\/\d+ jobs\s+\d+ passed\s+\d+ failed\s+2 running\s+\d+ pending\s+\d+ warnings?\s+\d+ errors?/);
 
     let end = '';
-    // tmux marks the pane dead when the terminal closes and records the status once it reaps the process.
-    const ended = () => tmux(s, 'display-message', '-p', '-t', s.name, '#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}').trim();
-    await waitFor(() => /^1:.+/.test(ended()), 90_000, 'the run to end');
+    // The run has ended once its exit status is in the file (written by the shell in the pane).
+    const statusFile = path.join(dir, 'exit-status');
+    const ended = () => (fs.existsSync(statusFile) ? `1:${fs.readFileSync(statusFile, 'utf8').trim()}` : '0:');
+    try {
+      await waitFor(() => /^1:.+/.test(ended()), 90_000, 'the run to end');
+    } catch (error) {
+      // Say what the terminal showed: the only clue when this fails on a loaded machine.
+      track(s);
+      const alive = [...s.pids].filter(isAlive).map((p) => `${p} ${fs.existsSync(`/proc/${p}/cmdline`) ? fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\0').join(' ') : ''}`);
+      throw new Error(`${(error as Error).message}; processes:\n${alive.join('\n')}\nthe screen was:\n${screen(s)}`);
+    }
     end = screen(s);
     expect(ended(), end).toBe('1:1');
     expect(end).toContain('1 job failed:');
