@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { BenchCase, BenchContext, Mode } from './context.js';
 import { DEFAULT_MODE } from './modes.js';
-import { BenchError, BenchSkip, machineLoad, nowMs } from './measure.js';
+import { BenchError, BenchSkip, cliPath, machineLoad, nowMs } from './measure.js';
 import type { CaseFailure, Results, Row } from './report.js';
 import { apiLogging } from './cases/api-logging.js';
 import { fanOut } from './cases/fan-out.js';
@@ -74,6 +74,8 @@ export async function runBench(options: BenchOptions = {}): Promise<Results> {
     mode: quick ? 'quick' : 'full',
     scale: factor,
     node: process.version,
+    cli: cliPath(),
+    modes: modes.map((m) => ({ name: m.name, args: m.args, note: m.note })),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     machine: { cores: loadStart.cores, load1Start: loadStart.load1, load1End: machineLoad().load1, memoryMb: Math.round(os.totalmem() / 1e6) },
     rows,

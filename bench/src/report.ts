@@ -51,6 +51,9 @@ export interface Results {
   scale: number;
   node: string;
   platform: string;
+  /** The CLI measured, and how each mode was selected. */
+  cli: string;
+  modes: { name: string; args: string[]; note: string }[];
   machine: { cores: number; load1Start: number; load1End: number; memoryMb: number };
   rows: Row[];
   failures: CaseFailure[];
