@@ -7,6 +7,8 @@ import { cac, type CAC } from 'cac';
 import { isGatorError, SpecError, UsageError, type GatorError } from '@gator/protocol';
 import { registerInspectCommands } from './inspect/index.js';
 import { readRunFlags } from './options.js';
+import { inProcessRunner } from './in-process.js';
+import { setInProcessRunner } from './schedulers.js';
 import { VERSION } from './version.js';
 
 export interface Io {
@@ -109,7 +111,13 @@ export function exitCodeOfError(error: GatorError): number {
 }
 
 /** Run the CLI with `argv` (without node and the script). Resolves with the exit code. */
-export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr, cwd: process.cwd() }): Promise<number> {
+export async function main(argv: string[], io?: Io): Promise<number> {
+  // A tier may host its jobs' wrappers in this process (--sched-arg wrappers=inprocess).
+  setInProcessRunner(inProcessRunner(main));
+  return runMain(argv, io);
+}
+
+async function runMain(argv: string[], io: Io = { out: process.stdout, err: process.stderr, cwd: process.cwd() }): Promise<number> {
   let code = 0;
   const args = [...argv];
   if (args.length === 0) {

@@ -16,6 +16,7 @@ import {
   type SchedulerContext,
   type SchedulerFactory,
 } from '@gator/protocol';
+import type { InProcessRunner } from '@gator/scheduler-local';
 
 const BUILTIN: Record<string, () => Promise<{ default: SchedulerFactory }>> = {
   local: () => import('@gator/scheduler-local') as Promise<{ default: SchedulerFactory }>,
@@ -126,8 +127,20 @@ export async function loadSchedulerFactory(name: string, cwd = process.cwd()): P
   return factory;
 }
 
+let inProcess: InProcessRunner | undefined;
+
+/** How this CLI runs a job's wrapper in-process, for the local scheduler's `wrappers=inprocess`. */
+export function setInProcessRunner(runner: InProcessRunner | undefined): void {
+  inProcess = runner;
+}
+
 /** Load and create a scheduler, checking that what the factory returned implements the contract. */
 export async function createScheduler(name: string, context: SchedulerContext, cwd = process.cwd()): Promise<Scheduler> {
+  // The built-in local scheduler can host job wrappers here when asked (`wrappers=inprocess`).
+  if (name === 'local' && inProcess) {
+    const { createLocalScheduler } = await import('@gator/scheduler-local');
+    return createLocalScheduler(context, { inProcess });
+  }
   const factory = await loadSchedulerFactory(name, cwd);
   const scheduler = await factory(context);
   if (!isScheduler(scheduler)) {

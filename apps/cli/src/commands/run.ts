@@ -34,7 +34,6 @@ import type { RunFlags } from '../options.js';
 import { createScheduler, schedulerNameForChildren } from '../schedulers.js';
 import { defaultTrackingDir, findRun, makeTrackingDir } from '../tracking.js';
 import type { Reporter } from '../render/reporter.js';
-import { createReporter } from '../render/create.js';
 
 export interface RunContext {
   out: NodeJS.WriteStream;
@@ -112,6 +111,9 @@ export async function runRoot(specPath: string | undefined, flags: RunFlags, ctx
   // Children inherit it from the environment (never argv); schedulers read it from here too.
   process.env[ENV.TOKEN] = token;
   const ident = flags.id ?? spec.ident ?? String(process.pid);
+  // Loaded here, not at the top: a child process (wrapper or tier) renders nothing, and the
+  // live view's dependencies (string-width's tables) cost a child ~20 ms to load.
+  const { createReporter } = await import('../render/create.js');
   const reporter = createReporter(flags, ctx, ident, expectedJobs(spec));
   const started = Date.now();
   let interrupted = false;

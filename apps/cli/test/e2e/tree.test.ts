@@ -196,4 +196,16 @@ ${jobs('m', 4, '!Memory [600, MB]')}
     expect(run.stderr).toMatch(/huge/);
     expect(run.stderr).toMatch(/core/i);
   });
+
+  it('runs the same tree with job wrappers hosted in their tier (--sched-arg wrappers=inprocess)', async () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, 'tree.yaml', THREE_LEVELS);
+    const run = await gator(['run', spec, '--tracking', 'run', '--sched-arg', 'concurrency=2', '--sched-arg', 'wrappers=inprocess'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const results = collectResults(path.join(dir, 'run'));
+    expect(results.get('suite.sims.sim_1')?.result).toBe(SUCCESS);
+    expect(results.get('suite.lint')?.result).toBe(FAILURE);
+    expect(results.get('suite.if_lint_passed')?.result).toBe(ABORTED);
+    expect(results.get('bisect')?.result).toBe(SUCCESS);
+  });
 });
