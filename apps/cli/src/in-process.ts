@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV, type LaunchRequest } from '@gator/protocol';
 import type { InProcessRun, InProcessRunner } from '@gator/scheduler-local';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** Entry scripts of this CLI a tier may put in a child command line (dist/). */
 function ownScripts(): Set<string> {

@@ -11,11 +11,9 @@ import { inProcessRunner } from './in-process.js';
 import { setInProcessRunner } from './schedulers.js';
 import { VERSION } from './version.js';
 
-export interface Io {
-  out: NodeJS.WriteStream;
-  err: NodeJS.WriteStream;
-  cwd: string;
-}
+import type { Io } from './io.js';
+
+export type { Io };
 
 const COMMANDS = ['run', 'validate', 'log', 'metric', 'show', 'logs', 'export', 'repro', 'hub', 'help'];
 

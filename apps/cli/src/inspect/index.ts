@@ -10,12 +10,9 @@ import type { CAC } from 'cac';
 import { SEVERITY_NAMES, UsageError, severityFromName } from '@gator/protocol';
 import { findRun } from '../tracking.js';
 
-/** main.ts's `Io` (declared here too: importing main.ts would make a cycle). */
-export interface Io {
-  out: NodeJS.WriteStream;
-  err: NodeJS.WriteStream;
-  cwd: string;
-}
+import type { Io } from '../io.js';
+
+export type { Io };
 
 
 function str(v: unknown): string | undefined {
