@@ -80,6 +80,13 @@ export interface TierOptions {
   cwd?: string;
   /** A started child silent for this many intervals is lost (default 3). */
   lostAfterIntervals?: number;
+  /**
+   * Most children handed to the scheduler and not yet complete (default 512).
+   * Ready children beyond it wait here as ids, not as queued launch requests, so
+   * a 10,000-job array does not hold 10,000 requests in memory; the window refills
+   * in batches (at half) so a scheduler can still group an array's copies.
+   */
+  launchWindow?: number;
   /** Which children to run (rerun-failed); `false` records the child as skipped, `'descend'` runs it. */
   only?: (childPath: string[]) => boolean | 'descend';
   /** Everything the CLI may render. The library never prints. */
@@ -263,6 +270,10 @@ class TierRunner implements Tier {
   private updateAgain = false;
   private scheduling = false;
   private scheduleAgain = false;
+  /** Ids ready to launch, waiting for room in the launch window (`readyHead` = next). */
+  private ready: string[] = [];
+  private readyHead = 0;
+  private inFlight = 0;
 
   constructor(options: TierOptions) {
     validate(options);
@@ -761,16 +772,41 @@ class TierRunner implements Tier {
         const decisions = this.graph.take();
         this.reportSkips(decisions.skip);
         for (const skip of decisions.skip) this.skipChild(skip);
-        for (const id of decisions.launch) {
-          const rec = this.children.get(id)!;
-          if (this.stopping) this.skipChild({ id, baseId: rec.baseId, reason: 'run stopped', specProblem: false });
-          else this.launchChild(rec);
-        }
+        for (const id of decisions.launch) this.ready.push(id);
+        this.launchReady();
       } while (this.scheduleAgain);
     } finally {
       this.scheduling = false;
     }
     this.checkDone();
+  }
+
+  /** Launch ready children while the window has room; refill only once it is half empty. */
+  private launchReady(): void {
+    const window = Math.max(1, this.o.launchWindow ?? 512);
+    if (this.readyHead >= this.ready.length) return;
+    if (this.inFlight > Math.floor(window / 2) && this.inFlight > 0) return;
+    while (this.readyHead < this.ready.length && this.inFlight < window) {
+      const id = this.ready[this.readyHead++]!;
+      const rec = this.children.get(id)!;
+      if (this.stopping) this.skipChild({ id, baseId: rec.baseId, reason: 'run stopped', specProblem: false });
+      else this.launchChild(rec);
+    }
+    if (this.readyHead >= this.ready.length) {
+      this.ready = [];
+      this.readyHead = 0;
+    }
+  }
+
+  /** Ready children that never got into the launch window (the run stopped first). */
+  private skipReady(reason: string): void {
+    while (this.readyHead < this.ready.length) {
+      const id = this.ready[this.readyHead++]!;
+      const rec = this.children.get(id)!;
+      this.skipChild({ id, baseId: rec.baseId, reason, specProblem: false });
+    }
+    this.ready = [];
+    this.readyHead = 0;
   }
 
   /** One message per skipped entry (not per array copy). */
@@ -810,6 +846,7 @@ class TierRunner implements Tier {
       }
     }
     rec.state = JobState.LAUNCHED;
+    this.inFlight++;
     this.childEvent(rec, 'launched');
     const dir = path.join(this.tracking, rec.subdir);
     let request: LaunchRequest;
@@ -906,6 +943,7 @@ class TierRunner implements Tier {
     if (rec.state === JobState.COMPLETE) return;
     const t = now();
     const wasLaunched = rec.state !== JobState.PENDING;
+    if (wasLaunched) this.inFlight--;
     rec.state = JobState.COMPLETE;
     rec.result = result;
     rec.reason = reason;
@@ -985,6 +1023,7 @@ class TierRunner implements Tier {
     const skips = this.graph.abandon('run stopped');
     if (skips.length > 0) this.log(Severity.WARNING, `Skipping ${plural(skips.length, 'child', 'children')} that had not been launched: run stopped`);
     for (const skip of skips) this.skipChild(skip);
+    this.skipReady('run stopped');
     for (const rec of [...this.live]) this.stopChild(rec);
     // Bounded wait: ask the scheduler, then give up on whoever is left.
     const grace = Math.max(10_000, 3 * this.interval * 1000);

@@ -167,4 +167,19 @@ describe('bad start-up', () => {
     const run = await startRoot(group({ ident: 'x', jobs: [job({ command: 'pass' })] }), { tracking: file });
     await expect(run.finished()).rejects.toMatchObject({ code: 'GATOR_DB_WRITE' });
   });
+
+  it('hands the scheduler at most `launchWindow` children at once, refilling at half', async () => {
+    const spec = array({ ident: 'wide', repeats: 12, jobs: [job({ ident: 'p', command: 'pass' })] });
+    const { outcome, events } = await runRoot(spec, { launchWindow: 4, concurrency: 8 });
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    expect(outcome.summary.metrics.sub_passed).toBe(13);
+    let open = 0;
+    let most = 0;
+    for (const e of events) {
+      if (e.type !== 'child') continue;
+      if (e.state === 'launched') most = Math.max(most, ++open);
+      else if (e.state === 'passed' || e.state === 'failed' || e.state === 'lost') open--;
+    }
+    expect(most).toBe(4);
+  });
 });
