@@ -247,7 +247,6 @@ class TierRunner implements Tier {
   /** The roll-up last stored as the `summary` attribute (rewritten only when it changed). */
   private storedSummaryText = '';
   private readonly budgetExceeded = new Map<'critical' | 'error' | 'warning', string>();
-  private readonly limitReported = new Set<string>();
   private failedChildren: string[] = [];
   private failedChildCount = 0;
   private lostChildCount = 0;

@@ -3,7 +3,7 @@
  * (they read GATOR_PARENT like any job). Each waits for the wrapper's answer, so
  * a message is stored before the command returns.
  */
-import { GatorError, SEVERITY_NAMES, UsageError } from '@gator/protocol';
+import { SEVERITY_NAMES, UsageError } from '@gator/protocol';
 
 export async function logCommand(words: string[], severity: string | undefined): Promise<number> {
   const sev = (severity ?? 'INFO').trim().toUpperCase();
@@ -29,4 +29,3 @@ export async function metricCommand(name: string | undefined, value: string | un
   return 0;
 }
 
-export { GatorError };

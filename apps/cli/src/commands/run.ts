@@ -6,12 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   ENV,
-  GatorError,
   JobResult,
   SchedulerError,
   Severity,
@@ -33,7 +31,6 @@ import {
 import type { RunFlags } from '../options.js';
 import { createScheduler, schedulerNameForChildren } from '../schedulers.js';
 import { defaultTrackingDir, findRun, makeTrackingDir } from '../tracking.js';
-import type { Reporter } from '../render/reporter.js';
 
 export interface RunContext {
   out: NodeJS.WriteStream;
@@ -353,8 +350,3 @@ export async function runChild(specPath: string | undefined, flags: RunFlags, ct
   }
 }
 
-export function hostName(): string {
-  return os.hostname();
-}
-
-export { GatorError };

@@ -30,7 +30,6 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 
 // ---------------------------------------------------------------- scalars
 
-const StringSchema = z.custom<string>((v) => typeof v === 'string', { error: expected('a string') });
 const IdentSchema = z
   .custom<string | null>((v) => v === null || (typeof v === 'string' && v.length > 0), {
     error: expected('a non-empty string (or no ident)'),
