@@ -13,7 +13,7 @@
  * Messages are small JSON objects, validated with zod on both sides; a bad one
  * is reported and dropped, never fatal.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -94,7 +94,15 @@ export class PoolServer {
         port: 0,
         maxPayload: 64 * 1024,
         perMessageDeflate: false,
-        verifyClient: (info: { req: IncomingMessage }) => (info.req.url ?? '').replace(/^\/+|\/+$/g, '') === token,
+        verifyClient: (info: { req: IncomingMessage }) => {
+          const asked = Buffer.from((info.req.url ?? '').replace(/^\/+|\/+$/g, ''));
+          const secret = Buffer.from(token);
+          // Constant-time, like the tier and wrapper servers; a refusal is reported, not silent.
+          if (asked.length === secret.length && timingSafeEqual(asked, secret)) return true;
+          const who = `${info.req.socket.remoteAddress ?? '?'}:${info.req.socket.remotePort ?? '?'}`;
+          options.onEvent('warning', `Refused a connection to the local pool from ${who}: ${asked.length ? 'wrong' : 'missing'} run token`);
+          return false;
+        },
       });
       wss.once('error', reject);
       wss.once('listening', () => {

@@ -148,8 +148,9 @@ describe('nested instance, in process', () => {
     }
   });
 
-  it('a wrong token or a bad address in GATOR_LOCAL_POOL is a clear SchedulerError', async () => {
-    const rootScheduler = await createLocalScheduler({ options: {} }, { env: {} });
+  it('a wrong token or a bad address in GATOR_LOCAL_POOL is a clear SchedulerError, and the refusal is reported', async () => {
+    const events: { level: string; message: string }[] = [];
+    const rootScheduler = await createLocalScheduler({ options: {}, onEvent: (e) => events.push(e) }, { env: {} });
     try {
       const address = await rootScheduler.poolAddress();
       const wrong = address.replace(/\/.*$/, '/wrong-token');
@@ -157,6 +158,8 @@ describe('nested instance, in process', () => {
         code: 'GATOR_SCHEDULER_RESOURCES',
         message: expect.stringContaining('GATOR_LOCAL_POOL'),
       });
+      expect(events).toContainEqual({ level: 'warning', message: expect.stringMatching(/Refused a connection to the local pool .*wrong run token/) });
+      expect(events.map((e) => e.message).join('\n')).not.toContain(address.split('/')[1]);
       await expect(createLocalScheduler({ options: {} }, { env: { GATOR_LOCAL_POOL: 'nonsense' } })).rejects.toMatchObject({
         code: 'GATOR_SCHEDULER_RESOURCES',
       });
