@@ -134,6 +134,13 @@ export interface Scheduler {
   check?(request: Pick<LaunchRequest, 'id' | 'path' | 'kind' | 'resources'>): string | undefined;
   /** Optional: options to pass to child tiers (`--sched-arg k=v`), e.g. a shared pool's address. */
   childOptions?(): Record<string, string>;
+  /**
+   * Optional, for remote schedulers (`capabilities.remote`): the host name or
+   * address children on other hosts must connect to, which the tier advertises...
+   */
+  readonly advertiseHost?: string;
+  /** ...and the interface its server must bind for them to reach it (e.g. `0.0.0.0`). */
+  readonly listenHost?: string;
 }
 
 /** What a scheduler factory receives. */

@@ -56,7 +56,7 @@ type Stoppable = { stop(reason?: string): void };
  * (`listenHost`/`advertiseHost`, e.g. Slurm's `--sched-arg host=`); the flags win.
  */
 function serverHosts(scheduler: Scheduler, flags: RunFlags): { host?: string; advertiseHost?: string } {
-  const remote = scheduler.capabilities.remote ? (scheduler as Scheduler & { listenHost?: string; advertiseHost?: string }) : undefined;
+  const remote = scheduler.capabilities.remote ? scheduler : undefined;
   const host = flags.host ?? remote?.listenHost;
   const advertiseHost = flags.advertiseHost ?? remote?.advertiseHost;
   return { ...(host ? { host } : {}), ...(advertiseHost ? { advertiseHost } : {}) };
