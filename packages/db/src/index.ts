@@ -23,3 +23,4 @@ export {
 } from './reader.js';
 export { walkRun, closeRun, type RunNode } from './walk.js';
 export { DB_FILE_NAME, MESSAGES_LOG_NAME, SPEC_FILE_NAME, PYTHON_DDL, GATOR_DDL, floatText } from './schema.js';
+export { MessagePages, MAX_MESSAGE_PAGE } from './message-pages.js';

@@ -4,9 +4,11 @@
  * and declared types must not change. `GatorAttempt` is our addition (README).
  */
 
-export const DB_FILE_NAME = 'db.sqlite';
-export const MESSAGES_LOG_NAME = 'messages.log';
-export const SPEC_FILE_NAME = 'spec.yaml';
+import { LAYER_FILES } from '@gator/protocol';
+
+export const DB_FILE_NAME = LAYER_FILES.db;
+export const MESSAGES_LOG_NAME = LAYER_FILES.messages;
+export const SPEC_FILE_NAME = LAYER_FILES.spec;
 
 export const PYTHON_DDL = {
   Metric: 'CREATE TABLE Metric (db_uid INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT, name TEXT, value INTEGER)',

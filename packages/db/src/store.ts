@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { severityName } from '@gator/protocol';
+import { rawLogFile, severityName } from '@gator/protocol';
 import { DatabaseError, databaseError } from './errors.js';
 import { DB_FILE_NAME, MESSAGES_LOG_NAME, SPEC_FILE_NAME, floatText, ifNotExists, tablesFor } from './schema.js';
 
@@ -503,7 +503,7 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
   }
 
   openRawLog(pid: number): RawLog {
-    const file = path.join(this.dir, `raw_${Math.trunc(pid)}.log`);
+    const file = rawLogFile(this.dir, Math.trunc(pid));
     const raw = new StoreRawLog(this, file, openAppend(file, 'the raw job log'));
     this.rawLogs.add(raw);
     return raw;

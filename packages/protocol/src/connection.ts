@@ -11,7 +11,9 @@ import WebSocket from 'ws';
 import { MAX_PAYLOAD_BYTES } from './constants.js';
 import { GatorError, ProtocolError, isGatorError } from './errors.js';
 import {
+  SERVED_BY,
   type ActionName,
+  type ServedBy,
   type RequestPayload,
   type ResponsePayload,
   decode,
@@ -32,6 +34,10 @@ export type Handler<A extends ActionName> = (
   context: HandlerContext,
 ) => ResponsePayload<A> | void | Promise<ResponsePayload<A> | void>;
 export type Handlers = { [A in ActionName]?: Handler<A> };
+/** Every handler one side must serve (see `SERVED_BY`): leaving one out fails to compile. */
+export type HandlersFor<S extends ServedBy> = { [A in (typeof SERVED_BY)[S][number]]: Handler<A> };
+/** The two parent → child handler sets. */
+export type UplinkServes = 'wrapperUplink' | 'tierUplink';
 
 export interface ConnectionOptions {
   /** The actions this side serves. */

@@ -5,3 +5,8 @@ export * from './connection.js';
 export * from './server.js';
 export * from './scheduler.js';
 export * from './spec/index.js';
+export * from './layout.js';
+export * from './limits.js';
+export * from './settings.js';
+export * from './uplink.js';
+export * from './layer.js';

@@ -70,8 +70,12 @@ export const SummarySchema = z.looseObject({
   failures: z.array(FailureSchema).optional(),
   stats: z.record(z.string(), MetricStatsSchema).optional(),
   buckets: z.array(BucketSchema).optional(),
+  /** Failure records left out of `failures` by the cap (the counts stay exact). */
+  failures_dropped: int.optional(),
   /** Jobs that ran more than one attempt (`retries`), with the attempt that decided and its result (capped like `failures`). */
   retried: z.array(RetriedSchema).optional(),
+  /** Records left out of `retried` by the cap. */
+  retried_dropped: int.optional(),
   /** Jobs that never ran because a dependency could not be met, or the run stopped. */
   sub_skipped: int.optional(),
   /** Which children were skipped and why (capped like `failures`). */
@@ -206,6 +210,26 @@ export const ACTIONS = {
 } as const;
 
 export type ActionName = keyof typeof ACTIONS;
+
+/**
+ * Which side serves which action (protocol.md §5), by direction:
+ * - `wrapperServer` (job → wrapper): what a job sends to `$GATOR_PARENT`; readers
+ *   (the hub, `gator logs`) use `get_messages` and `resolve` too;
+ * - `tierServer` (child → parent): what a child layer sends its parent tier;
+ *   readers use `children`, `get_messages` and `resolve`;
+ * - `wrapperUplink`, `tierUplink` (parent → child): what a parent tier sends
+ *   down the connection its child opened.
+ * A layer's handler set is typed from its row (`HandlersFor`), so a missing
+ * handler fails to compile; `docs/protocol.md` has one table per row.
+ */
+export const SERVED_BY = {
+  wrapperServer: ['log', 'metric', 'get_messages', 'resolve'],
+  tierServer: ['spec', 'register', 'update', 'complete', 'children', 'log', 'get_messages', 'resolve'],
+  wrapperUplink: ['stop', 'get_messages', 'resolve'],
+  tierUplink: ['stop', 'resolve', 'get_tree', 'update_scheduler_opts'],
+} as const satisfies Record<string, readonly (keyof typeof ACTIONS)[]>;
+export type ServedBy = keyof typeof SERVED_BY;
+
 export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
 export type RequestPayload<A extends ActionName> = z.infer<(typeof ACTIONS)[A]['request']>;
 export type ResponsePayload<A extends ActionName> = z.infer<(typeof ACTIONS)[A]['response']>;
@@ -228,21 +252,16 @@ function requestSchema<A extends ActionName>(action: A) {
   });
 }
 
-/** One schema per action, discriminated by `action`. */
-export const RequestSchema = z.discriminatedUnion('action', [
-  requestSchema('spec'),
-  requestSchema('register'),
-  requestSchema('update'),
-  requestSchema('complete'),
-  requestSchema('children'),
-  requestSchema('log'),
-  requestSchema('get_messages'),
-  requestSchema('resolve'),
-  requestSchema('metric'),
-  requestSchema('stop'),
-  requestSchema('get_tree'),
-  requestSchema('update_scheduler_opts'),
-]);
+type RequestSchemaOf<A extends ActionName> = ReturnType<typeof requestSchema<A>>;
+
+/** One schema per action, discriminated by `action` (derived from `ACTIONS`, so none can be left out). */
+export const RequestSchema = z.discriminatedUnion(
+  'action',
+  ACTION_NAMES.map((action) => requestSchema(action)) as unknown as [
+    RequestSchemaOf<ActionName>,
+    ...RequestSchemaOf<ActionName>[],
+  ],
+) as unknown as z.ZodDiscriminatedUnion<{ [A in ActionName]: RequestSchemaOf<A> }[ActionName][]>;
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestOf<A extends ActionName> = Extract<Request, { action: A }>;
 

@@ -242,16 +242,6 @@ export const FIELD_ORDER = {
   license: ['name', 'count'],
 } as const;
 
-/** Gator's optional extension fields of each tag (mapping form only; omitted from dumps when unset). */
-export const EXTENSION_FIELDS = {
-  job: ['timeout', 'hang_timeout', 'retries', 'log_rules', 'stderr_severity'],
-  group: ['timeout', 'hang_timeout', 'retries', 'log_rules', 'stderr_severity', 'limits'],
-  array: ['timeout', 'hang_timeout', 'retries', 'log_rules', 'stderr_severity', 'limits', 'seed'],
-  cores: [],
-  memory: [],
-  license: [],
-} as const;
-
 export type SpecKind = keyof typeof FIELD_ORDER;
 
 /** The YAML tag of each kind. */
@@ -268,7 +258,22 @@ export const JOB_TAGS = [TAGS.job, TAGS.group, TAGS.array] as const;
 export const RESOURCE_TAGS = [TAGS.cores, TAGS.memory, TAGS.license] as const;
 
 function allowedKeys(kind: SpecKind): string[] {
+  // Resources have no extensions (and are built before EXTENSION_FIELDS exists).
+  if (kind === 'cores' || kind === 'memory' || kind === 'license') return [...FIELD_ORDER[kind]];
   return [...FIELD_ORDER[kind], ...EXTENSION_FIELDS[kind]];
+}
+
+/**
+ * The fields of a shape beyond Python's (its `FIELD_ORDER`): derived, so a
+ * field added to a schema is dumped for child processes and listed in errors
+ * without a second list to keep in step.
+ */
+function extensionsOf<S extends Record<string, unknown>, K extends SpecKind>(shape: S, kind: K) {
+  const python = FIELD_ORDER[kind] as readonly string[];
+  return Object.keys(shape).filter((key) => key !== 'kind' && !python.includes(key)) as Exclude<
+    keyof S & string,
+    'kind' | (typeof FIELD_ORDER)[K][number]
+  >[];
 }
 
 // ---------------------------------------------------------------- resources
@@ -328,27 +333,24 @@ const commonExtensions = {
   stderr_severity: SeverityNameSchema.optional(),
 };
 
-export const JobSchema = z.strictObject(
-  {
-    kind: z.literal('job'),
-    ident: IdentSchema,
-    env: EnvSchema,
-    cwd: CwdSchema,
-    command: z.custom<string>((v) => typeof v === 'string' && v.length > 0, {
-      error: (issue) =>
-        issue.input === undefined
-          ? 'missing: a !Job needs a command (the program to run, e.g. `command: bash` with `args: [-c, "..."]`)'
-          : expected('a command (the program to run, a non-empty string)')(issue),
-    }),
-    args: ArgsSchema,
-    resources: ResourcesSchema,
-    on_done: DependencySchema,
-    on_fail: DependencySchema,
-    on_pass: DependencySchema,
-    ...commonExtensions,
-  },
-  { error: objectError('!Job', allowedKeys('job')) },
-);
+const jobShape = {
+  kind: z.literal('job'),
+  ident: IdentSchema,
+  env: EnvSchema,
+  cwd: CwdSchema,
+  command: z.custom<string>((v) => typeof v === 'string' && v.length > 0, {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'missing: a !Job needs a command (the program to run, e.g. `command: bash` with `args: [-c, "..."]`)'
+        : expected('a command (the program to run, a non-empty string)')(issue),
+  }),
+  args: ArgsSchema,
+  resources: ResourcesSchema,
+  on_done: DependencySchema,
+  on_fail: DependencySchema,
+  on_pass: DependencySchema,
+  ...commonExtensions,
+};
 
 const groupShape = {
   kind: z.literal('group'),
@@ -374,6 +376,18 @@ const arrayShape = {
   limits: LimitsSchema.optional(),
   seed: SeedSchema.optional(),
 };
+/** Gator's optional extension fields of each tag (mapping form only; omitted from dumps when unset). */
+export const EXTENSION_FIELDS = {
+  job: extensionsOf(jobShape, 'job'),
+  group: extensionsOf(groupShape, 'group'),
+  array: extensionsOf(arrayShape, 'array'),
+  cores: [] as never[],
+  memory: [] as never[],
+  license: [] as never[],
+} as const;
+
+export const JobSchema = z.strictObject(jobShape, { error: objectError('!Job', allowedKeys('job')) });
+
 // The recursive `jobs` field is typed by hand; everything else is inferred.
 const JobGroupBaseSchema = z.strictObject(groupShape);
 const JobArrayBaseSchema = z.strictObject(arrayShape);

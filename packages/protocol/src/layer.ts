@@ -1,0 +1,117 @@
+/**
+ * What every layer of a run has, tier or wrapper: the options it is created
+ * with, the events it emits for a renderer, its one websocket server, and the
+ * answer it gives about itself (`resolve` with an empty path). The two layers
+ * differ in what they run; this is what they share.
+ */
+import { JobState, type JobResult, type Severity } from './constants.js';
+import type { Connection, Handlers } from './connection.js';
+import type { LayerLimits } from './limits.js';
+import type { ApiJob, Metrics, Summary } from './messages.js';
+import { GatorServer } from './server.js';
+import type { LayerPlace } from './uplink.js';
+
+/** Options every layer takes (the rest of its settings: `LayerSettings`). */
+export interface LayerOptions {
+  /** This layer's id (`--id`, else the spec's ident). */
+  ident: string;
+  /** This layer's tracking directory (created 0700). */
+  tracking: string;
+  /** Open connection to the parent tier; absent for the root. */
+  parent?: Connection;
+  /** Message limits of this layer's own counts (a count greater than the limit fails it). */
+  limits?: Partial<LayerLimits>;
+  /** Heartbeat (and resource-sampling) seconds, default 5. */
+  interval?: number;
+  /** Forward every message up the tree (`--all-msg`). */
+  allMsg?: boolean;
+  /** The run's secret: this layer's server requires it (a wrapper makes one when absent). */
+  token?: string;
+  /** Interface the server binds (default loopback). */
+  host?: string;
+  /** Host advertised to peers (default: the bound host). */
+  advertiseHost?: string;
+}
+
+/** The events both layers emit (each adds its own). */
+export type LayerEvent =
+  | { type: 'message'; severity: number; message: string; timestamp: number }
+  | { type: 'summary'; summary: Summary }
+  | { type: 'complete'; result: JobResult; reason?: string };
+
+/** Call a renderer's listener; its bug must never break the run. */
+export function emitTo<E>(listener: ((event: E) => void) | undefined, event: E): void {
+  if (!listener) return;
+  try {
+    listener(event);
+  } catch {
+    // A failing listener must not break the layer.
+  }
+}
+
+/** Where a layer sits in the tree before it has registered (the root, or a parent that did not answer). */
+export const ROOT_PLACE: LayerPlace = { path: [], root: 0, uidx: 0 };
+
+export interface LayerServerOptions {
+  host?: string | undefined;
+  advertiseHost?: string | undefined;
+  token?: string | undefined;
+  handlers: Handlers | ((connection: Connection) => Handlers);
+  /** Who connects, for the records: `the job`, `a peer`. */
+  peer: string;
+  /** How this layer records what its server saw. */
+  log: (severity: Severity, message: string) => void;
+  /** How an undecodable frame is recorded: a wrapper counts its job's as WARNING, a tier keeps them at DEBUG. */
+  badFrame: { severity: Severity; prefix: string };
+}
+
+/**
+ * The layer's websocket server: loopback unless told otherwise, the run's
+ * secret required; refused connections, bad frames and failed handlers are
+ * recorded through `log`.
+ */
+export function listenLayerServer(options: LayerServerOptions): Promise<GatorServer> {
+  const { log, peer } = options;
+  return GatorServer.listen({
+    host: options.host ?? '127.0.0.1',
+    ...(options.advertiseHost ? { advertiseHost: options.advertiseHost } : {}),
+    ...(options.token ? { token: options.token } : {}),
+    handlers: options.handlers,
+    onBadFrame: (error) => log(options.badFrame.severity, `${options.badFrame.prefix}: ${error.message}`),
+    onRejected: (info) => log(30, `Refused a connection from ${info.remote}: ${info.reason}`),
+    onHandlerError: (error, action) => log(10, `A '${action}' request from ${peer} failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+}
+
+/** A layer's description of itself (`resolve` with an empty path, protocol.md §5.5). */
+export function describeLayer(layer: {
+  place: LayerPlace;
+  ident: string;
+  status: JobState;
+  metrics: Metrics;
+  serverUrl: string;
+  dbFile: string;
+  started: number | null;
+  updated: number | null;
+  stopped: number | null;
+  result: JobResult;
+  expectedChildren: number;
+}): ApiJob {
+  return {
+    uidx: layer.place.uidx,
+    root: layer.place.root,
+    path: layer.place.path,
+    ident: layer.ident,
+    status: layer.status ?? JobState.STARTED,
+    metrics: layer.metrics,
+    server_url: layer.serverUrl,
+    db_file: layer.dbFile,
+    owner: null,
+    started: layer.started,
+    updated: layer.updated,
+    stopped: layer.stopped,
+    result: layer.result,
+    children: [],
+    expected_children: layer.expectedChildren,
+  };
+}
