@@ -222,13 +222,15 @@ export function readLayerSettings(raw: RawFlags, env: NodeJS.ProcessEnv = proces
  * Settings given by a library caller (`createTier`, `createWrapper`): the same
  * checks as the command line, with the same defaults.
  */
-export function layerSettings(input: {
+export type LayerSettingsInput = {
   interval?: number | undefined;
   limits?: Partial<LayerLimits> | undefined;
   scheduler?: string | undefined;
   allMsg?: boolean | undefined;
   schedArgs?: Record<string, string> | undefined;
-}): LayerSettings {
+};
+
+export function layerSettings(input: LayerSettingsInput): LayerSettings {
   const limits = input.limits ?? {};
   for (const [key, value] of Object.entries(input.schedArgs ?? {})) {
     if (key.includes('=') || key.trim() === '') {
@@ -255,7 +257,7 @@ export function layerSettings(input: {
  * child's place, token for token as Python Gator writes them. An argv array
  * (no shell), so ids and paths with spaces survive.
  */
-export function childArgv(prefix: readonly string[], settings: LayerSettings, place: ChildPlace): string[] {
+export function childArgv(prefix: readonly string[], settings: LayerSettingsInput, place: ChildPlace): string[] {
   if (prefix.length === 0 || prefix.some((part) => typeof part !== 'string' || part.length === 0)) {
     throw new UsageError('childCommand must be a non-empty list of non-empty strings (e.g. [process.execPath, cli.js])');
   }

@@ -12,6 +12,5 @@ export {
   type ChildEventState,
 } from './tier.js';
 export { DependencyGraph, DEPENDENCY_KINDS, type DependencyKind, type DependencyNode, type Decisions, type SkipDecision } from './dependencies.js';
-export { buildChildCommand, type ChildCommandOptions, type LayerLimits } from './command.js';
 export { checkResources } from './resources.js';
 export { Rollup, orderMetrics, type RollupOptions, type LiveContribution } from './rollup.js';

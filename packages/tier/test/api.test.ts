@@ -5,7 +5,6 @@ it('pins the public API', async () => {
     'DEPENDENCY_KINDS',
     'DependencyGraph',
     'Rollup',
-    'buildChildCommand',
     'checkResources',
     'createTier',
     'orderMetrics',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildChildCommand } from './command.js';
+import { childArgv, type ChildPlace, type LayerSettingsInput } from './settings.js';
+
+// The child command line as a tier builds it: its settings and the child's place.
+function buildChildCommand({ childCommand, parent, id, tracking, ...settings }: LayerSettingsInput & ChildPlace & { childCommand: string[] }) {
+  return childArgv(childCommand, settings, { parent, id, tracking });
+}
 
 const base = {
   childCommand: ['/usr/bin/node', '/opt/gator/cli.js'],
@@ -11,7 +16,7 @@ const base = {
   tracking: '/run/tracking/tests/seed/3',
 };
 
-describe('buildChildCommand', () => {
+describe('childArgv', () => {
   it("is Python's child command line, token for token", () => {
     expect(buildChildCommand({ ...base, schedArgs: { concurrency: '1' } })).toEqual([
       '/usr/bin/node', '/opt/gator/cli.js',

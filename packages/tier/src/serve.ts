@@ -1,0 +1,227 @@
+/**
+ * What a tier answers on the wire (protocol.md §5): its server for its
+ * children (spec, register, update, complete, log) and for readers
+ * (children, get_messages, resolve), and its side of the connection to its
+ * own parent (stop, resolve, get_tree, update_scheduler_opts). Both handler
+ * sets are typed from `SERVED_BY`, so a missing one fails to compile.
+ */
+import fs from 'node:fs';
+import type { LayerStore, MessagePages } from '@gator/db';
+import {
+  JOB_STATE_NAMES,
+  JobResult,
+  JobState,
+  dumpSpec,
+  Severity,
+  type ApiJob,
+  type Connection,
+  type HandlersFor,
+  type LayerPlace,
+  type RequestPayload,
+} from '@gator/protocol';
+import type { ChildRecord, ChildTable } from './children.js';
+import type { Orchestrator } from './orchestrator.js';
+import { notStartedError, resolveFromDb, unknownChildError, type ResolveQuery } from './resolve.js';
+
+export interface ServeContext {
+  readonly ident: string;
+  readonly children: ChildTable;
+  readonly orchestrator: Orchestrator;
+  readonly messages: MessagePages;
+  store(): LayerStore;
+  /** This tier's place in the tree (from its parent's `register` answer). */
+  place(): LayerPlace;
+  log(severity: number, message: string): void;
+  /** A message a child forwarded (`--all-msg`). */
+  relay(payload: RequestPayload<'log'>, senderPath: string[] | undefined): void;
+  childStarted(rec: ChildRecord): void;
+  changed(): void;
+  stopping(): boolean;
+  stop(reason: string): void;
+  /** The tier's description of itself (`resolve` with an empty path), without children. */
+  describe(): ApiJob;
+  /** `--sched-arg` options this tier runs with. */
+  schedArgs(): Record<string, string>;
+}
+
+/** Seconds, as the records store them. */
+const now = () => Date.now() / 1000;
+/** Reply timeout of a query passed down to a child. */
+const QUERY_TIMEOUT_MS = 10_000;
+
+function pathOfChild(ctx: ServeContext, rec: ChildRecord): string[] {
+  return [...ctx.place().path, ctx.ident, rec.id];
+}
+
+/** The handlers of the tier's server, for one connection (a child, or a reader). */
+export function childHandlers(ctx: ServeContext, connection: Connection): HandlersFor<'tierServer'> {
+  const { children } = ctx;
+  return {
+    spec: ({ ident }) => {
+      const rec = children.get(ident);
+      const spec = rec?.live?.spec;
+      if (!rec || !spec || (rec.state !== JobState.LAUNCHED && rec.state !== JobState.STARTED)) {
+        ctx.log(Severity.ERROR, `Bad child ident ${ident} asked for its spec`);
+        throw new Error(`Bad child ident ${ident}`);
+      }
+      return { spec: dumpSpec(spec) };
+    },
+    register: ({ ident, server }) => {
+      const rec = children.lookup(ident);
+      if (rec.state === JobState.COMPLETE) {
+        connection.post('stop', {});
+        throw new Error(`Child '${ident}' has already been given up on (${rec.reason ?? 'complete'})`);
+      }
+      if (rec.state === JobState.PENDING) throw new Error(`Bad child ident ${ident}`);
+      if (rec.state === JobState.STARTED) ctx.log(Severity.ERROR, `Child '${ident}' registered twice`);
+      children.attach(rec, connection);
+      rec.live!.lastHeard = Date.now();
+      const t = now();
+      rec.state = JobState.STARTED;
+      rec.serverUrl = server;
+      rec.started = t;
+      rec.updated = t;
+      ctx.store().updateChild(rec.uidx, { serverUrl: server, started: t, updated: t });
+      ctx.childStarted(rec);
+      ctx.changed();
+      // A stop that came before this child could hear it.
+      if (ctx.stopping()) setImmediate(() => connection.post('stop', {}));
+      const place = ctx.place();
+      return { path: [...place.path, ctx.ident], root: place.root, uidx: rec.uidx };
+    },
+    update: ({ ident, summary, result }) => {
+      const rec = children.lookup(ident);
+      if (rec.state === JobState.COMPLETE) throw new Error('Child sent update after completion');
+      if (rec.state !== JobState.STARTED) ctx.log(Severity.ERROR, `Child '${ident}' sent an update before registering`);
+      const live = rec.live!;
+      live.summary = summary;
+      live.dirty = true;
+      live.lastHeard = Date.now();
+      rec.metrics = summary.metrics;
+      rec.result = result as JobResult;
+      rec.updated = now();
+      ctx.store().updateChild(rec.uidx, { updated: rec.updated, result });
+      ctx.changed();
+      return {};
+    },
+    complete: ({ ident, result, summary, reason }) => {
+      const rec = children.lookup(ident);
+      if (rec.state === JobState.COMPLETE) throw new Error('Child sent a second completion message');
+      if ((summary.metrics.sub_active ?? 0) !== 0) {
+        ctx.log(Severity.ERROR, `Child '${ident}' reported ${summary.metrics.sub_active} active jobs on completion`);
+        if (rec.live) rec.live.summary = summary;
+        ctx.orchestrator.lose(rec, 'reported active jobs on completion');
+        throw new Error('Child reported active jobs on completion');
+      }
+      const r = result as JobResult;
+      ctx.orchestrator.finish(rec, r, summary, r === JobResult.SUCCESS ? 'passed' : 'failed', reason);
+      return {};
+    },
+    children: () => ({ children: children.list({ ...ctx.place(), ident: ctx.ident }), status: JobState.STARTED }),
+    log: (payload) => {
+      const given = (payload as { path?: unknown }).path;
+      const from = children.onConnection(connection);
+      const senderPath =
+        Array.isArray(given) && given.every((p) => typeof p === 'string') ? (given as string[]) : from ? pathOfChild(ctx, from) : undefined;
+      ctx.relay(payload, senderPath);
+      return {};
+    },
+    get_messages: ({ after, limit }) => messagesOf(ctx, after ?? 0, limit ?? 10),
+    resolve: (q) => resolve(ctx, { rootPath: q.root_path, nestPath: q.nest_path, depth: q.depth ?? 0 }),
+  };
+}
+
+/** What the tier answers on its own connection to its parent. */
+export function parentHandlers(ctx: ServeContext): HandlersFor<'tierUplink'> {
+  return {
+    stop: () => {
+      ctx.stop('stopped by the parent tier');
+      return {};
+    },
+    resolve: (q) => resolve(ctx, { rootPath: q.root_path, nestPath: q.nest_path, depth: q.depth ?? 0 }),
+    get_tree: () => tree(ctx),
+    update_scheduler_opts: ({ options }) => {
+      // The local scheduler shares one machine-wide pool: nothing to grant, so the answer is unchanged.
+      const current = ctx.schedArgs().concurrency;
+      if (!('concurrency' in options)) return {};
+      const n = Number(current);
+      return Number.isFinite(n) && current !== undefined ? { concurrency: n } : {};
+    },
+  };
+}
+
+function messagesOf(ctx: ServeContext, after: number, limit: number) {
+  try {
+    return { ...ctx.messages.page(after, limit), status: JobState.STARTED };
+  } catch (error) {
+    throw new Error(`Cannot read this tier's messages: ${(error as Error).message}`);
+  }
+}
+
+/** `resolve` (protocol.md §5.5): a path down to a child, or this tier with `depth` levels of children. */
+async function resolve(ctx: ServeContext, query: ResolveQuery): Promise<ApiJob> {
+  const { rootPath, nestPath, depth } = query;
+  const { children } = ctx;
+  if (rootPath.length > 0) {
+    const rec = children.get(rootPath[0]!);
+    if (!rec) throw unknownChildError(rootPath[0]!);
+    return resolveChild(ctx, rec, { rootPath: rootPath.slice(1), nestPath, depth }, true);
+  }
+  const self = ctx.describe();
+  const parent = { ...ctx.place(), ident: ctx.ident };
+  if (nestPath && nestPath.length > 0) {
+    const rec = children.get(nestPath[0]!);
+    if (!rec) throw unknownChildError(nestPath[0]!);
+    self.children = [await resolveChild(ctx, rec, { rootPath: [], nestPath: nestPath.slice(1), depth }, false)];
+  } else if (depth >= 2) {
+    const list: ApiJob[] = [];
+    for (const rec of children.values()) list.push(await resolveChild(ctx, rec, { rootPath: [], nestPath: null, depth: depth - 1 }, false));
+    self.children = list;
+  } else if (depth === 1) {
+    self.children = [...children.values()].map((rec) => children.shallow(rec, parent));
+  }
+  return self;
+}
+
+/** `strict`: an explicit path through this child (errors are the caller's answer); else fall back to the shallow record. */
+async function resolveChild(ctx: ServeContext, rec: ChildRecord, query: ResolveQuery, strict: boolean): Promise<ApiJob> {
+  const { children } = ctx;
+  try {
+    const connection = children.reachable(rec);
+    if (connection) {
+      return await connection.request(
+        'resolve',
+        { root_path: [...query.rootPath], nest_path: query.nestPath ? [...query.nestPath] : null, depth: query.depth },
+        { timeoutMs: QUERY_TIMEOUT_MS },
+      );
+    }
+    if (rec.state === JobState.COMPLETE) {
+      const dbFile = children.dbFileOf(rec);
+      if (fs.existsSync(dbFile)) return resolveFromDb(dbFile, query);
+      if (query.rootPath.length === 0) return children.shallow(rec, { ...ctx.place(), ident: ctx.ident });
+    }
+    throw notStartedError(rec.id);
+  } catch (error) {
+    if (strict) throw error;
+    return children.shallow(rec, { ...ctx.place(), ident: ctx.ident });
+  }
+}
+
+/** `get_tree`: the state of every launched or started child, nested tiers asked in turn. */
+async function tree(ctx: ServeContext): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const rec of ctx.children.live) {
+    if (rec.state !== JobState.LAUNCHED && rec.state !== JobState.STARTED) continue;
+    const connection = ctx.children.reachable(rec);
+    if (rec.kind === 'tier' && connection) {
+      try {
+        out[rec.id] = await connection.request('get_tree', {}, { timeoutMs: QUERY_TIMEOUT_MS });
+        continue;
+      } catch {
+        // fall back to the state name
+      }
+    }
+    out[rec.id] = JOB_STATE_NAMES[rec.state];
+  }
+  return out;
+}
