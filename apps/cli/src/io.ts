@@ -3,4 +3,6 @@ export interface Io {
   out: NodeJS.WriteStream;
   err: NodeJS.WriteStream;
   cwd: string;
+  /** The environment (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
 }

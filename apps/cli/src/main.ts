@@ -4,39 +4,20 @@
  * child command line (`gator --parent H:P --id ID …`) run the `run` command.
  */
 import { cac, type CAC } from 'cac';
-import { isGatorError, SpecError, UsageError, type GatorError } from '@gator/protocol';
+import { isGatorError, UsageError } from '@gator/protocol';
+import { exitCodeOfError, printError } from './print-error.js';
 import { registerInspectCommands } from './inspect/index.js';
-import { readRunFlags } from './options.js';
-import { inProcessRunner } from './in-process.js';
-import { setInProcessRunner } from './schedulers.js';
+import { readRunOptions, registerRunOptions } from './options.js';
 import { VERSION } from './version.js';
 
 import type { Io } from './io.js';
 
 export type { Io };
+export { exitCodeOfError };
 
-const COMMANDS = ['run', 'validate', 'log', 'metric', 'show', 'logs', 'export', 'repro', 'hub', 'help'];
-
-function runOptions(cli: ReturnType<CAC['command']>) {
-  return cli
-    .option('--tracking <dir>', 'Tracking directory of the run (default ./tracking/<timestamp>)')
-    .option('--interval <seconds>', 'Heartbeat and resource-sampling interval', { default: undefined })
-    .option('--scheduler <name>', 'Scheduler: local, slurm, an installed gator-scheduler-NAME package or a module path (default local)')
-    .option('--sched-arg <key=value>', 'Scheduler option, repeatable (e.g. concurrency=4, licenses=simtool:2)', { type: [String] })
-    .option('--limit-warning <n>', 'Max WARNING messages per job before it fails (default unlimited)')
-    .option('--limit-error <n>', 'Max ERROR messages per job (default 0)')
-    .option('--limit-critical <n>', 'Max CRITICAL messages per job (default 0)')
-    .option('--all-msg', 'Forward every message up the tree to this console')
-    .option('--quiet', 'Plain output: failures, warnings and the summary only')
-    .option('-v, --verbose', 'Show DEBUG messages')
-    .option('--progress', 'Accepted for Python Gator compatibility (the live view is automatic on a terminal)')
-    .option('--hub <address>', 'Register the run with a Gator Hub (host:port or URL)')
-    .option('--id <ident>', 'Identifier of this layer (overrides the spec ident)', { type: [String] })
-    .option('--parent <host:port>', 'Parent tier address (child processes only)')
-    .option('--host <address>', 'Interface the layer servers bind (default 127.0.0.1)')
-    .option('--advertise-host <name>', 'Host name or address children use to reach this layer (remote schedulers)')
-    .option('--rerun-failed [run]', 'Run only what failed, was lost or skipped in RUN (default: the latest run), plus its dependants')
-    .option('--rerun-select <file>', 'Internal: the rerun selection a child tier applies (written by the root)');
+/** The words that name a command (what cac was told, and `help`): anything else is `run`'s SPEC. */
+export function commandNames(cli: CAC): string[] {
+  return [...cli.commands.map((c) => c.name).filter((name) => name !== ''), 'help'];
 }
 
 export function buildCli(io: Io, setExit: (code: number) => void): CAC {
@@ -44,12 +25,12 @@ export function buildCli(io: Io, setExit: (code: number) => void): CAC {
   cli.version(VERSION, '--version');
   cli.usage('<command> [options]\n\n  gator run SPEC.yaml        run a spec (also: gator SPEC.yaml)\n  gator validate SPEC…      check specs');
 
-  runOptions(cli.command('run [spec]', 'Run a work spec (!Job, !JobGroup or !JobArray)'))
+  registerRunOptions(cli.command('run [spec]', 'Run a work spec (!Job, !JobGroup or !JobArray)'))
     .example('gator run examples/hello.yaml')
     .example('gator run regress.yaml --sched-arg concurrency=8 --limit-warning 100')
     .action(async (spec: string | undefined, options: Record<string, unknown>) => {
       const { runRoot } = await import('./commands/run.js');
-      setExit(await runRoot(spec, readRunFlags(options), io));
+      setExit(await runRoot(spec, readRunOptions(options, io.env), io));
     });
 
   cli
@@ -91,27 +72,8 @@ export function buildCli(io: Io, setExit: (code: number) => void): CAC {
   return cli;
 }
 
-function printError(error: GatorError, io: Io): void {
-  if (error instanceof SpecError) {
-    io.err.write(`${error.message}\n`);
-  } else {
-    io.err.write(`gator: ${error.message}\n`);
-  }
-  if (error.hint) io.err.write(`  hint: ${error.hint}\n`);
-  if (error.code === 'GATOR_INTERNAL') io.err.write(`  This is a bug in Gator ${VERSION}: please report it with the command you ran.\n`);
-}
-
-/** Exit code of a GatorError: spec and usage problems are 2, the rest 1. */
-export function exitCodeOfError(error: GatorError): number {
-  if (error.code === 'GATOR_SPEC_INVALID' || error.code === 'GATOR_SPEC_NOT_FOUND' || error.code === 'GATOR_USAGE') return 2;
-  if (error.code.startsWith('GATOR_SCHEDULER_')) return 2;
-  return 1;
-}
-
 /** Run the CLI with `argv` (without node and the script). Resolves with the exit code. */
 export async function main(argv: string[], io?: Io): Promise<number> {
-  // A tier may host its jobs' wrappers in this process (--sched-arg wrappers=inprocess).
-  setInProcessRunner(inProcessRunner(main));
   return runMain(argv, io);
 }
 
@@ -122,10 +84,10 @@ async function runMain(argv: string[], io: Io = { out: process.stdout, err: proc
     io.err.write('gator: no command given.\n  hint: gator run SPEC.yaml, or gator --help\n');
     return 2;
   }
-  const first = args[0]!;
-  if (!COMMANDS.includes(first) && first !== '--help' && first !== '-h' && first !== '--version') args.unshift('run');
-  if (args[0] === 'help') args.splice(0, 1, '--help');
   const cli = buildCli(io, (c) => (code = c));
+  const first = args[0]!;
+  if (!commandNames(cli).includes(first) && first !== '--help' && first !== '-h' && first !== '--version') args.unshift('run');
+  if (args[0] === 'help') args.splice(0, 1, '--help');
   try {
     cli.parse(['node', 'gator', ...args], { run: false });
     if (cli.options.help || cli.options.version) return 0;

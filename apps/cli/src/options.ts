@@ -1,86 +1,107 @@
-/** Options shared by `gator run` and the child entry point (Python Gator's flags, cli-and-scheduler.md §1). */
-import { UsageError } from '@gator/protocol';
+/**
+ * The options of `gator run` (and of the child entry point, which is the same
+ * command line, cli-and-scheduler.md §1), declared once: the layer settings of
+ * `LAYER_FLAGS` (@gator/protocol), which every layer reads and passes to its
+ * children, then what only the root uses. Parsing, help and validation come
+ * from these two tables; so do the extra tokens a child's command line gets.
+ */
+import type { CAC } from 'cac';
+import { LAYER_FLAGS, flagValue, readLayerSettings, stringFlag, type FlagSpec, type LayerSettings, type RawFlags } from '@gator/protocol';
 
-export interface RunFlags {
-  id?: string;
-  hub?: string;
-  parent?: string;
-  interval: number;
-  tracking?: string;
+/** Options of the root beyond the layer settings: what it shows, where it reports, what it reruns. */
+export interface RootOptions {
+  /** Plain output: failures, warnings and the summary only. */
   quiet: boolean;
-  allMsg: boolean;
   verbose: boolean;
   progress: boolean;
-  scheduler: string;
-  schedArg: string[];
-  limitWarning?: number;
-  limitError: number;
-  limitCritical: number;
-  rerunFailed?: string | boolean;
+  hub?: string;
+  /** `--rerun-failed [RUN]`: true for the latest run. */
+  rerunFailed?: string | true;
+  /** The selection file a child tier applies (written by the root). */
   rerunSelect?: string;
-  advertiseHost?: string;
+}
+
+/** Where this layer is and how it listens: not passed down (each child gets its own). */
+export interface LayerIdentity {
+  id?: string;
+  parent?: string;
+  tracking?: string;
   host?: string;
+  advertiseHost?: string;
 }
 
-function toList(v: unknown): string[] {
-  if (v === undefined || v === null || v === false) return [];
-  return (Array.isArray(v) ? v : [v]).map((x) => String(x));
+/** Everything `gator run` was given, checked once. */
+export interface RunOptions {
+  settings: LayerSettings;
+  identity: LayerIdentity;
+  root: RootOptions;
 }
 
-function last(v: unknown): unknown {
-  return Array.isArray(v) ? v[v.length - 1] : v;
+interface RootFlagSpec extends FlagSpec {
+  /** Tokens of a child's command line for this root option (absent: not passed down). */
+  readonly forChild?: (root: RootOptions) => string[];
 }
 
-function intOption(name: string, v: unknown, min = 0): number | undefined {
-  const value = last(v);
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(`--${name} expects a whole number${min > 0 ? ` of at least ${min}` : ''}, got '${String(value)}'`);
+/** The root's own flags (after the layer settings in help). */
+export const ROOT_FLAGS = [
+  { flag: '--quiet', key: 'quiet', help: 'Plain output: failures, warnings and the summary only' },
+  { flag: '-v, --verbose', key: 'verbose', help: 'Show DEBUG messages' },
+  { flag: '--progress', key: 'progress', help: 'Accepted for Python Gator compatibility (the live view is automatic on a terminal)' },
+  { flag: '--hub <address>', key: 'hub', env: 'HUB', help: 'Register the run with a Gator Hub (host:port or URL)' },
+  {
+    flag: '--rerun-failed [run]',
+    key: 'rerunFailed',
+    help: 'Run only what failed, was lost or skipped in RUN (default: the latest run), plus its dependants',
+  },
+  {
+    flag: '--rerun-select <file>',
+    key: 'rerunSelect',
+    help: 'Internal: the rerun selection a child tier applies (written by the root)',
+    forChild: (root) => (root.rerunSelect ? ['--rerun-select', root.rerunSelect] : []),
+  },
+] as const satisfies readonly RootFlagSpec[];
+
+/** Options cac must not give a default or coerce (help text shows ours). */
+const LIST_KEYS = new Set<string>(LAYER_FLAGS.filter((f: FlagSpec) => f.list).map((f) => f.key));
+
+/** Register every run option on a cac command, from the two tables. */
+export function registerRunOptions<C extends ReturnType<CAC['command']>>(command: C): C {
+  for (const spec of [...LAYER_FLAGS, ...ROOT_FLAGS] as readonly FlagSpec[]) {
+    command.option(spec.flag, spec.help, LIST_KEYS.has(spec.key) ? { type: [String] } : { default: undefined });
   }
-  return n;
+  // `--id` may be repeated by Python's command lines (the last wins).
+  return command;
 }
 
-function numberOption(name: string, v: unknown): number | undefined {
-  const value = last(v);
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} expects a positive number of seconds, got '${String(value)}'`);
-  return n;
+function flag(key: string): FlagSpec {
+  return ([...LAYER_FLAGS, ...ROOT_FLAGS] as readonly FlagSpec[]).find((f) => f.key === key)!;
 }
 
-function str(v: unknown): string | undefined {
-  const value = last(v);
-  return value === undefined || value === null || value === true || value === false ? undefined : String(value);
+function bool(raw: RawFlags, key: string): boolean {
+  const value = flagValue(flag(key), raw);
+  return value === true || value === 'true' || value === '1';
 }
 
-/** Environment defaults `GATOR__<PARAM>` as Python Gator reads them (command-line values win). */
-function envDefault(name: string): string | undefined {
-  return process.env[`GATOR__${name}`] || undefined;
+/** Read and check what `gator run` was given (settings, identity, root options). */
+export function readRunOptions(raw: RawFlags, env: NodeJS.ProcessEnv = process.env): RunOptions {
+  const settings = readLayerSettings(raw, env);
+  const text = (key: string) => stringFlag(flag(key), raw, env);
+  const identity: LayerIdentity = {};
+  for (const key of ['id', 'parent', 'tracking', 'host', 'advertiseHost'] as const) {
+    const value = text(key);
+    if (value !== undefined) identity[key] = value;
+  }
+  const root: RootOptions = { quiet: bool(raw, 'quiet'), verbose: bool(raw, 'verbose'), progress: bool(raw, 'progress') };
+  const hub = text('hub');
+  if (hub) root.hub = hub;
+  const select = text('rerunSelect');
+  if (select) root.rerunSelect = select;
+  const rerun = raw.rerunFailed;
+  if (rerun !== undefined && rerun !== false) root.rerunFailed = rerun === true ? true : String(Array.isArray(rerun) ? rerun[rerun.length - 1] : rerun);
+  return { settings, identity, root };
 }
 
-export function readRunFlags(o: Record<string, unknown>): RunFlags {
-  const flags: RunFlags = {
-    id: str(o.id) ?? envDefault('IDENT'),
-    hub: str(o.hub) ?? envDefault('HUB'),
-    parent: str(o.parent) ?? envDefault('PARENT'),
-    interval: numberOption('interval', o.interval ?? envDefault('INTERVAL')) ?? 5,
-    tracking: str(o.tracking) ?? envDefault('TRACKING'),
-    quiet: Boolean(last(o.quiet)),
-    allMsg: Boolean(last(o.allMsg)) || envDefault('ALL_MSG') === '1',
-    verbose: Boolean(last(o.verbose)),
-    progress: Boolean(last(o.progress)),
-    scheduler: (str(o.scheduler) ?? envDefault('SCHEDULER') ?? 'local').trim(),
-    schedArg: toList(o.schedArg),
-    limitWarning: intOption('limit-warning', o.limitWarning ?? envDefault('LIMIT_WARNING')),
-    limitError: intOption('limit-error', o.limitError ?? envDefault('LIMIT_ERROR')) ?? 0,
-    limitCritical: intOption('limit-critical', o.limitCritical ?? envDefault('LIMIT_CRITICAL')) ?? 0,
-    host: str(o.host),
-    advertiseHost: str(o.advertiseHost),
-  };
-  const select = str(o.rerunSelect);
-  if (select) flags.rerunSelect = select;
-  const rerun = o.rerunFailed;
-  if (rerun !== undefined && rerun !== false) flags.rerunFailed = rerun === true ? true : String(last(rerun));
-  return flags;
+/** The tokens of root options a child's command line carries. */
+export function rootTokensForChild(root: RootOptions): string[] {
+  return (ROOT_FLAGS as readonly RootFlagSpec[]).flatMap((f) => f.forChild?.(root) ?? []);
 }

@@ -127,16 +127,11 @@ export async function loadSchedulerFactory(name: string, cwd = process.cwd()): P
   return factory;
 }
 
-let inProcess: InProcessRunner | undefined;
-
-/** How this CLI runs a job's wrapper in-process, for the local scheduler's `wrappers=inprocess`. */
-export function setInProcessRunner(runner: InProcessRunner | undefined): void {
-  inProcess = runner;
-}
-
-/** Load and create a scheduler, checking that what the factory returned implements the contract. */
-export async function createScheduler(name: string, context: SchedulerContext, cwd = process.cwd()): Promise<Scheduler> {
-  // The built-in local scheduler can host job wrappers here when asked (`wrappers=inprocess`).
+/**
+ * Load and create a scheduler, checking that what the factory returned implements the contract.
+ * `inProcess`: how this process can host job wrappers, for the local scheduler's `wrappers=inprocess`.
+ */
+export async function createScheduler(name: string, context: SchedulerContext, cwd = process.cwd(), inProcess?: InProcessRunner): Promise<Scheduler> {
   if (name === 'local' && inProcess) {
     const { createLocalScheduler } = await import('@gator/scheduler-local');
     return createLocalScheduler(context, { inProcess });

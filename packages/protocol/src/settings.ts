@@ -252,6 +252,18 @@ export function layerSettings(input: LayerSettingsInput): LayerSettings {
 }
 
 /**
+ * How a tier starts a child Gator process: an argv prefix (`['gator']`,
+ * `[process.execPath, cli.js]`) followed by `childArgv`'s tokens, or a
+ * function that writes the whole argv (the CLI adds options of its own).
+ */
+export type ChildCommand = readonly string[] | ((settings: LayerSettings, place: ChildPlace) => string[]);
+
+/** The argv of one child for a `ChildCommand`. */
+export function childCommandLine(command: ChildCommand, settings: LayerSettings, place: ChildPlace): string[] {
+  return typeof command === 'function' ? command(layerSettings(settings), place) : childArgv(command, settings, place);
+}
+
+/**
  * The command line of a child Gator process: `prefix` (what starts Gator, e.g.
  * `[process.execPath, cli.js]` or `['gator']`) then the settings and the
  * child's place, token for token as Python Gator writes them. An argv array

@@ -7,7 +7,8 @@
  */
 import {
   ENV,
-  childArgv,
+  childCommandLine,
+  type ChildCommand,
   jobResources,
   layerFile,
   type ChildExit,
@@ -20,8 +21,8 @@ import type { ChildRecord } from './children.js';
 
 export interface LaunchContext {
   scheduler: Scheduler;
-  /** argv prefix that starts a Gator process (`[node, cli.js]`, `['gator']`). */
-  childCommand: readonly string[];
+  /** How a child Gator process is started. */
+  childCommand: ChildCommand;
   /** The settings every child gets (the scheduler's own child options already merged in). */
   settings: () => LayerSettings;
   /** This tier's server address (`host:port`). */
@@ -38,7 +39,7 @@ export function launchRequest(ctx: LaunchContext, rec: ChildRecord, dir: string,
     id: rec.id,
     path: childPath,
     kind: rec.kind,
-    command: childArgv(ctx.childCommand, ctx.settings(), { parent, id: rec.id, tracking: dir }),
+    command: childCommandLine(ctx.childCommand, ctx.settings(), { parent, id: rec.id, tracking: dir }),
     env: ctx.token ? { [ENV.TOKEN]: ctx.token } : {},
     cwd: ctx.cwd,
     parent,

@@ -35,6 +35,7 @@ import {
   layerFile,
   layerSettings,
   listenLayerServer,
+  type ChildCommand,
   type GatorServer,
   type JobArray,
   type JobGroup,
@@ -66,10 +67,11 @@ export interface TierOptions extends LayerOptions {
   /** Passed to children as `--sched-arg k=v` (with `scheduler.childOptions?.()`). */
   schedArgs?: Record<string, string>;
   /**
-   * argv prefix that starts a child Gator process (default `['gator']`, the CLI
-   * on PATH); the CLI passes itself, `[process.execPath, '/…/cli.js']`.
+   * How a child Gator process is started: an argv prefix (default `['gator']`,
+   * the CLI on PATH, as Python Gator starts `python3 -m gator`), or a function
+   * of the child's settings and place that writes its whole argv.
    */
-  childCommand?: string[];
+  childCommand?: ChildCommand;
   /** Working directory of the child processes (default `process.cwd()`). */
   cwd?: string;
   /** A started child silent for this many intervals is lost (default 3). */
@@ -154,7 +156,7 @@ function validate(options: TierOptions): void {
   if (typeof o.tracking !== 'string' || o.tracking.length === 0) throw new UsageError('A tier needs a tracking directory');
   if (!o.scheduler || typeof o.scheduler.launch !== 'function') throw new UsageError('A tier needs a scheduler (see @gator/scheduler-local)');
   if (typeof o.schedulerName !== 'string' || o.schedulerName.length === 0) throw new UsageError('A tier needs the scheduler name');
-  if (o.childCommand !== undefined && (!Array.isArray(o.childCommand) || o.childCommand.length === 0)) {
+  if (o.childCommand !== undefined && typeof o.childCommand !== 'function' && (!Array.isArray(o.childCommand) || o.childCommand.length === 0)) {
     throw new UsageError('A tier needs childCommand, the argv prefix that starts a child Gator process');
   }
   if (o.lostAfterIntervals !== undefined && !(Number.isFinite(o.lostAfterIntervals) && o.lostAfterIntervals > 0)) {

@@ -1,15 +1,15 @@
 /** Pick the renderer: the live view on an interactive terminal, plain lines otherwise. */
-import type { RunFlags } from '../options.js';
+import type { RootOptions } from '../options.js';
 import { LiveReporter } from './live.js';
 import { PlainReporter, type Reporter } from './reporter.js';
 
-export function isPlainOutput(flags: Pick<RunFlags, 'quiet'>, out: NodeJS.WriteStream): boolean {
+export function isPlainOutput(flags: Pick<RootOptions, 'quiet'>, out: NodeJS.WriteStream): boolean {
   const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== '0' && process.env.CI !== 'false';
   return flags.quiet || ci || !out.isTTY || process.env.TERM === 'dumb';
 }
 
 export function createReporter(
-  flags: RunFlags,
+  flags: Pick<RootOptions, 'quiet' | 'verbose'>,
   ctx: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; cwd: string },
   rootIdent: string,
   expectedJobs?: number,

@@ -1,0 +1,27 @@
+/**
+ * How a tier started by this CLI starts its children: this same CLI, run by
+ * this same Node, with Python Gator's child command line (the layer settings
+ * and the child's place, from `LAYER_FLAGS`) and whatever root options travel
+ * down (`rootTokensForChild`).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childArgv, type ChildPlace, type LayerSettings } from '@gator/protocol';
+import { rootTokensForChild, type RootOptions } from './options.js';
+
+/** The script a child process runs (dist/cli.js, beside this module once built). */
+export function cliScript(): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli.js');
+}
+
+/** argv prefix that starts this CLI: `[node, cli.js]`. */
+export function cliCommand(): string[] {
+  return [process.execPath, cliScript()];
+}
+
+/** The tier's `childCommand`: the full argv of one child. */
+export function childCommandFor(root: RootOptions): (settings: LayerSettings, place: ChildPlace) => string[] {
+  const prefix = cliCommand();
+  const extra = rootTokensForChild(root);
+  return (settings, place) => [...childArgv(prefix, settings, place), ...extra];
+}

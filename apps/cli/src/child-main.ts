@@ -1,0 +1,23 @@
+/**
+ * The entry of a child process (`cli.js --parent H:P --id ID …`): the child
+ * command line is parsed from the option tables and the layer started, without
+ * loading the command framework, the renderer, the inspect commands or the hub.
+ */
+import { isGatorError } from '@gator/protocol';
+import { parseChildArgv } from './child-args.js';
+import { runChild } from './child.js';
+import { exitCodeOfError, printError } from './print-error.js';
+
+export async function childMain(argv: readonly string[]): Promise<number> {
+  try {
+    const { spec, options } = parseChildArgv(argv[0] === 'run' ? argv.slice(1) : argv);
+    return await runChild(spec, options, { cwd: process.cwd() });
+  } catch (error) {
+    if (isGatorError(error)) {
+      printError(error, { err: process.stderr });
+      return exitCodeOfError(error);
+    }
+    process.stderr.write(`gator: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    return 1;
+  }
+}

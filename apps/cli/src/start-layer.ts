@@ -1,0 +1,144 @@
+/**
+ * Start one layer of a run, root or child alike: a `!Job` becomes a wrapper,
+ * a `!JobGroup`/`!JobArray` a tier with its scheduler. The root and the child
+ * entry points differ only in where the spec comes from and what they do
+ * with the outcome (render it, or just exit); this is what they share.
+ */
+import type { Connection, JobArray, JobGroup, Job, Scheduler, SchedulerContext, Spec } from '@gator/protocol';
+import type { InProcessRunner } from '@gator/scheduler-local';
+import type { TierEvent, TierOutcome } from '@gator/tier';
+import type { WrapperEvent, WrapperOutcome } from '@gator/wrapper';
+import { childCommandFor } from './child-command.js';
+import type { RunOptions } from './options.js';
+import { createScheduler, schedulerNameForChildren } from './schedulers.js';
+
+export interface LayerStart {
+  spec: Spec;
+  /** This layer's id (`--id`, the spec's ident, or the root's pid). */
+  ident: string;
+  tracking: string;
+  options: RunOptions;
+  /** The run's secret: required by this layer's server, given to children in their environment. */
+  token: string | undefined;
+  /** The connection to the parent tier (children only). */
+  parent?: Connection | undefined;
+  cwd: string;
+  /** What the layer emits (the root renders it). */
+  onWrapperEvent?: (event: WrapperEvent) => void;
+  onTierEvent?: (event: TierEvent) => void;
+  onSchedulerEvent?: SchedulerContext['onEvent'];
+  /**
+   * Before a tier runs, with its scheduler: the root checks resources and
+   * works out a rerun's selection. `false` ends the layer without running it.
+   */
+  prepare?: (scheduler: Scheduler) => Promise<{ only?: (childPath: string[]) => boolean | 'descend'; rerunSelect?: string } | false>;
+  /** The layer is running (its server address, once listening, for a hub). */
+  onRunning?: (layer: { kind: 'tier' | 'wrapper'; address: () => string | undefined }) => void;
+  /** SIGINT/SIGTERM reached this process (the layer is asked to stop). */
+  onInterrupt?: () => void;
+  /** How this process hosts job wrappers (`--sched-arg wrappers=inprocess` of the local scheduler). */
+  inProcess?: InProcessRunner;
+}
+
+export type LayerResult =
+  | { kind: 'wrapper'; outcome: WrapperOutcome }
+  | { kind: 'tier'; outcome: TierOutcome }
+  | { kind: 'nothing' };
+
+type Stoppable = { stop(reason?: string): void };
+
+/** SIGINT/SIGTERM stop the layer once; a third Ctrl-C ends the process at once. */
+function onSignals(target: () => Stoppable | undefined, onFirst: () => void): () => void {
+  let count = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    count += 1;
+    if (count === 1) {
+      onFirst();
+      target()?.stop(`interrupted by ${signal}`);
+    } else if (signal === 'SIGINT' && count >= 3) {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/**
+ * Where a tier's server listens and what it tells children: loopback by default;
+ * a remote scheduler (children on other hosts) says where they can reach it
+ * (`listenHost`/`advertiseHost`, e.g. Slurm's `--sched-arg host=`); the flags win.
+ */
+function serverHosts(scheduler: Scheduler | undefined, options: RunOptions): { host?: string; advertiseHost?: string } {
+  const remote = scheduler?.capabilities.remote ? scheduler : undefined;
+  const host = options.identity.host ?? remote?.listenHost;
+  const advertiseHost = options.identity.advertiseHost ?? remote?.advertiseHost;
+  return { ...(host ? { host } : {}), ...(advertiseHost ? { advertiseHost } : {}) };
+}
+
+export async function startLayer(start: LayerStart): Promise<LayerResult> {
+  const { options, token } = start;
+  const { settings } = options;
+  const common = {
+    ident: start.ident,
+    tracking: start.tracking,
+    ...(start.parent ? { parent: start.parent } : {}),
+    limits: settings.limits,
+    interval: settings.interval,
+    allMsg: settings.allMsg,
+    ...(token ? { token } : {}),
+  };
+  let stoppable: Stoppable | undefined;
+  const unhook = onSignals(() => stoppable, () => start.onInterrupt?.());
+  try {
+    if (start.spec.kind === 'job') {
+      const { createWrapper } = await import('@gator/wrapper');
+      const wrapper = createWrapper({
+        ...common,
+        spec: { ...(start.spec as Job), ident: start.ident },
+        ...serverHosts(undefined, options),
+        ...(start.onWrapperEvent ? { onEvent: start.onWrapperEvent } : {}),
+      });
+      stoppable = wrapper;
+      const running = wrapper.run();
+      start.onRunning?.({ kind: 'wrapper', address: () => wrapper.address });
+      return { kind: 'wrapper', outcome: await running };
+    }
+
+    const { createTier } = await import('@gator/tier');
+    const scheduler = await createScheduler(
+      settings.scheduler,
+      { options: settings.schedArgs, ...(token ? { token } : {}), ...(start.onSchedulerEvent ? { onEvent: start.onSchedulerEvent } : {}) },
+      start.cwd,
+      start.inProcess,
+    );
+    try {
+      const prepared = start.prepare ? await start.prepare(scheduler) : {};
+      if (prepared === false) return { kind: 'nothing' };
+      const root = { ...options.root, ...(prepared.rerunSelect ? { rerunSelect: prepared.rerunSelect } : {}) };
+      const tier = createTier({
+        ...common,
+        spec: { ...(start.spec as JobGroup | JobArray), ident: start.ident },
+        scheduler,
+        schedulerName: schedulerNameForChildren(settings.scheduler, start.cwd),
+        schedArgs: settings.schedArgs,
+        childCommand: childCommandFor(root),
+        ...(prepared.only ? { only: prepared.only } : {}),
+        cwd: start.cwd,
+        ...serverHosts(scheduler, options),
+        ...(start.onTierEvent ? { onEvent: start.onTierEvent } : {}),
+      });
+      stoppable = tier;
+      const running = tier.run();
+      start.onRunning?.({ kind: 'tier', address: () => tier.address });
+      return { kind: 'tier', outcome: await running };
+    } finally {
+      await scheduler.close();
+    }
+  } finally {
+    unhook();
+  }
+}
