@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type Io } from '@gator/cli';
-import { defineScheduler, type LaunchRequest } from '@gator/protocol';
+import { defineScheduler, layerFile, type LaunchRequest } from '@gator/protocol';
 import { createLocalScheduler, type InProcessRun } from '@gator/scheduler-local';
 
 const cliScript = path.join(path.dirname(fileURLToPath(import.meta.resolve('@gator/cli'))), 'cli.js');
@@ -26,7 +26,7 @@ export function runCliInProcess(request: LaunchRequest): InProcessRun | undefine
   if ((request.env.GATOR_TOKEN ?? process.env.GATOR_TOKEN) !== process.env.GATOR_TOKEN) return undefined;
   if (path.resolve(request.cwd) !== process.cwd()) return undefined;
   // What a wrapper process would print goes where the scheduler puts it: <tracking>/scheduler.log.
-  const log = fs.createWriteStream(path.join(request.tracking, 'scheduler.log'), { flags: 'a', mode: 0o600 });
+  const log = fs.createWriteStream(layerFile(request.tracking, 'scheduler'), { flags: 'a', mode: 0o600 });
   log.on('error', () => {});
   const io = { out: log, err: log, cwd: request.cwd } as unknown as Io;
   // Each hosted wrapper listens for SIGINT/SIGTERM (to stop its job) while it runs.

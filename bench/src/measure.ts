@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { layerFile } from '@gator/protocol';
 
 export class BenchError extends Error {
   constructor(
@@ -272,7 +273,7 @@ export function jobDatabase(tracking: string, ident: string): string {
   const stack = [tracking];
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    const file = path.join(dir, 'db.sqlite');
+    const file = layerFile(dir, 'db');
     if (path.basename(dir) === ident && fs.existsSync(file) && dir !== tracking) return file;
     let entries: fs.Dirent[] = [];
     try {

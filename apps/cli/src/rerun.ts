@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { GatorError, JobResult, childEntries, type Spec } from '@gator/protocol';
+import { GatorError, JobResult, childEntries, layerFile, type Spec } from '@gator/protocol';
 import { openLayerReader } from '@gator/db';
 
 export const SelectionSchema = z.object({
@@ -92,7 +92,7 @@ export function selectWithDependants(spec: Spec, failed: string[][]): string[][]
 }
 
 export function rerunSelection(runDir: string, spec: Spec): Selection {
-  if (!fs.existsSync(path.join(runDir, 'db.sqlite'))) {
+  if (!fs.existsSync(layerFile(runDir, 'db'))) {
     throw new GatorError('GATOR_RUN_NOT_FOUND', `No Gator run at ${runDir} to rerun.`);
   }
   const failed = failedJobPaths(runDir);
@@ -114,7 +114,7 @@ export function selector(selection: Selection): (childPath: string[]) => boolean
 }
 
 export function writeSelection(tracking: string, selection: Selection): string {
-  const file = path.join(tracking, 'rerun.json');
+  const file = layerFile(tracking, 'rerun');
   fs.writeFileSync(file, JSON.stringify(selection, null, 2), { mode: 0o600 });
   return file;
 }

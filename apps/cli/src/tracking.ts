@@ -1,7 +1,7 @@
 /** Where runs live: `./tracking/<timestamp>` by default, as Python Gator. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GatorError } from '@gator/protocol';
+import { GatorError, layerFile } from '@gator/protocol';
 
 /** Local time like Python's `datetime.now().isoformat()` (milliseconds). */
 export function timestampName(date = new Date()): string {
@@ -36,7 +36,7 @@ export function makeTrackingDir(dir: string): string {
 export function findRun(given: string | undefined, cwd = process.cwd()): string {
   if (given) {
     const abs = path.resolve(cwd, given);
-    if (fs.existsSync(path.join(abs, 'db.sqlite'))) return abs;
+    if (fs.existsSync(layerFile(abs, 'db'))) return abs;
     // A tracking root holding several runs: take its newest.
     const newest = newestRun(abs);
     if (newest) return newest;
@@ -64,7 +64,7 @@ function newestRun(dir: string): string | undefined {
   let best: { dir: string; mtime: number } | undefined;
   for (const e of entries) {
     if (!e.isDirectory()) continue;
-    const db = path.join(dir, e.name, 'db.sqlite');
+    const db = layerFile(path.join(dir, e.name), 'db');
     let st: fs.Stats;
     try {
       st = fs.statSync(db);

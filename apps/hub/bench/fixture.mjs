@@ -3,6 +3,7 @@
 // Shared by the hub's tests and its open-tree benchmark.
 import path from 'node:path';
 import { openLayerStore } from '@gator/db';
+import { layerFile } from '@gator/protocol';
 
 const SEVERITY_METRIC = { 10: 'msg_debug', 20: 'msg_info', 30: 'msg_warning', 40: 'msg_error', 50: 'msg_critical' };
 
@@ -49,7 +50,7 @@ export function writeLayer(dir, node, ctx = { path: [], uidx: 0, root: 0, t0: 1_
     const childPath = [...ctx.path, node.ident];
     for (const child of node.children) {
       const childDir = path.join(dir, child.ident);
-      const childDb = path.join(childDir, 'db.sqlite');
+      const childDb = layerFile(childDir, 'db');
       const expected = Array.isArray(child.children) ? child.children.length : 0;
       const uidx = store.addChild({ ident: child.ident, dbFile: childDb, expectedChildren: expected });
       if (child.notStarted) {

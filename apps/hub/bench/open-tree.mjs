@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { layerFile } from '@gator/protocol';
 import { startHub } from '../dist/index.js';
 import { bigRunSpec, writeLayer } from './fixture.mjs';
 
@@ -55,7 +56,7 @@ export async function benchOpenTree({ jobs = 10_000, repeat = 5 } = {}) {
       }).then((r) => r.json());
       await fetch(`${hub.url}/api/job/${reg.uid}/complete`, {
         method: 'POST',
-        body: JSON.stringify({ db_file: path.join(dir, name, 'db.sqlite'), result: 2 }),
+        body: JSON.stringify({ db_file: layerFile(path.join(dir, name), 'db'), result: 2 }),
       });
       runs[name] = { uid: reg.uid, ident: spec.ident };
     }

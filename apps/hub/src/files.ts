@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openLayerReader, type ChildRow, type LayerReader } from '@gator/db';
+import { layerFile } from '@gator/protocol';
 
 export interface CachedLayer {
   readonly reader: LayerReader;
@@ -100,7 +101,7 @@ export function childDbFile(row: ChildRow, parentRecordedDb: string, parentActua
       if (isFile(moved)) return moved;
     }
   }
-  const byIdent = path.join(actualDir, row.ident, 'db.sqlite');
+  const byIdent = layerFile(path.join(actualDir, row.ident), 'db');
   return isFile(byIdent) ? byIdent : undefined;
 }
 

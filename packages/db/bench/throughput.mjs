@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openLayerStore, PYTHON_DDL } from '../dist/index.js';
+import { MESSAGES_LOG_NAME, openLayerStore, PYTHON_DDL } from '../dist/index.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const line = (i) => `line ${i} of the job output: some typical text with a number ${i * 7}`;
@@ -50,7 +50,7 @@ try {
     storeMs: Math.round(s),
     storeRowsPerSec: Math.round(rows / (s / 1000)),
     ratio: +(r / s).toFixed(2),
-    messagesLogBytes: fs.statSync(path.join(tmp, 'layer', 'messages.log')).size,
+    messagesLogBytes: fs.statSync(path.join(tmp, 'layer', MESSAGES_LOG_NAME)).size,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 } finally {

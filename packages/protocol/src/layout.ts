@@ -16,6 +16,8 @@ export const LAYER_FILES = {
   scheduler: 'scheduler.log',
   /** A child process's fatal error, when its console goes nowhere. */
   error: 'error.log',
+  /** The root of a rerun: which jobs it selected from which run. */
+  rerun: 'rerun.json',
 } as const;
 
 export type LayerFile = keyof typeof LAYER_FILES;

@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { closeRun, openLayerReader, walkRun } from '@gator/db';
-import { ENV, GatorError, JOB_RESULT_NAMES, loadSpec } from '@gator/protocol';
+import { ENV, GatorError, JOB_RESULT_NAMES, layerFile, loadSpec } from '@gator/protocol';
 import { findRunNode } from './run-nodes.js';
 
 export interface ReproRecipe {
@@ -43,7 +42,8 @@ const isEnv = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 function specEnv(dir: string): Record<string, string> {
   try {
-    const spec = loadSpec(fs.readFileSync(path.join(dir, 'spec.yaml'), 'utf8'), path.join(dir, 'spec.yaml'));
+    const specFile = layerFile(dir, 'spec');
+    const spec = loadSpec(fs.readFileSync(specFile, 'utf8'), specFile);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.env ?? {})) if (v !== null && v !== undefined) out[k] = String(v);
     return out;

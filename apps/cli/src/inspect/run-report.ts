@@ -4,13 +4,13 @@
  * layers' SQLite files (walked with `@gator/db`), so it works on a finished run,
  * a running one (files are committed every ~100 ms) and a crashed one.
  */
-import path from 'node:path';
 import {
   BUILTIN_METRICS,
   JOB_RESULT_NAMES,
   JobResult,
   Severity,
   SummarySchema,
+  layerFile,
   type Bucket,
   type Failure,
   type MetricStats,
@@ -307,7 +307,7 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
     // A damaged file must not hide the rest of the run: this layer has no known result.
     report.state = 'lost';
     report.reason = `its database could not be read: ${openError(node)}`;
-    report.log = path.join(node.dir, 'messages.log');
+    report.log = layerFile(node.dir, 'messages');
   } else {
     const reader = node.reader;
     const attrs = safe(() => reader.attributes(), {} as Record<string, string>);
@@ -346,7 +346,7 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
     const group = safe(() => reader.metrics('_GROUP_'), {} as Record<string, number>);
     const source = kind === 'job' ? own : group;
     for (const [name, value] of Object.entries(source)) if (!BUILTIN.has(name)) report.metrics[name] = value;
-    const log = path.join(node.dir, 'messages.log');
+    const log = layerFile(node.dir, 'messages');
     report.log = log;
     if (kind === 'tier') summary = parseSummary(attrs.summary);
     if (kind === 'job' && report.state === 'complete' && report.result !== 'SUCCESS') {
