@@ -5,3 +5,4 @@ export * from './connection.js';
 export * from './server.js';
 export * from './scheduler.js';
 export * from './spec/index.js';
+export * from './layout.js';
