@@ -4,5 +4,6 @@ export * from './messages.js';
 export * from './connection.js';
 export * from './server.js';
 export * from './scheduler.js';
+export * from './child-handle.js';
 export * from './spec/index.js';
 export * from './layout.js';

@@ -10,6 +10,7 @@ it('pins the public API of @gator/protocol', async () => {
     'ApiMessageSchema',
     'BUILTIN_METRICS',
     'BucketSchema',
+    'ChildHandle',
     'Connection',
     'CoresSchema',
     'DurationSchema',
@@ -84,6 +85,7 @@ it('pins the public API of @gator/protocol', async () => {
     'expectedJobs',
     'formatSpecIssue',
     'group',
+    'groupAlive',
     'isActionName',
     'isConnectionError',
     'isGatorError',
@@ -107,6 +109,9 @@ it('pins the public API of @gator/protocol', async () => {
     'severityMetric',
     'severityName',
     'shellQuote',
+    'signalGroup',
+    'spawnInGroup',
+    'sweepGroup',
     'validateSpec',
   ]);
 });
