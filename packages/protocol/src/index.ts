@@ -4,9 +4,11 @@ export * from './messages.js';
 export * from './connection.js';
 export * from './server.js';
 export * from './scheduler.js';
+export * from './child-handle.js';
 export * from './spec/index.js';
 export * from './layout.js';
 export * from './limits.js';
 export * from './settings.js';
 export * from './uplink.js';
 export * from './layer.js';
+

@@ -36,6 +36,9 @@
  *   optional `onEvent` callback of the factory context.
  * - Resources are counted only while a child runs; tier children (`kind:
  *   'tier'`) take no resources.
+ *
+ * `child-handle.ts` keeps the handle and process-group rules for schedulers
+ * that want it (`ChildHandle`, `spawnInGroup`).
  */
 import { z } from 'zod';
 import { SchedulerError } from './errors.js';

@@ -3,24 +3,24 @@
  * shell), started when the pool has room for its resources, in its own
  * process group so that stopping it reaches everything it started.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import {
+  ChildHandle,
   ENV,
   LaunchRequestSchema,
   SchedulerError,
+  spawnInGroup,
   type ChildExit,
   type LaunchOptions,
   type LaunchRequest,
   type LaunchedChild,
+  type ProcessGroup,
   type Scheduler,
   type SchedulerCapabilities,
   type SchedulerContext,
 } from '@gator/protocol';
 import { SCHEDULER_NAME, parseLocalOptions, type LocalSchedulerConfig, type PoolLimits } from './options.js';
 import { ResourcePool, impossibleReasons, type Demand, type Ticket } from './pool.js';
-import { groupAlive, signalGroup, sweepGroup, sweepMarked } from './process.js';
+import { sweepMarked } from './process.js';
 import { POOL_ENV, PoolClient, PoolServer } from './wire.js';
 
 type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -30,28 +30,6 @@ interface Allocation {
   granted: Promise<void>;
   /** Give them back (or leave the queue). Safe to call more than once. */
   release(): void;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-  settled: boolean;
-}
-
-function deferred<T>(): Deferred<T> {
-  const d = { settled: false } as Deferred<T>;
-  d.promise = new Promise<T>((resolve, reject) => {
-    d.resolve = (value) => {
-      d.settled = true;
-      resolve(value);
-    };
-    d.reject = (error) => {
-      d.settled = true;
-      reject(error);
-    };
-  });
-  return d;
 }
 
 /** A job wrapper running inside this process (opt-in: `--sched-arg wrappers=inprocess`). */
@@ -76,16 +54,15 @@ interface ChildRecord {
   readonly demand: Demand | undefined;
   state: 'queued' | 'running' | 'exited';
   allocation?: Allocation;
-  pid?: number;
+  /** Set once its process runs. */
+  group?: ProcessGroup;
   /** Set when the wrapper runs inside this process. */
   inProcess?: InProcessRun;
-  termSentAt?: number;
-  killTimer?: NodeJS.Timeout;
-  readonly started: Deferred<void>;
-  readonly exited: Deferred<ChildExit>;
+  /** stop() reached it while it ran. */
+  stopping: boolean;
+  readonly child: ChildHandle;
   /** Settles once the child's group is gone and its resources are back. */
   cleanup: Promise<void>;
-  detachAbort?: () => void;
 }
 
 export interface LocalSchedulerSettings {
@@ -127,14 +104,6 @@ function describeLimits(limits: PoolLimits): string {
 
 function labelOf(request: Pick<LaunchRequest, 'id' | 'path'>): string {
   return request.path && request.path.length > 0 ? request.path.join('.') : request.id;
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export class LocalScheduler implements Scheduler {
@@ -254,12 +223,10 @@ export class LocalScheduler implements Scheduler {
       request,
       demand: request.kind === 'job' ? demandOf(request) : undefined,
       state: 'queued',
-      started: deferred<void>(),
-      exited: deferred<ChildExit>(),
+      stopping: false,
+      child: new ChildHandle(SCHEDULER_NAME, request),
       cleanup: Promise.resolve(),
     };
-    // Callers that never await `started` must not see an unhandled rejection.
-    record.started.promise.catch(() => {});
     this.children.set(request.id, record);
 
     if (record.demand === undefined) {
@@ -287,24 +254,8 @@ export class LocalScheduler implements Scheduler {
       );
     }
 
-    const signal = options.signal;
-    if (signal) {
-      const onAbort = () => void this.stop(request.id);
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        record.detachAbort = () => signal.removeEventListener('abort', onAbort);
-      }
-    }
-
-    return {
-      id: request.id,
-      started: record.started.promise,
-      exited: record.exited.promise,
-      get handle() {
-        return record.pid === undefined ? undefined : String(record.pid);
-      },
-    };
+    record.child.stopOnAbort(options.signal, () => void this.stop(request.id));
+    return record.child;
   }
 
   async stop(id: string): Promise<void> {
@@ -317,7 +268,7 @@ export class LocalScheduler implements Scheduler {
     } else if (record.state === 'running') {
       this.terminate(record);
     }
-    await record.exited.promise;
+    await record.child.exited;
     await record.cleanup;
   }
 
@@ -362,46 +313,28 @@ export class LocalScheduler implements Scheduler {
   private spawnChild(record: ChildRecord, poolAddress: string | undefined): void {
     const { request, label } = record;
     if (request.kind === 'job' && this.inProcess && this.startInProcess(record, this.inProcess)) return;
-    const logFile = path.join(request.tracking, 'scheduler.log');
-    if (!isDirectory(request.cwd)) {
-      this.failSpawn(record, 127, `cannot start '${label}': working directory ${request.cwd} does not exist`, logFile);
-      return;
-    }
-    let output: number | 'ignore' = 'ignore';
-    try {
-      output = fs.openSync(logFile, 'a', 0o600);
-    } catch (error) {
-      this.emit('warning', `Cannot open ${logFile} (${(error as Error).message}); the output of '${label}' is discarded`);
-    }
     const env: Record<string, string | undefined> = { ...process.env, ...request.env };
     // Only nested tiers share the pool: a job that runs its own `gator` while
     // holding a slot would otherwise wait for slots it holds itself.
     if (poolAddress !== undefined) env[POOL_ENV] = poolAddress;
     else delete env[POOL_ENV];
-    const [file, ...args] = request.command as [string, ...string[]];
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(file, args, { cwd: request.cwd, env, stdio: ['ignore', output, output], detached: true });
-    } catch (error) {
-      this.failSpawn(record, 127, `cannot start '${label}': ${(error as Error).message}`, logFile);
-      return;
-    } finally {
-      // The child has its own copy of the descriptor.
-      if (typeof output === 'number') fs.closeSync(output);
-    }
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      // After a successful spawn, 'error' only reports a failed kill(): the exit still comes.
-      if (record.pid !== undefined) return;
-      const code = error.code === 'EACCES' ? 126 : 127;
-      this.failSpawn(record, code, `cannot start '${label}': ${file}: ${error.message}`, logFile);
+    const group = spawnInGroup(request, { env, graceMs: this.config.graceMs }, {
+      onStart: () => record.child.markStarted(),
+      onExit: (code, signal) => this.onExit(record, code, signal),
+      onFailure: ({ code, reason }) => {
+        this.emit('warning', `'${label}': ${reason}`);
+        record.allocation?.release();
+        this.finish(record, { code, signal: null, reason });
+      },
+      onLogUnavailable: (error, file) => {
+        this.emit('warning', `Cannot open ${file} (${error.message}); the output of '${label}' is discarded`);
+      },
     });
-    if (child.pid === undefined) return;
-    const pid = child.pid;
-    record.pid = pid;
+    if (!group) return;
+    record.group = group;
+    record.child.handle = String(group.pid);
     record.state = 'running';
-    this.client?.spawned(pid);
-    child.once('spawn', () => record.started.resolve());
-    child.once('exit', (code, signal) => this.onExit(record, pid, code, signal));
+    this.client?.spawned(group.pid);
   }
 
   /** Hands a job to the in-process runner; false when it declines (the job then gets a process). */
@@ -416,10 +349,9 @@ export class LocalScheduler implements Scheduler {
     if (!run) return false;
     record.inProcess = run;
     record.state = 'running';
-    record.started.resolve();
+    record.child.markStarted();
     const ended = (exit: { code: number | null; reason?: string }) => {
-      if (record.killTimer) clearTimeout(record.killTimer);
-      const stopped = record.termSentAt !== undefined;
+      const stopped = record.stopping;
       this.emit('debug', `Task '${record.label}' released ${describeDemand(record.demand!)} (in-process, exit code ${exit.code})`);
       // Nothing of it can be left running here: its wrapper ended its job's processes.
       record.allocation?.release();
@@ -429,36 +361,15 @@ export class LocalScheduler implements Scheduler {
     return true;
   }
 
-  private failSpawn(record: ChildRecord, code: number, reason: string, logFile: string): void {
-    try {
-      fs.appendFileSync(logFile, `${reason}\n`, { mode: 0o600 });
-    } catch {
-      /* the tracking dir is gone too; the reason still reaches the tier */
-    }
-    this.emit('warning', reason);
-    record.allocation?.release();
-    this.finish(record, { code, signal: null, reason });
-  }
-
   private terminate(record: ChildRecord): void {
-    if (record.inProcess) {
-      if (record.termSentAt !== undefined) return;
-      record.termSentAt = Date.now();
-      record.inProcess.stop();
-      return;
-    }
-    if (record.termSentAt !== undefined || record.pid === undefined) return;
-    const pid = record.pid;
-    record.termSentAt = Date.now();
-    signalGroup(pid, 'SIGTERM');
-    record.killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.config.graceMs);
+    if (record.stopping) return;
+    record.stopping = true;
+    if (record.inProcess) record.inProcess.stop();
+    else record.group?.terminate();
   }
 
-  private onExit(record: ChildRecord, pid: number, code: number | null, signal: NodeJS.Signals | null): void {
-    if (record.killTimer) clearTimeout(record.killTimer);
-    // It had a pid, so it did start (even if 'spawn' has not been seen yet).
-    if (!record.started.settled) record.started.resolve();
-    const stopped = record.termSentAt !== undefined;
+  private onExit(record: ChildRecord, code: number | null, signal: NodeJS.Signals | null): void {
+    const group = record.group!;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.emit(
       'debug',
@@ -466,33 +377,24 @@ export class LocalScheduler implements Scheduler {
         ? `Task '${record.label}' released ${describeDemand(record.demand)} (${how})`
         : `Task '${record.label}' ended (${how})`,
     );
-    // Whatever the child left in its group goes too, before its resources return.
-    const termSentAt = record.termSentAt;
-    const groupSweep = groupAlive(pid) ? sweepGroup(pid, this.config.graceMs, termSentAt) : Promise.resolve();
+    // Whatever the child left in its group goes too (spawnInGroup sweeps it), before its resources return.
     // A wrapper killed by a signal could not end its job, which leads its own
     // process group: find the job's processes by the GATOR_TRACKING its wrapper gave them.
     const sweep =
       signal !== null && record.request.kind === 'job'
-        ? Promise.all([groupSweep, sweepMarked(`${ENV.TRACKING}=${record.request.tracking}`, this.config.graceMs)])
-        : groupSweep;
+        ? Promise.all([group.gone, sweepMarked(`${ENV.TRACKING}=${record.request.tracking}`, this.config.graceMs)])
+        : group.gone;
     record.cleanup = sweep.catch(() => {}).then(() => {
       record.allocation?.release();
-      this.client?.reaped(pid);
+      this.client?.reaped(group.pid);
     });
-    this.finish(record, { code, signal, ...(stopped ? { reason: 'stopped' } : {}) });
+    this.finish(record, { code, signal, ...(group.terminating ? { reason: 'stopped' } : {}) });
   }
 
   private finish(record: ChildRecord, exit: ChildExit): void {
     if (record.state === 'exited') return;
     record.state = 'exited';
-    if (record.killTimer) clearTimeout(record.killTimer);
-    record.detachAbort?.();
-    if (!record.started.settled) {
-      record.started.reject(
-        new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `'${record.label}' never started: ${exit.reason ?? 'unknown reason'}`),
-      );
-    }
-    record.exited.resolve(exit);
+    record.child.markExited(exit);
     const cleanup = record.cleanup;
     this.cleanups.add(cleanup);
     void cleanup.then(() => {

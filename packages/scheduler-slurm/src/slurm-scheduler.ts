@@ -9,12 +9,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  ChildHandle,
   LaunchRequestSchema,
   SchedulerError,
+  spawnInGroup,
   type ChildExit,
   type LaunchOptions,
   type LaunchRequest,
   type LaunchedChild,
+  type ProcessGroup,
   type Scheduler,
   type SchedulerCapabilities,
   type SchedulerContext,
@@ -31,7 +34,6 @@ import {
   type ArrayTask,
 } from './batch-script.js';
 import { childExitOf } from './job-end.js';
-import { LocalProcess } from './local-process.js';
 import { SCHEDULER_NAME, clusterError, parseSlurmOptions, type SlurmOptions } from './options.js';
 import {
   CommandLimiter,
@@ -80,28 +82,6 @@ export interface ClusterInfo {
   maxArraySize: number;
 }
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-  settled: boolean;
-}
-
-function deferred<T>(): Deferred<T> {
-  const d = { settled: false } as Deferred<T>;
-  d.promise = new Promise<T>((resolve, reject) => {
-    d.resolve = (value) => {
-      d.settled = true;
-      resolve(value);
-    };
-    d.reject = (error) => {
-      d.settled = true;
-      reject(error);
-    };
-  });
-  return d;
-}
-
 interface ChildRecord {
   readonly id: string;
   readonly label: string;
@@ -109,7 +89,8 @@ interface ChildRecord {
   phase: 'batching' | 'submitting' | 'queued' | 'running' | 'exited';
   /** `123` or `123_4` once sbatch answered. */
   jobId?: string;
-  local?: LocalProcess;
+  /** A nested tier under `tiers=local`: a process on this machine, leader of its own group. */
+  local?: ProcessGroup;
   batch?: ArrayBatch;
   stopRequested: boolean;
   /** Set when Slurm says the job can never start (e.g. `PartitionConfig`): it is cancelled. */
@@ -117,9 +98,7 @@ interface ChildRecord {
   termSentAt?: number;
   escalateTimer?: NodeJS.Timeout;
   missingPolls: number;
-  readonly started: Deferred<void>;
-  readonly exited: Deferred<ChildExit>;
-  detachAbort?: () => void;
+  readonly child: ChildHandle;
 }
 
 interface ArrayBatch {
@@ -257,11 +236,8 @@ export class SlurmScheduler implements Scheduler {
       phase: 'submitting',
       stopRequested: false,
       missingPolls: 0,
-      started: deferred<void>(),
-      exited: deferred<ChildExit>(),
+      child: new ChildHandle(SCHEDULER_NAME, request),
     };
-    // Callers that never await `started` must not see an unhandled rejection.
-    record.started.promise.catch(() => {});
     this.children.set(request.id, record);
     track(this);
 
@@ -269,24 +245,8 @@ export class SlurmScheduler implements Scheduler {
     else if (request.array && this.options.arrays) this.addToBatch(record);
     else this.submit([record]);
 
-    const signal = options.signal;
-    if (signal) {
-      const onAbort = () => void this.stop(request.id);
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        record.detachAbort = () => signal.removeEventListener('abort', onAbort);
-      }
-    }
-
-    return {
-      id: request.id,
-      started: record.started.promise,
-      exited: record.exited.promise,
-      get handle() {
-        return record.jobId ?? (record.local?.pid === undefined ? undefined : String(record.local.pid));
-      },
-    };
+    record.child.stopOnAbort(options.signal, () => void this.stop(request.id));
+    return record.child;
   }
 
   async stop(id: string): Promise<void> {
@@ -303,21 +263,23 @@ export class SlurmScheduler implements Scheduler {
         if (record.local) record.local.terminate();
         break;
       case 'queued':
-        if (record.local) record.local.terminate();
-        else this.cancel(record.jobId!);
+        // A local tier has no job id (nor a group yet, when its spawn is failing).
+        if (record.jobId) this.cancel(record.jobId);
+        else record.local?.terminate();
         break;
       case 'running':
         if (record.local) record.local.terminate();
         else this.terminate(record);
         break;
     }
-    await record.exited.promise;
+    await record.child.exited;
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       const all = [...this.children.values()];
-      const stopping = Promise.all(all.map((r) => this.stop(r.id)));
+      // A local tier's group is swept after its exit: nothing of it may outlive close().
+      const stopping = Promise.all(all.map((r) => this.stop(r.id).then(() => r.local?.gone)));
       // Bounded: a controller that stopped answering must not hang the run for ever.
       const limitMs = this.options.graceMs + 60_000;
       let timer: NodeJS.Timeout | undefined;
@@ -361,15 +323,20 @@ export class SlurmScheduler implements Scheduler {
   // ------------------------------------------------------------------ launching
 
   private startLocal(record: ChildRecord): void {
-    const local = new LocalProcess(record.request, this.options.graceMs, {
-      onStart: () => this.markStarted(record),
-      onExit: (exit) => this.finish(record, exit),
-    });
-    record.local = local;
     record.phase = 'queued';
-    local.start({ ...process.env, ...record.request.env });
-    // start() reports a failed spawn synchronously.
-    if ((record.phase as ChildRecord['phase']) !== 'exited') this.emit('debug', `Started tier '${record.label}' locally (pid ${local.pid ?? '?'})`);
+    const local = spawnInGroup(
+      record.request,
+      { env: { ...process.env, ...record.request.env }, graceMs: this.options.graceMs },
+      {
+        onStart: () => this.markStarted(record),
+        onExit: (code, signal) => this.finish(record, { code, signal, ...(record.local?.terminating ? { reason: 'stopped' } : {}) }),
+        onFailure: ({ code, reason }) => this.finish(record, { code, signal: null, neverStarted: true, reason }),
+      },
+    );
+    if (!local) return;
+    record.local = local;
+    record.child.handle = String(local.pid);
+    this.emit('debug', `Started tier '${record.label}' locally (pid ${local.pid})`);
   }
 
   private addToBatch(record: ChildRecord): void {
@@ -487,6 +454,7 @@ export class SlurmScheduler implements Scheduler {
     }
     records.forEach((r, i) => {
       r.jobId = isArray ? `${jobId}_${taskIds[i]}` : jobId;
+      r.child.handle = r.jobId;
       // (A forced finish at close may have happened while sbatch ran.)
       if ((r.phase as ChildRecord['phase']) !== 'exited') r.phase = 'queued';
     });
@@ -611,7 +579,7 @@ export class SlurmScheduler implements Scheduler {
   private markStarted(record: ChildRecord): void {
     if (record.phase === 'exited' || record.phase === 'running') return;
     record.phase = 'running';
-    record.started.resolve();
+    record.child.markStarted();
     if (record.jobId) this.emit('debug', `Slurm job ${record.jobId} ('${record.label}') is running`);
     // Stopped while queued, but it started before the cancel landed: the cancel still ends it.
   }
@@ -656,15 +624,9 @@ export class SlurmScheduler implements Scheduler {
     if (record.phase === 'exited') return;
     record.phase = 'exited';
     if (record.escalateTimer) clearTimeout(record.escalateTimer);
-    record.detachAbort?.();
-    if (!record.started.settled) {
-      record.started.reject(
-        new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `'${record.label}' never started: ${exit.reason ?? 'unknown reason'}`),
-      );
-    }
     const how = exit.reason ?? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`);
     this.emit('debug', `'${record.label}'${record.jobId ? ` (Slurm job ${record.jobId})` : ''} ended: ${how}`);
-    record.exited.resolve(exit);
+    record.child.markExited(exit);
   }
 
   private emit(level: Level, message: string): void {

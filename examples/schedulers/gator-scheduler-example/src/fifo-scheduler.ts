@@ -3,59 +3,30 @@
  * first come first served, at most `slots` jobs at a time. Each child leads its
  * own process group, so stopping it reaches everything it started.
  */
-import { spawn } from 'node:child_process';
 import {
+  ChildHandle,
   SchedulerError,
+  spawnInGroup,
   type ChildExit,
   type LaunchOptions,
   type LaunchRequest,
   type LaunchedChild,
+  type ProcessGroup,
   type Scheduler,
   type SchedulerCapabilities,
   type SchedulerContext,
 } from '@gator/protocol';
 import { SCHEDULER_NAME, type FifoOptions } from './options.js';
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-  settled: boolean;
-}
-
-function deferred<T>(): Deferred<T> {
-  const d = { settled: false } as Deferred<T>;
-  d.promise = new Promise<T>((resolve, reject) => {
-    d.resolve = (value) => {
-      d.settled = true;
-      resolve(value);
-    };
-    d.reject = (error) => {
-      d.settled = true;
-      reject(error);
-    };
-  });
-  return d;
-}
-
 interface Entry {
   readonly request: LaunchRequest;
   /** Slots it holds while it runs; tiers hold none. */
   readonly slots: number;
   state: 'queued' | 'running' | 'exited';
-  pid?: number;
-  killTimer?: NodeJS.Timeout;
-  readonly started: Deferred<void>;
-  readonly exited: Deferred<ChildExit>;
-}
-
-/** Send `signal` to a whole process group; a group that is gone is fine. */
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    /* already gone */
-  }
+  /** What `launch` returned: settled through `markStarted` and `markExited`. */
+  readonly child: ChildHandle;
+  /** Its process group, once it runs. */
+  group?: ProcessGroup;
 }
 
 export class FifoScheduler implements Scheduler {
@@ -100,24 +71,15 @@ export class FifoScheduler implements Scheduler {
       request,
       slots: request.kind === 'tier' ? 0 : slotsOf(request),
       state: 'queued',
-      started: deferred<void>(),
-      exited: deferred<ChildExit>(),
+      child: new ChildHandle(SCHEDULER_NAME, request),
     };
-    entry.started.promise.catch(() => {}); // rejected when it never starts; nobody has to listen
     this.entries.set(request.id, entry);
     this.queue.push(entry);
     this.pump();
-    options.signal?.addEventListener('abort', () => void this.stop(request.id), { once: true });
+    entry.child.stopOnAbort(options.signal, () => void this.stop(request.id));
 
     // Return at once: the child may still be queued.
-    return {
-      id: request.id,
-      started: entry.started.promise,
-      exited: entry.exited.promise,
-      get handle() {
-        return entry.pid === undefined ? undefined : String(entry.pid);
-      },
-    };
+    return entry.child;
   }
   // #endregion
 
@@ -130,29 +92,29 @@ export class FifoScheduler implements Scheduler {
     }
   }
 
+  // #region start
   private start(entry: Entry): void {
-    const { request } = entry;
-    const [file, ...args] = request.command as [string, ...string[]];
+    const { request, child } = entry;
     entry.state = 'running';
     this.onEvent?.({ level: 'debug', message: `Starting '${request.path.join('.')}' (${entry.slots} slot(s))` });
-    const child = spawn(file, args, {
-      cwd: request.cwd,
-      env: { ...process.env, ...request.env },
-      stdio: 'ignore',
-      detached: true, // its own process group
-    });
-    entry.pid = child.pid;
-    child.once('spawn', () => entry.started.resolve());
-    child.once('error', (error) => {
-      // Could not start (ENOENT, EACCES…): an exit with a reason, not a rejected launch.
-      if (child.pid === undefined) this.finish(entry, { code: 127, signal: null, reason: `cannot start ${file}: ${error.message}` });
-    });
-    child.once('exit', (code, signal) => {
-      // What the child left running in its group goes with it.
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-      this.finish(entry, { code, signal });
-    });
+    // Its own process group, output appended to <tracking>/scheduler.log.
+    const group = spawnInGroup(
+      request,
+      { env: { ...process.env, ...request.env }, graceMs: this.options.graceMs },
+      {
+        onStart: () => child.markStarted(),
+        // What it left running in its group is ended next (SIGTERM, SIGKILL after the grace).
+        onExit: (code, signal) => this.finish(entry, { code, signal }),
+        // Could not start (ENOENT, EACCES, no cwd): an exit with a reason, not a rejected launch.
+        onFailure: ({ code, reason }) => this.finish(entry, { code, signal: null, reason }),
+      },
+    );
+    if (group) {
+      entry.group = group;
+      child.handle = String(group.pid);
+    }
   }
+  // #endregion
 
   // #region stop
   async stop(id: string): Promise<void> {
@@ -161,12 +123,11 @@ export class FifoScheduler implements Scheduler {
     if (entry.state === 'queued') {
       this.queue.splice(this.queue.indexOf(entry), 1);
       this.finish(entry, { code: null, signal: null, neverStarted: true, reason: 'stopped before it started' });
-    } else if (entry.state === 'running' && entry.pid !== undefined && entry.killTimer === undefined) {
-      const pid = entry.pid;
-      signalGroup(pid, 'SIGTERM');
-      entry.killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.options.graceMs);
+    } else if (entry.state === 'running') {
+      entry.group?.terminate(); // SIGTERM to the group, SIGKILL after the grace; once
     }
-    await entry.exited.promise; // a second call, or one after the exit, just waits
+    await entry.child.exited; // a second call, or one after the exit, just waits
+    await entry.group?.gone; // and what it left in its group is gone too
   }
 
   close(): Promise<void> {
@@ -182,11 +143,7 @@ export class FifoScheduler implements Scheduler {
     if (entry.state === 'exited') return;
     if (entry.state === 'running') this.used -= entry.slots;
     entry.state = 'exited';
-    clearTimeout(entry.killTimer);
-    if (!entry.started.settled) {
-      entry.started.reject(new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `'${entry.request.id}' never started`));
-    }
-    entry.exited.resolve(exit);
+    entry.child.markExited(exit); // rejects `started` when it never ran
     this.pump();
   }
 }

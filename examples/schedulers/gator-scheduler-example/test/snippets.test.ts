@@ -16,6 +16,7 @@ it('the snippets of docs/writing-a-scheduler.md are the current regions of this 
     'examples/schedulers/gator-scheduler-example/src/options.ts#options',
     'examples/schedulers/gator-scheduler-example/src/fifo-scheduler.ts#launch',
     'examples/schedulers/gator-scheduler-example/src/fifo-scheduler.ts#stop',
+    'examples/schedulers/gator-scheduler-example/src/fifo-scheduler.ts#start',
     'examples/schedulers/gator-scheduler-example/src/fifo-scheduler.ts#capabilities',
     'examples/schedulers/gator-scheduler-example/test/conformance.test.ts#conformance',
   ]);
