@@ -3,7 +3,7 @@
  * of WARNING, ERROR or CRITICAL messages is greater than the limit. Tiers and
  * wrappers count and judge the same way, so both use this module.
  */
-import { Severity, severityName } from './constants.js';
+import { Severity } from './constants.js';
 
 /** `warning: null` is unlimited (Python's default); `error` and `critical` default to 0. */
 export interface LayerLimits {
@@ -22,9 +22,9 @@ export type LimitedSeverity = (typeof LIMITED_SEVERITIES)[number];
 export const COUNTED_SEVERITIES = ['critical', 'error', 'warning', 'info', 'debug'] as const;
 export type CountedSeverity = (typeof COUNTED_SEVERITIES)[number];
 
-/** Bucket of a severity level: 25 counts as info, 55 as critical. */
+/** Bucket of a severity level: 25 counts as info, 55 as critical (`severityName`'s thresholds, without a string per call: it runs once per message). */
 export function severityBucket(level: number): CountedSeverity {
-  return severityName(level).toLowerCase() as CountedSeverity;
+  return level >= Severity.CRITICAL ? 'critical' : level >= Severity.ERROR ? 'error' : level >= Severity.WARNING ? 'warning' : level >= Severity.INFO ? 'info' : 'debug';
 }
 
 /** Message counts of one layer (or one attempt of a job), by bucket. */
@@ -37,8 +37,7 @@ export class MessageCounts {
 
   /** Count one message; returns the new count of its bucket. */
   add(level: number): number {
-    const bucket = level >= Severity.CRITICAL ? 'critical' : level >= Severity.ERROR ? 'error' : level >= Severity.WARNING ? 'warning' : level >= Severity.INFO ? 'info' : 'debug';
-    return ++this[bucket];
+    return ++this[severityBucket(level)];
   }
 
   /** `msg_critical` … `msg_debug`, in Python's order. */

@@ -29,9 +29,9 @@ export interface UplinkOptions<S extends UplinkServes> {
   handlers: HandlersFor<S>;
   /** The summary and result to send with the next `update`. */
   report: () => UplinkReport;
-  /** Reply timeout of a heartbeat, ms (default 10 s). */
+  /** Reply timeout of an `update`, the heartbeats' and the final one, ms (default 10 s). */
   updateTimeoutMs?: number;
-  /** Reply timeout of `register` and the final report, ms (default 30 s). */
+  /** Reply timeout of `register` and `complete`, ms (default 30 s). */
   requestTimeoutMs?: number;
   /** Fewest ms between two urgent updates (default 250). */
   throttleMs?: number;
@@ -41,6 +41,11 @@ export interface UplinkOptions<S extends UplinkServes> {
   onUpdateFailed?: (error: Error) => void;
   /** The connection closed before the final report. */
   onClosed?: () => void;
+  /**
+   * A part of the final report the parent did not accept, told as it happens
+   * (before the next part is sent), for a layer that records it in order.
+   */
+  onReportFailed?: (failure: ReportFailure) => void;
 }
 
 export interface FinalReport extends UplinkReport {
@@ -173,21 +178,28 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
     this.reporting = true;
     const failures: ReportFailure[] = [];
     if (!this.connection.isOpen) return failures;
-    const timeoutMs = this.o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const failed = (failure: ReportFailure) => {
+      failures.push(failure);
+      this.o.onReportFailed?.(failure);
+    };
     const { summary, result, code, reason } = final;
     try {
-      await this.connection.request('update', { ident: this.o.ident, summary, result }, { timeoutMs });
+      await this.connection.request(
+        'update',
+        { ident: this.o.ident, summary, result },
+        { timeoutMs: this.o.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS },
+      );
     } catch (error) {
-      failures.push({ stage: 'update', error: error as Error });
+      failed({ stage: 'update', error: error as Error });
     }
     try {
       await this.connection.request(
         'complete',
         { ident: this.o.ident, code, result, summary, ...(reason !== undefined ? { reason } : {}) },
-        { timeoutMs },
+        { timeoutMs: this.o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
       );
     } catch (error) {
-      failures.push({ stage: 'complete', error: error as Error });
+      failed({ stage: 'complete', error: error as Error });
     }
     return failures;
   }
