@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { openLayerReader } from '@gator/db';
-import { SummarySchema, type Summary } from '@gator/protocol';
+import { METRIC_SCOPES, SummarySchema, type Summary } from '@gator/protocol';
 import type { z } from 'zod';
 import { HubError, errorReply } from './errors.js';
 import { serveEvents, type EventContext, type SharedPolls, type HubEvents } from './events.js';
@@ -133,7 +133,7 @@ function finalSummary(dbFile: string, last: Summary | null): Summary | undefined
   let reader: ReturnType<typeof openLayerReader> | undefined;
   try {
     reader = openLayerReader(dbFile);
-    const metrics = reader.metrics('_GROUP_');
+    const metrics = reader.metrics(METRIC_SCOPES.group);
     if (Object.keys(metrics).length === 0) return undefined;
     const stored = reader.attribute('summary');
     if (stored) {

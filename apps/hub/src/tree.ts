@@ -4,7 +4,7 @@
  * websocket (`resolve`, `get_messages`, protocol.md §5.2/§5.5); finished runs, and
  * finished layers of live runs, are read from their db.sqlite files.
  */
-import { JobResult, JobState, type ApiJob, type ApiMessage, type Summary, isGatorError } from '@gator/protocol';
+import { METRIC_SCOPES, JobResult, JobState, type ApiJob, type ApiMessage, type Summary, isGatorError } from '@gator/protocol';
 import type { ChildRow } from '@gator/db';
 import { HubError } from './errors.js';
 import { childDbFile, isFile, type CachedLayer, type LayerFiles } from './files.js';
@@ -304,7 +304,7 @@ export class TreeService {
         path: loc.path,
         ident: loc.ident,
         status: volatile && stopped === null ? JobState.STARTED : JobState.COMPLETE,
-        metrics: layer.metricsByScope.get('_GROUP_') ?? loc.rowMetrics ?? {},
+        metrics: layer.metricsByScope.get(METRIC_SCOPES.group) ?? loc.rowMetrics ?? {},
         server_url: '',
         db_file: loc.dbFile,
         owner: null,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { severityFromName, type ApiMessage } from '@gator/protocol';
+import { METRIC_SCOPES, severityFromName, type ApiMessage } from '@gator/protocol';
 import { DatabaseError, databaseError } from './errors.js';
 import { DB_FILE_NAME } from './schema.js';
 
@@ -303,7 +303,7 @@ class SqliteLayerReader implements LayerReader {
     return rows.length > 0 ? int(rows[0].n) : 0;
   }
 
-  metrics(scope = '_GROUP_'): Record<string, number> {
+  metrics(scope: string = METRIC_SCOPES.group): Record<string, number> {
     const out: Record<string, number> = {};
     for (const row of this.all('Metric', 'SELECT name, value FROM Metric WHERE scope = ? ORDER BY db_uid', [scope])) {
       out[text(row.name)] = num(row.value) ?? 0;

@@ -33,6 +33,16 @@ export interface LayerOptions {
   advertiseHost?: string;
 }
 
+/** A running layer as its host holds it (a tier or a wrapper). */
+export interface RunningLayer<Outcome> {
+  /** Runs the layer to completion (once; later calls return the same promise). */
+  run(): Promise<Outcome>;
+  /** Stop it: its jobs are ended and it reports. Safe at any time, and more than once. */
+  stop(reason?: string): void;
+  /** `host:port` of the layer's server, once listening. */
+  readonly address?: string;
+}
+
 /** The events both layers emit (each adds its own). */
 export type LayerEvent =
   | { type: 'message'; severity: number; message: string; timestamp: number }

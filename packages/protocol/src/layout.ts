@@ -22,6 +22,12 @@ export const LAYER_FILES = {
 
 export type LayerFile = keyof typeof LAYER_FILES;
 
+/**
+ * The `Metric.scope` of a layer's own counts and of its whole subtree (storage.md §3);
+ * a tier also stores each child's under the child's ident.
+ */
+export const METRIC_SCOPES = { own: '_OWN_', group: '_GROUP_' } as const;
+
 /** `<dir>/<name of file>`, e.g. `layerFile(dir, 'db')` → `<dir>/db.sqlite`. */
 export function layerFile(dir: string, file: LayerFile): string {
   return path.join(dir, LAYER_FILES[file]);

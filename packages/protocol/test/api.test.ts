@@ -51,6 +51,7 @@ it('pins the public API of @gator/protocol', async () => {
     'MAX_SPEC_CHARS',
     'MAX_SPEC_DEPTH',
     'MEMORY_UNITS_MB',
+    'METRIC_SCOPES',
     'MemorySchema',
     'MessageCounts',
     'MetricStatsSchema',

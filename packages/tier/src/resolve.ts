@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { openLayerReader, type ChildRow, type LayerReader } from '@gator/db';
-import { JobState, type ApiJob } from '@gator/protocol';
+import { METRIC_SCOPES, JobState, type ApiJob } from '@gator/protocol';
 
 export interface ResolveQuery {
   rootPath: readonly string[];
@@ -98,7 +98,7 @@ function resolveIn(reader: LayerReader, query: ResolveQuery): ApiJob {
     path,
     ident,
     status: JobState.COMPLETE,
-    metrics: reader.metrics('_GROUP_'),
+    metrics: reader.metrics(METRIC_SCOPES.group),
     server_url: '',
     db_file: reader.dbFile,
     owner: null,

@@ -9,7 +9,7 @@
  * then forgotten, so the retained state does not grow with the number of
  * finished children (except the failed ids, which the root must list).
  */
-import type { Bucket, Failure, MetricStats, Metrics, Retried, Summary } from '@gator/protocol';
+import { BUILTIN_METRICS, type Bucket, type Failure, type MetricStats, type Metrics, type Retried, type Summary } from '@gator/protocol';
 
 export interface RollupOptions {
   /** The tier's own ident (prefix of every id path it reports). */
@@ -212,22 +212,10 @@ export class Rollup {
   }
 }
 
-const BUILTIN_ORDER = [
-  'sub_total',
-  'sub_active',
-  'sub_passed',
-  'sub_failed',
-  'msg_critical',
-  'msg_error',
-  'msg_warning',
-  'msg_info',
-  'msg_debug',
-];
-
 /** Built-in metrics first, in Python's order (every one present), then the rest in arrival order. */
 export function orderMetrics(metrics: Metrics): Metrics {
   const out: Metrics = {};
-  for (const key of BUILTIN_ORDER) out[key] = metrics[key] ?? 0;
+  for (const key of BUILTIN_METRICS) out[key] = metrics[key] ?? 0;
   for (const key in metrics) if (!(key in out)) out[key] = metrics[key];
   return out;
 }

@@ -42,11 +42,13 @@ import {
   type LayerEvent,
   type LayerOptions,
   type LayerPlace,
+  type RunningLayer,
   type LayerSettings,
   type Limits,
   type Metrics,
   type Scheduler,
   type Summary,
+  METRIC_SCOPES,
 } from '@gator/protocol';
 import { ChildTable, type ChildEnd, type ChildRecord } from './children.js';
 import { launchRequest } from './launcher.js';
@@ -123,13 +125,7 @@ export interface TierInternals {
   failures: number;
 }
 
-export interface Tier {
-  /** Runs the tier to completion (once; later calls return the same promise). */
-  run(): Promise<TierOutcome>;
-  /** Stop everything (safe at any time, and more than once). */
-  stop(reason?: string): void;
-  /** `host:port` of this tier's server, once listening. */
-  readonly address?: string;
+export interface Tier extends RunningLayer<TierOutcome> {
   internals(): TierInternals;
 }
 
@@ -405,8 +401,8 @@ class TierRunner implements Tier {
     );
     // Compose again so the summary includes the lines just logged.
     const final = this.compose();
-    store.setMetrics('_OWN_', this.ownMetrics());
-    store.setMetrics('_GROUP_', final.metrics);
+    store.setMetrics(METRIC_SCOPES.own, this.ownMetrics());
+    store.setMetrics(METRIC_SCOPES.group, final.metrics);
     store.setAttribute('stopped', now());
     store.setAttribute('result', result);
     this.emit({ type: 'summary', summary: final });
@@ -600,8 +596,8 @@ class TierRunner implements Tier {
     for (const { rec, reason } of silentChildren(this.children.live, this.lostAfterMs)) this.orchestrator.lose(rec, reason, true);
     const summary = this.publish(true);
     if (!summary) return;
-    this.store.setMetrics('_OWN_', this.ownMetrics());
-    this.store.setMetrics('_GROUP_', summary.metrics);
+    this.store.setMetrics(METRIC_SCOPES.own, this.ownMetrics());
+    this.store.setMetrics(METRIC_SCOPES.group, summary.metrics);
     // The roll-up so far (buckets, metric stats), for `gator show` while the run goes on.
     const text = JSON.stringify(summary);
     if (text !== this.storedSummaryText) {

@@ -5,12 +5,12 @@
  * child: `stop`, `get_messages`, `resolve`). Each set is typed from
  * `SERVED_BY`, so leaving an action out fails to compile.
  */
-import { type ApiJob, type Handler, type HandlersFor, JobState, severityFromName } from '@gator/protocol';
+import { METRIC_SCOPES, type ApiJob, type Handler, type HandlersFor, JobState, severityFromName } from '@gator/protocol';
 import type { JobStore } from './job-store.js';
 import { capMessage } from './lines.js';
 import { type MessageLog, nowSeconds } from './message-log.js';
 
-const OWN = '_OWN_';
+const OWN = METRIC_SCOPES.own;
 
 /** The two questions both sides may ask: the stored messages, and the wrapper itself. */
 export interface WrapperQueries {

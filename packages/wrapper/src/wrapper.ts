@@ -24,6 +24,7 @@ import {
   type LayerOptions,
   type LayerPlace,
   ROOT_PLACE,
+  type RunningLayer,
   Severity,
   type Summary,
   Uplink,
@@ -33,6 +34,7 @@ import {
   expandVariables,
   layerSettings,
   listenLayerServer,
+  METRIC_SCOPES,
 } from '@gator/protocol';
 import { Attempt, type AttemptContext, runAttempts } from './attempt.js';
 import type { WrapperEvent } from './events.js';
@@ -74,16 +76,11 @@ export interface WrapperOutcome {
   dbFile: string;
 }
 
-export interface Wrapper {
-  run(): Promise<WrapperOutcome>;
-  /** Stop the job (SIGTERM, then SIGKILL after the grace). Safe before start, twice, after the end. */
-  stop(reason?: string): void;
-  /** `host:port` of the job API server, once started. */
-  readonly address?: string;
-}
+/** `stop` ends the job (SIGTERM, then SIGKILL after the grace); `address` is the job API server's. */
+export type Wrapper = RunningLayer<WrapperOutcome>;
 
-const OWN = '_OWN_';
-const GROUP = '_GROUP_';
+const OWN = METRIC_SCOPES.own;
+const GROUP = METRIC_SCOPES.group;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

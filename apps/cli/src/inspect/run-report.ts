@@ -15,6 +15,7 @@ import {
   type Failure,
   type MetricStats,
   type Summary,
+  METRIC_SCOPES,
 } from '@gator/protocol';
 import { closeRun, walkRun, type LayerReader, type RunNode } from '@gator/db';
 import { jobNotFound, matchesPath } from './run-nodes.js';
@@ -172,7 +173,7 @@ function countMessages(reader: LayerReader): MessageCounts {
  */
 function messageCounts(reader: LayerReader, finished: boolean): MessageCounts {
   if (finished) {
-    const own = reader.metrics('_OWN_');
+    const own = reader.metrics(METRIC_SCOPES.own);
     if (own.msg_error !== undefined && own.msg_warning !== undefined && own.msg_info !== undefined) {
       return {
         debug: own.msg_debug ?? 0,
@@ -342,8 +343,8 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
       result: resultName(a.result),
       reason: a.reason,
     }));
-    const own = safe(() => reader.metrics('_OWN_'), {} as Record<string, number>);
-    const group = safe(() => reader.metrics('_GROUP_'), {} as Record<string, number>);
+    const own = safe(() => reader.metrics(METRIC_SCOPES.own), {} as Record<string, number>);
+    const group = safe(() => reader.metrics(METRIC_SCOPES.group), {} as Record<string, number>);
     const source = kind === 'job' ? own : group;
     for (const [name, value] of Object.entries(source)) if (!BUILTIN.has(name)) report.metrics[name] = value;
     const log = layerFile(node.dir, 'messages');
