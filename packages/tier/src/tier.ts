@@ -18,13 +18,16 @@ import {
   JobResult,
   JobState,
   PROTOCOL_VERSION,
+  PYTHON_DIALECT,
   Severity,
   SpecError,
   UsageError,
   childEntries,
+  dialectFromRegister,
   dumpSpec,
   expectedJobs,
   jobResources,
+  payloadForParent,
   severityFromName,
   severityName,
   type ApiJob,
@@ -37,6 +40,7 @@ import {
   type LaunchedChild,
   type ChildExit,
   type Metrics,
+  type ParentDialect,
   type RequestPayload,
   type Scheduler,
   type Spec,
@@ -236,6 +240,8 @@ class TierRunner implements Tier {
   private reader: LayerReader | undefined;
   private server: GatorServer | undefined;
   private ownPath: string[] = [];
+  /** What the parent understands (learnt at register; Python Gator's subset until then). */
+  private parentDialect: ParentDialect = PYTHON_DIALECT;
   private root = 0;
   private uidx = 0;
   private startedAt = 0;
@@ -382,6 +388,7 @@ class TierRunner implements Tier {
         this.ownPath = reply.path;
         this.root = reply.root;
         this.uidx = reply.uidx;
+        this.parentDialect = dialectFromRegister(reply);
       } catch (error) {
         registered = false;
         const text = `Could not register with the parent tier: ${(error as Error).message}`;
@@ -491,10 +498,12 @@ class TierRunner implements Tier {
     if (parent?.isOpen) {
       try {
         await this.updateInFlight;
-        await parent.request('update', { ident: this.ident, summary: final, result }, { timeoutMs: REQUEST_TIMEOUT_MS });
+        await parent.request('update', payloadForParent(this.parentDialect, 'update', { ident: this.ident, summary: final, result }), {
+          timeoutMs: REQUEST_TIMEOUT_MS,
+        });
         await parent.request(
           'complete',
-          { ident: this.ident, code: 0, result, summary: final, ...(reason ? { reason } : {}) },
+          payloadForParent(this.parentDialect, 'complete', { ident: this.ident, code: 0, result, summary: final, ...(reason ? { reason } : {}) }),
           { timeoutMs: REQUEST_TIMEOUT_MS },
         );
       } catch (error) {
@@ -535,7 +544,10 @@ class TierRunner implements Tier {
     const selfPath = [...this.ownPath, this.ident];
     this.emit({ type: 'message', severity, message, timestamp, path: selfPath });
     if (this.o.allMsg && severity >= Severity.INFO) {
-      this.o.parent?.post('log', { timestamp: Math.floor(timestamp), severity: severityName(severity), message, path: selfPath });
+      this.o.parent?.post(
+        'log',
+        payloadForParent(this.parentDialect, 'log', { timestamp: Math.floor(timestamp), severity: severityName(severity), message, path: selfPath }),
+      );
     }
     if (this.running && !this.finishing && severity >= Severity.WARNING) this.changed();
   }
@@ -701,7 +713,7 @@ class TierRunner implements Tier {
     const summary = this.compose();
     const result = this.liveResult();
     this.updateInFlight = parent
-      .request('update', { ident: this.ident, summary, result }, { timeoutMs: REQUEST_TIMEOUT_MS })
+      .request('update', payloadForParent(this.parentDialect, 'update', { ident: this.ident, summary, result }), { timeoutMs: REQUEST_TIMEOUT_MS })
       .then(
         () => {},
         (error: Error) => {
@@ -1097,7 +1109,8 @@ class TierRunner implements Tier {
         this.changed();
         // A stop that came before this child could hear it.
         if (this.stopping) setImmediate(() => connection.post('stop', {}));
-        return { path: [...this.ownPath, this.ident], root: this.root, uidx: rec.uidx };
+        // `protocol`: this parent's version, so the child may send Gator's extensions (a Python parent sends none).
+        return { path: [...this.ownPath, this.ident], root: this.root, uidx: rec.uidx, protocol: PROTOCOL_VERSION };
       },
       update: ({ ident, summary, result }) => {
         const rec = this.lookup(ident);
@@ -1168,12 +1181,15 @@ class TierRunner implements Tier {
           : undefined;
     this.emit({ type: 'message', severity, message, timestamp, ...(senderPath ? { path: senderPath } : {}) });
     if (this.o.allMsg && severity >= Severity.INFO) {
-      this.o.parent?.post('log', {
-        timestamp,
-        severity: severityName(severity),
-        message,
-        ...(senderPath ? { path: senderPath } : {}),
-      });
+      this.o.parent?.post(
+        'log',
+        payloadForParent(this.parentDialect, 'log', {
+          timestamp,
+          severity: severityName(severity),
+          message,
+          ...(senderPath ? { path: senderPath } : {}),
+        }),
+      );
     }
   }
 

@@ -24,14 +24,18 @@ import {
   JobResult,
   JobState,
   PROTOCOL_VERSION,
+  PYTHON_DIALECT,
+  type ParentDialect,
   type ProtocolError,
   type RequestPayload,
   type ResponsePayload,
   Severity,
   type Summary,
+  dialectFromRegister,
   dumpSpec,
   expandVariables,
   jobResources,
+  payloadForParent,
   severityFromName,
   severityName,
   shellQuote,
@@ -207,6 +211,8 @@ class JobWrapper implements Wrapper {
   private runPromise: Promise<WrapperOutcome> | undefined;
 
   private path: string[] = [];
+  /** What the parent understands (learnt at register; Python Gator's subset until then). */
+  private parentDialect: ParentDialect = PYTHON_DIALECT;
   private root = 0;
   private uidx = 0;
   private startedAt = nowSeconds();
@@ -388,6 +394,7 @@ class JobWrapper implements Wrapper {
       this.path = reply.path;
       this.root = reply.root;
       this.uidx = reply.uidx;
+      this.parentDialect = dialectFromRegister(reply);
     } catch (error) {
       if (!parent.isOpen) this.onParentClosed();
       else {
@@ -674,14 +681,14 @@ class JobWrapper implements Wrapper {
     this.completing = true;
     if (!parent || this.parentLost || !parent.isOpen) return;
     try {
-      await parent.request('update', { ident: this.ident, summary, result }, { timeoutMs: UPDATE_TIMEOUT_MS });
+      await parent.request('update', payloadForParent(this.parentDialect, 'update', { ident: this.ident, summary, result }), { timeoutMs: UPDATE_TIMEOUT_MS });
     } catch (error) {
       this.log(Severity.WARNING, `The parent did not accept the final update: ${errorText(error)}`, false);
     }
     try {
       await parent.request(
         'complete',
-        { ident: this.ident, code, result, summary, ...(reason !== undefined ? { reason } : {}) },
+        payloadForParent(this.parentDialect, 'complete', { ident: this.ident, code, result, summary, ...(reason !== undefined ? { reason } : {}) }),
         { timeoutMs: COMPLETE_TIMEOUT_MS },
       );
     } catch (error) {
@@ -816,7 +823,7 @@ class JobWrapper implements Wrapper {
       this.forwardSkipped++;
       return;
     }
-    parent.post('log', { timestamp: Math.floor(timestamp), severity: severityName(severity), message });
+    parent.post('log', payloadForParent(this.parentDialect, 'log', { timestamp: Math.floor(timestamp), severity: severityName(severity), message }));
   }
 
   private emit(event: WrapperEvent): void {
@@ -947,7 +954,9 @@ class JobWrapper implements Wrapper {
     this.lastUpdateAt = Date.now();
     const summary = this.summary();
     this.updateInFlight = parent
-      .request('update', { ident: this.ident, summary, result: this.currentResult() }, { timeoutMs: UPDATE_TIMEOUT_MS })
+      .request('update', payloadForParent(this.parentDialect, 'update', { ident: this.ident, summary, result: this.currentResult() }), {
+        timeoutMs: UPDATE_TIMEOUT_MS,
+      })
       .then(
         () => undefined,
         (error: unknown) => {
