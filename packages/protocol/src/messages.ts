@@ -372,35 +372,34 @@ export function decodeValue(value: unknown): DecodeResult {
   if (!('action' in obj) || obj.action === undefined || obj.action === null) {
     const parsed = IdentifyRequestSchema.safeParse(obj);
     if (!parsed.success) {
-      return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed frame: ${describeIssues(parsed.error)}`, { rspId: reqId ?? 0 }) };
+      return {
+        ok: false,
+        error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed frame: ${describeIssues(parsed.error)}`, obj.posted === true ? { posted: true } : { rspId: reqId ?? 0 }),
+      };
     }
     return { ok: true, frame: { kind: 'identify', reqId: reqId ?? 0, posted: obj.posted === true } };
   }
 
   const posted = obj.posted === true;
   // A posted request never gets a reply, even an error one (Python's rule).
-  const replyTo = posted ? undefined : (reqId ?? rspIdField ?? 0);
+  const replyTo = posted ? { posted: true } : { rspId: reqId ?? rspIdField ?? 0 };
   if (typeof obj.action !== 'string') {
-    return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', '`action` must be a string', replyTo === undefined ? {} : { rspId: replyTo }) };
+    return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', '`action` must be a string', replyTo) };
   }
   if (!isActionName(obj.action)) {
     return {
       ok: false,
-      error: new ProtocolError('GATOR_PROTOCOL_UNKNOWN_ACTION', `Unknown action '${obj.action}'`, {
-        action: obj.action,
-        ...(replyTo === undefined ? {} : { rspId: replyTo }),
-      }),
+      error: new ProtocolError('GATOR_PROTOCOL_UNKNOWN_ACTION', `Unknown action '${obj.action}'`, { action: obj.action, ...replyTo }),
     };
   }
   const parsed = RequestSchema.safeParse(obj);
   if (!parsed.success) {
     return {
       ok: false,
-      error: new ProtocolError(
-        'GATOR_PROTOCOL_INVALID_FRAME',
-        `Invalid '${obj.action}' request: ${describeIssues(parsed.error)}`,
-        { action: obj.action, ...(replyTo === undefined ? {} : { rspId: replyTo }) },
-      ),
+      error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Invalid '${obj.action}' request: ${describeIssues(parsed.error)}`, {
+        action: obj.action,
+        ...replyTo,
+      }),
     };
   }
   return { ok: true, frame: { kind: 'request', request: parsed.data } };
