@@ -23,6 +23,12 @@ export interface ParentDialect {
   readonly extensions: boolean;
 }
 
+/**
+ * Python Gator's tiers send a heartbeat every 5 s whatever `--interval` they are
+ * given, so a parent must not call a Python child silent sooner than a few of these.
+ */
+export const PYTHON_HEARTBEAT_SECONDS = 5;
+
 /** A Python Gator parent, and any parent before its `register` reply is known. */
 export const PYTHON_DIALECT: ParentDialect = Object.freeze({ version: 0, extensions: false });
 

@@ -47,6 +47,7 @@ it('pins the public API of @gator/protocol', async () => {
     'MetricsSchema',
     'PROTOCOL_VERSION',
     'PYTHON_DIALECT',
+    'PYTHON_HEARTBEAT_SECONDS',
     'PYTHON_REQUESTS',
     'ProtocolError',
     'PythonSummarySchema',

@@ -19,6 +19,7 @@ import {
   JobState,
   PROTOCOL_VERSION,
   PYTHON_DIALECT,
+  PYTHON_HEARTBEAT_SECONDS,
   Severity,
   SpecError,
   UsageError,
@@ -154,6 +155,8 @@ interface LiveChild {
   lastHeard: number;
   /** ms: when the scheduler started the process. */
   processStarted: number | undefined;
+  /** Silence (ms) after which this started child is lost: longer for Python Gator children. */
+  lostAfterMs?: number;
 }
 
 interface ChildRecord {
@@ -757,7 +760,7 @@ class TierRunner implements Tier {
     for (const rec of [...this.live]) {
       const live = rec.live;
       if (!live) continue;
-      if (rec.state === JobState.STARTED && t - live.lastHeard > this.lostAfterMs) {
+      if (rec.state === JobState.STARTED && t - live.lastHeard > (live.lostAfterMs ?? this.lostAfterMs)) {
         this.loseChild(rec, `no heartbeat for ${Math.round((t - live.lastHeard) / 1000)}s`, true);
       } else if (rec.state === JobState.LAUNCHED && live.processStarted !== undefined) {
         const limit = Math.max(this.lostAfterMs, REGISTER_FLOOR_MS);
@@ -1082,7 +1085,7 @@ class TierRunner implements Tier {
         }
         return { spec: dumpSpec(spec) };
       },
-      register: ({ ident, server }) => {
+      register: ({ ident, server, protocol }) => {
         const rec = this.lookup(ident);
         if (rec.state === JobState.COMPLETE) {
           connection.post('stop', {});
@@ -1094,6 +1097,8 @@ class TierRunner implements Tier {
         if (live.connection && live.connection !== connection) this.byConnection.delete(live.connection);
         live.connection = connection;
         live.lastHeard = Date.now();
+        // A child that sends no version is Python Gator: its tiers beat every 5 s, whatever --interval says.
+        if (protocol === undefined) live.lostAfterMs = Math.max(this.lostAfterMs, 3 * PYTHON_HEARTBEAT_SECONDS * 1000);
         this.byConnection.set(connection, rec);
         connection.once('close', () => {
           if (this.byConnection.get(connection) === rec) this.byConnection.delete(connection);

@@ -35,7 +35,11 @@ interface RootRun {
   tracking: string;
 }
 
-/** A Gator root tier over children started by `childCommand`, at Python's default heartbeat (Python tiers beat every 5 s whatever they are told). */
+/**
+ * A Gator root tier over children started by `childCommand`, at a 1 s heartbeat: Python's tiers
+ * beat every 5 s whatever they are told, so the root must allow Python children longer silences
+ * than 3 intervals (it knows them by their `register`, which carries no protocol version).
+ */
 async function gatorRoot(spec: JobGroup, childCommand: string[], dir: string, name: string): Promise<RootRun> {
   // The scheduler starts children with this process's environment: Python's, so
   // Python tiers find the venv's python3 (and the package) for their own children.
@@ -55,7 +59,7 @@ async function gatorRoot(spec: JobGroup, childCommand: string[], dir: string, na
     schedArgs,
     childCommand,
     token,
-    interval: 5,
+    interval: 1,
     cwd: dir,
     onEvent: (e) => events.push(e),
   });
@@ -99,7 +103,7 @@ jobs:
   - !JobGroup
     ident: group
     jobs:
-      - !Job {ident: a, command: "true"}
+      - !Job {ident: a, command: sleep, args: ['4']}
       - !Job {ident: b, command: bash, args: [-c, 'exit 1']}
   - !JobArray
     ident: arr
@@ -140,7 +144,8 @@ jobs:
     // The job's metric, set through the Python wrapper, is summed into the Gator root.
     expect(py.outcome.summary.metrics.cells).toBe(7);
     expect(gt.outcome.summary.metrics.cells).toBe(7);
-    // Nothing was lost or refused: every Python child registered and completed.
+    // Nothing was lost or refused: every Python child registered and completed (the Python tier
+    // 'group', silent for 4 s between its heartbeats, was not taken for lost at a 1 s interval).
     const trouble = py.events.filter((e) => (e.type === 'child' && e.state === 'lost') || (e.type === 'message' && /Refused a connection/.test(e.message)));
     expect(trouble).toEqual([]);
     // The Python layers wrote their own (Python) databases where the Gator tier said.
