@@ -92,11 +92,13 @@ async def main():
 asyncio.run(main())
 `,
     );
+    const envDump = path.join(dir, 'env-dump');
+    fs.writeFileSync(path.join(dir, 'env-dump.sh'), `env > '${envDump}'\n`);
     const spec = loadSpec(
       `!JobGroup
 ident: root
 jobs:
-  - !Job {ident: passes, command: echo, args: [hi]}
+  - !Job {ident: passes, command: bash, args: ['${path.join(dir, 'env-dump.sh')}']}
   - !Job {ident: exits, command: bash, args: [-c, 'exit 4']}
   - !Job {ident: stderr, command: bash, args: [-c, 'echo bad >&2']}
   - !Job {ident: api, command: python3, args: ['${api}']}
@@ -117,7 +119,10 @@ jobs:
     ) as JobGroup;
 
     const py = await gatorRoot(spec, pythonChildCommand(path.join(dir, 'bin')), dir, 'py');
+    // The workaround's cost: a Python wrapper hands the run token on to its job (Gator's strips it).
+    expect(fs.readFileSync(envDump, 'utf8')).toMatch(/^GATOR_TOKEN=/m);
     const gt = await gatorRoot(spec, [process.execPath, CLI], dir, 'gt');
+    expect(fs.readFileSync(envDump, 'utf8')).not.toMatch(/^GATOR_TOKEN=/m);
 
     const expected = {
       passes: JobResult.SUCCESS,
