@@ -395,7 +395,7 @@ describe('test_types.py: how rows are stored (column types as SQLite sees them)'
 
 describe('test_local_scheduler.py: the child command line', () => {
   it("is Python's create_command, token for token, for the same options", async () => {
-    const cases = [
+    const cases: { limits: { warning?: number; error?: number; critical?: number }; quiet: boolean; opts: Record<string, string>; interval: number }[] = [
       { limits: {}, quiet: false, opts: {}, interval: 7 },
       { limits: { warning: 3, error: 2, critical: 1 }, quiet: true, opts: { concurrency: '4', foo: 'bar' }, interval: 5 },
     ];
