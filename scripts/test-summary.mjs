@@ -8,6 +8,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const perPackage = [];
+// Tests skipped for a reason they recorded (`task.meta.skipReason`, e.g. a missing peer), by reason.
+const skipReasons = new Map();
 for (const group of ['packages', 'apps', 'bench', 'examples/schedulers']) {
   const dir = path.join(root, group);
   if (!fs.existsSync(dir)) continue;
@@ -20,6 +22,14 @@ for (const group of ['packages', 'apps', 'bench', 'examples/schedulers']) {
     failed += r.numFailedTests ?? 0;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
     perPackage.push(`${path.relative(root, pkg)}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+    for (const file of r.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        const reason = t.meta?.skipReason;
+        if (t.status === 'passed' || t.status === 'failed' || typeof reason !== 'string') continue;
+        const key = `${path.relative(root, pkg)}: ${reason}`;
+        skipReasons.set(key, (skipReasons.get(key) ?? 0) + 1);
+      }
+    }
   }
 }
 console.log(perPackage.join('\n'));
@@ -29,5 +39,6 @@ if (fs.existsSync(faults)) {
   const f = JSON.parse(fs.readFileSync(faults, 'utf8'));
   if (f.line) console.log(f.line);
 }
+for (const [reason, n] of skipReasons) console.log(`Skipped ${n} test${n === 1 ? '' : 's'} (${reason})`);
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -39,10 +39,17 @@ export function writeSpec(dir: string, name: string, text: string): string {
 
 /** Start `gator ARGS` in `cwd`; `done` resolves when it exits. */
 export function startGator(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): GatorRun {
-  const env = { ...process.env, ...options.env } as Record<string, string>;
+  return startProcess(process.execPath, [CLI, ...args], options);
+}
+
+/** Start any program (e.g. Python Gator) like `startGator`: tracked, and killed by pid after the test if still running. */
+export function startProcess(file: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): GatorRun {
+  // A token of the test process's own never leaks in; one given in `options.env` is kept.
+  const env = { ...process.env } as Record<string, string>;
   delete env.GATOR_TOKEN;
+  Object.assign(env, options.env);
   for (const [k, v] of Object.entries(options.env ?? {})) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(child);
   const run: GatorRun = { child, stdout: '', stderr: '', code: null, signal: null, done: undefined as never };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (run.stdout += d));

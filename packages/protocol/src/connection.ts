@@ -200,9 +200,9 @@ export class Connection extends EventEmitter {
       const raw = isBinary ? `<binary frame of ${data.length} bytes>` : data.toString('utf8').slice(0, 1000);
       this.options.onBadFrame?.(decoded.error, raw);
       this.emit('bad-frame', decoded.error, raw);
-      // Reply when a request id could be recovered, or to any frame that was not posted.
-      const rspId = decoded.error.rspId ?? (decoded.error.code === 'GATOR_PROTOCOL_UNKNOWN_ACTION' ? undefined : 0);
-      if (rspId !== undefined) this.reply(encodeError(rspId, decoded.error.message));
+      // Reply to every frame that was not a posted request: with its request id when one
+      // could be recovered, else 0 (bad JSON, a frame that is not an object).
+      if (!decoded.error.posted) this.reply(encodeError(decoded.error.rspId ?? 0, decoded.error.message));
       return;
     }
     const frame = decoded.frame;

@@ -65,6 +65,15 @@ export function severityMetric(level: number): `msg_${Lowercase<SeverityName>}` 
 export const ENV = {
   /** `host:port/TOKEN` of the wrapper's websocket server (connect to `ws://$GATOR_PARENT`). */
   PARENT: 'GATOR_PARENT',
+  /**
+   * The parts of GATOR_PARENT, for jobs that build the address themselves (a
+   * Python Gator job that split `host:port`): the host (an IPv6 address without
+   * brackets), the port (digits only) and the run token, which must be the URL
+   * path: `ws://HOST:PORT/TOKEN`.
+   */
+  PARENT_HOST: 'GATOR_PARENT_HOST',
+  PARENT_PORT: 'GATOR_PARENT_PORT',
+  PARENT_TOKEN: 'GATOR_PARENT_TOKEN',
   /** The run's secret; children read it from the environment, never from argv. */
   TOKEN: 'GATOR_TOKEN',
   ARRAY_INDEX: 'GATOR_ARRAY_INDEX',

@@ -134,15 +134,18 @@ export class ProtocolError extends GatorError {
   /** The request id of the frame, when one could be recovered (for the error reply). */
   readonly rspId?: number;
   readonly action?: string;
+  /** The frame was a posted request: it gets no reply, not even this error (Python's rule). */
+  readonly posted?: boolean;
   constructor(
     code: GatorErrorCode,
     message: string,
-    options: GatorErrorOptions & { rspId?: number; action?: string } = {},
+    options: GatorErrorOptions & { rspId?: number; action?: string; posted?: boolean } = {},
   ) {
     super(code, message, options);
     this.name = 'ProtocolError';
     if (options.rspId !== undefined) this.rspId = options.rspId;
     if (options.action !== undefined) this.action = options.action;
+    if (options.posted) this.posted = true;
   }
 }
 

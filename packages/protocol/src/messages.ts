@@ -4,8 +4,12 @@
  * that never throw. Types are inferred from the schemas so the wire and the
  * types cannot drift.
  *
- * Payload schemas are loose (unknown keys kept, not rejected): Python Gator
- * ignores extra keys, and Gator's own extensions travel as optional keys.
+ * Payload schemas are loose (unknown keys kept, not rejected), and Gator's own
+ * extensions travel as optional keys. A Python Gator parent ignores extra keys
+ * at the top level of a payload but NOT inside a summary (its tier builds
+ * `Summary(**summary)`, which raises TypeError on any other key): what a
+ * Python peer accepts is kept apart (`PYTHON_REQUESTS`, `PythonSummarySchema`)
+ * so `dialect.ts` can send it exactly that.
  */
 import { z } from 'zod';
 import { IDENTIFY_PAYLOAD } from './constants.js';
@@ -57,14 +61,23 @@ export const RetriedSchema = z.looseObject({
 export type Retried = z.infer<typeof RetriedSchema>;
 
 /**
- * Summary: sent in `update`, `complete` and hub heartbeats. `metrics`,
- * `failed_ids` and `running_ids` are Python Gator's; the rest are optional
- * Gator extensions that a Python peer ignores.
+ * Python Gator's Summary: exactly the fields of its `Summary` dataclass
+ * (`gator/common/summary.py`). A Python tier builds `Summary(**summary)` from
+ * every `update` and `complete`, so any other key is a TypeError there.
  */
-export const SummarySchema = z.looseObject({
+export const PythonSummarySchema = z.looseObject({
   metrics: MetricsSchema,
   failed_ids: z.array(z.array(z.string())),
   running_ids: z.array(z.array(z.string())),
+});
+export type PythonSummary = z.infer<typeof PythonSummarySchema>;
+
+/**
+ * Summary: sent in `update`, `complete` and hub heartbeats. Python Gator's
+ * three fields plus optional Gator extensions, which only a Gator parent
+ * (protocol ≥ 1) is sent (see `dialect.ts`).
+ */
+export const SummarySchema = PythonSummarySchema.extend({
   /** Unix seconds at which each running id started (same order as running_ids). */
   running_since: z.array(num).optional(),
   failures: z.array(FailureSchema).optional(),
@@ -137,6 +150,25 @@ export const ApiJobSchema: z.ZodType<ApiJob> = z.lazy(() =>
 
 const Empty = z.looseObject({});
 
+/**
+ * The requests a child sends its parent, as a Python Gator parent takes them:
+ * its handlers' named arguments (`__child_started(ident, server, **_)`,
+ * `__child_updated(ident, result, summary, **_)`,
+ * `__child_completed(ident, result, code, summary, **_)`,
+ * `handle_log(timestamp, severity, message, **_)`). Extra top-level keys are
+ * swallowed by `**_`; the summary is not (see `PythonSummarySchema`).
+ */
+export const PYTHON_REQUESTS = {
+  register: z.looseObject({ ident: z.string(), server: z.string() }),
+  update: z.looseObject({ ident: z.string(), summary: PythonSummarySchema, result: int }),
+  complete: z.looseObject({ ident: z.string(), code: int, result: int, summary: PythonSummarySchema }),
+  log: z.looseObject({
+    timestamp: num.optional(),
+    severity: z.string().optional(),
+    message: z.string().optional(),
+  }),
+} as const;
+
 /** Request and success-response payload schemas of every action. */
 export const ACTIONS = {
   spec: {
@@ -144,23 +176,24 @@ export const ACTIONS = {
     response: z.looseObject({ spec: z.string() }),
   },
   register: {
-    request: z.looseObject({
-      ident: z.string(),
-      server: z.string(),
+    request: PYTHON_REQUESTS.register.extend({
       /** Gator extension: the child's protocol version (absent from Python peers). */
       protocol: int.optional(),
     }),
-    response: z.looseObject({ path: z.array(z.string()), root: int, uidx: int }),
+    response: z.looseObject({
+      path: z.array(z.string()),
+      root: int,
+      uidx: int,
+      /** Gator extension: the parent's protocol version (a Python parent sends none: version 0). */
+      protocol: int.optional(),
+    }),
   },
   update: {
-    request: z.looseObject({ ident: z.string(), summary: SummarySchema, result: int }),
+    request: PYTHON_REQUESTS.update.extend({ summary: SummarySchema }),
     response: Empty,
   },
   complete: {
-    request: z.looseObject({
-      ident: z.string(),
-      code: int,
-      result: int,
+    request: PYTHON_REQUESTS.complete.extend({
       summary: SummarySchema,
       /** Gator extension: why the layer failed, in words. */
       reason: z.string().optional(),
@@ -172,10 +205,9 @@ export const ACTIONS = {
     response: z.looseObject({ children: z.array(ApiJobSchema), status: int }),
   },
   log: {
-    request: z.looseObject({
-      timestamp: num.optional(),
-      severity: z.string().optional(),
-      message: z.string().optional(),
+    request: PYTHON_REQUESTS.log.extend({
+      /** Gator extension: who logged a forwarded message (root first). */
+      path: z.array(z.string()).optional(),
     }),
     response: Empty,
   },
@@ -359,35 +391,34 @@ export function decodeValue(value: unknown): DecodeResult {
   if (!('action' in obj) || obj.action === undefined || obj.action === null) {
     const parsed = IdentifyRequestSchema.safeParse(obj);
     if (!parsed.success) {
-      return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed frame: ${describeIssues(parsed.error)}`, { rspId: reqId ?? 0 }) };
+      return {
+        ok: false,
+        error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed frame: ${describeIssues(parsed.error)}`, obj.posted === true ? { posted: true } : { rspId: reqId ?? 0 }),
+      };
     }
     return { ok: true, frame: { kind: 'identify', reqId: reqId ?? 0, posted: obj.posted === true } };
   }
 
   const posted = obj.posted === true;
   // A posted request never gets a reply, even an error one (Python's rule).
-  const replyTo = posted ? undefined : (reqId ?? rspIdField ?? 0);
+  const replyTo = posted ? { posted: true } : { rspId: reqId ?? rspIdField ?? 0 };
   if (typeof obj.action !== 'string') {
-    return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', '`action` must be a string', replyTo === undefined ? {} : { rspId: replyTo }) };
+    return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', '`action` must be a string', replyTo) };
   }
   if (!isActionName(obj.action)) {
     return {
       ok: false,
-      error: new ProtocolError('GATOR_PROTOCOL_UNKNOWN_ACTION', `Unknown action '${obj.action}'`, {
-        action: obj.action,
-        ...(replyTo === undefined ? {} : { rspId: replyTo }),
-      }),
+      error: new ProtocolError('GATOR_PROTOCOL_UNKNOWN_ACTION', `Unknown action '${obj.action}'`, { action: obj.action, ...replyTo }),
     };
   }
   const parsed = RequestSchema.safeParse(obj);
   if (!parsed.success) {
     return {
       ok: false,
-      error: new ProtocolError(
-        'GATOR_PROTOCOL_INVALID_FRAME',
-        `Invalid '${obj.action}' request: ${describeIssues(parsed.error)}`,
-        { action: obj.action, ...(replyTo === undefined ? {} : { rspId: replyTo }) },
-      ),
+      error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Invalid '${obj.action}' request: ${describeIssues(parsed.error)}`, {
+        action: obj.action,
+        ...replyTo,
+      }),
     };
   }
   return { ok: true, frame: { kind: 'request', request: parsed.data } };

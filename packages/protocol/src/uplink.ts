@@ -4,11 +4,15 @@
  * forwarded messages (`log`, posted), the final `update` + `complete`, and
  * the parent → child actions this layer serves on the same connection.
  *
+ * It speaks the parent's dialect (`dialect.ts`): a Python Gator parent is sent
+ * only the fields it accepts.
+ *
  * Tiers and wrappers both talk to their parent through it. What a layer
  * reports (its summary and result) and how it reacts to a problem (a
  * rejected update, a parent that went away) stay the layer's: callbacks.
  */
 import { PROTOCOL_VERSION, type JobResult } from './constants.js';
+import { PYTHON_DIALECT, dialectFromRegister, payloadForParent, type ParentDialect } from './dialect.js';
 import type { Connection, HandlersFor, UplinkServes } from './connection.js';
 import type { ResponsePayload, Summary } from './messages.js';
 
@@ -75,6 +79,8 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
   /** The final report has begun: no more heartbeats, a close is expected. */
   private reporting = false;
   private forwardSkipped = 0;
+  /** What the parent takes (learnt at `register`): a Python Gator parent refuses Gator's extensions. */
+  private dialect: ParentDialect = PYTHON_DIALECT;
 
   constructor(options: UplinkOptions<S>) {
     this.o = options;
@@ -91,12 +97,19 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
   }
 
   /** Announce this layer (its server's `host:port`) and learn its place in the tree. */
-  register(server: string): Promise<LayerPlace> {
-    return this.connection.request(
+  async register(server: string): Promise<LayerPlace> {
+    const reply = await this.connection.request(
       'register',
       { ident: this.o.ident, server, protocol: PROTOCOL_VERSION },
       { timeoutMs: this.o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
     );
+    this.dialect = dialectFromRegister(reply);
+    return reply;
+  }
+
+  /** What the parent understands: Python Gator's subset until its `register` answer says more. */
+  get parentDialect(): ParentDialect {
+    return this.dialect;
   }
 
   /**
@@ -128,7 +141,9 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
     const { summary, result } = this.o.report();
     const connection = this.connection;
     this.inFlight = connection
-      .request('update', { ident: this.o.ident, summary, result }, { timeoutMs: this.o.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS })
+      .request('update', payloadForParent(this.dialect, 'update', { ident: this.o.ident, summary, result }), {
+        timeoutMs: this.o.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS,
+      })
       .then(
         () => undefined,
         (error: Error) => {
@@ -154,7 +169,7 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
       this.forwardSkipped++;
       return false;
     }
-    return this.connection.post('log', entry);
+    return this.connection.post('log', payloadForParent(this.dialect, 'log', entry));
   }
 
   /** Messages not forwarded since the last call (the connection was busy). */
@@ -186,7 +201,7 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
     try {
       await this.connection.request(
         'update',
-        { ident: this.o.ident, summary, result },
+        payloadForParent(this.dialect, 'update', { ident: this.o.ident, summary, result }),
         { timeoutMs: this.o.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS },
       );
     } catch (error) {
@@ -195,7 +210,7 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
     try {
       await this.connection.request(
         'complete',
-        { ident: this.o.ident, code, result, summary, ...(reason !== undefined ? { reason } : {}) },
+        payloadForParent(this.dialect, 'complete', { ident: this.o.ident, code, result, summary, ...(reason !== undefined ? { reason } : {}) }),
         { timeoutMs: this.o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
       );
     } catch (error) {

@@ -166,6 +166,24 @@ describe('hostile frames against a GatorServer', () => {
     expect(recorded.logs).toEqual([]);
   });
 
+  it('a posted request that cannot be served gets no reply, not even an error (as Python Gator)', async () => {
+    const { server, recorded } = await startServer();
+    const client = await Raw.open(`ws://${server.addressWithToken}`);
+    const posted = [
+      { action: 'metric', req_id: 3, posted: true, payload: { name: 'm' } },
+      { action: 'log', posted: true, payload: { severity: [] } },
+      { action: 'shutdown', posted: true, payload: {} },
+      { action: 'resolve', posted: true, payload: { root_path: [] } },
+      { action: 7, posted: true },
+      { posted: true, req_id: { a: 1 } },
+    ];
+    for (const frame of posted) client.socket.send(JSON.stringify(frame));
+    expect(await client.probe(PROBES)).toBe(true);
+    expect(client.replies.filter((r) => r.result === 'error')).toEqual([]);
+    // Still recorded, each of them.
+    expect(recorded.badFrames.length + recorded.handlerErrors.length).toBe(posted.length);
+  });
+
   it('frames the websocket layer refuses close that connection only (1009 over maxPayload, 1007 bad UTF-8), reported', async () => {
     const { server, recorded } = await startServer();
     const bystander = await Raw.open(`ws://${server.addressWithToken}`);

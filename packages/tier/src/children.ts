@@ -19,6 +19,8 @@ export interface LiveChild {
   lastHeard: number;
   /** ms: when the scheduler started the process. */
   processStarted: number | undefined;
+  /** Silence (ms) after which this started child is lost, when longer than the tier's (Python Gator children). */
+  lostAfterMs?: number;
 }
 
 export interface ChildRecord {

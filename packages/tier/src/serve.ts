@@ -11,6 +11,8 @@ import {
   JOB_STATE_NAMES,
   JobResult,
   JobState,
+  PROTOCOL_VERSION,
+  PYTHON_HEARTBEAT_SECONDS,
   dumpSpec,
   Severity,
   type ApiJob,
@@ -28,6 +30,8 @@ export interface ServeContext {
   readonly children: ChildTable;
   readonly orchestrator: Orchestrator;
   readonly messages: MessagePages;
+  /** Silence (ms) after which a started child is lost. */
+  readonly lostAfterMs: number;
   store(): LayerStore;
   /** This tier's place in the tree (from its parent's `register` answer). */
   place(): LayerPlace;
@@ -66,7 +70,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
       }
       return { spec: dumpSpec(spec) };
     },
-    register: ({ ident, server }) => {
+    register: ({ ident, server, protocol }) => {
       const rec = children.lookup(ident);
       if (rec.state === JobState.COMPLETE) {
         connection.post('stop', {});
@@ -76,6 +80,8 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
       if (rec.state === JobState.STARTED) ctx.log(Severity.ERROR, `Child '${ident}' registered twice`);
       children.attach(rec, connection);
       rec.live!.lastHeard = Date.now();
+      // A child that sends no version is Python Gator: its tiers beat every 5 s, whatever --interval says.
+      if (protocol === undefined) rec.live!.lostAfterMs = Math.max(ctx.lostAfterMs, 3 * PYTHON_HEARTBEAT_SECONDS * 1000);
       const t = now();
       rec.state = JobState.STARTED;
       rec.serverUrl = server;
@@ -87,7 +93,8 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
       // A stop that came before this child could hear it.
       if (ctx.stopping()) setImmediate(() => connection.post('stop', {}));
       const place = ctx.place();
-      return { path: [...place.path, ctx.ident], root: place.root, uidx: rec.uidx };
+      // `protocol`: this parent's version, so the child may send Gator's extensions (Python's reply has none).
+      return { path: [...place.path, ctx.ident], root: place.root, uidx: rec.uidx, protocol: PROTOCOL_VERSION };
     },
     update: ({ ident, summary, result }) => {
       const rec = children.lookup(ident);

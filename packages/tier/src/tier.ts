@@ -467,6 +467,7 @@ class TierRunner implements Tier {
       children: this.children,
       orchestrator: this.orchestrator,
       messages: this.messages!,
+      lostAfterMs: this.lostAfterMs,
       store: () => this.store!,
       place: () => this.place,
       log: (severity, message) => this.log.log(severity, message),

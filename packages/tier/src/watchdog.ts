@@ -21,7 +21,7 @@ export function silentChildren(live: Iterable<ChildRecord>, lostAfterMs: number,
   for (const rec of live) {
     const state = rec.live;
     if (!state) continue;
-    if (rec.state === JobState.STARTED && now - state.lastHeard > lostAfterMs) {
+    if (rec.state === JobState.STARTED && now - state.lastHeard > (state.lostAfterMs ?? lostAfterMs)) {
       out.push({ rec, reason: `no heartbeat for ${Math.round((now - state.lastHeard) / 1000)}s` });
     } else if (rec.state === JobState.LAUNCHED && state.processStarted !== undefined) {
       const limit = Math.max(lostAfterMs, REGISTER_FLOOR_MS);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
-import { JobResult, array, group, job, loadSpec } from '@gator/protocol';
+import { JobResult, PROTOCOL_VERSION, array, group, job, loadSpec } from '@gator/protocol';
 import { childStates, readFixture, removeTempDirs, runRoot } from './helpers/harness.js';
 
 afterEach(removeTempDirs);
@@ -92,7 +92,7 @@ describe('a group of jobs', () => {
       'grace=1',
     ]);
     expect(seen.tag).toBe('!Job');
-    expect(seen.register).toEqual({ path: ['rec'], root: 0, uidx: 1 });
+    expect(seen.register).toEqual({ path: ['rec'], root: 0, uidx: 1, protocol: PROTOCOL_VERSION });
   });
 });
 
@@ -145,7 +145,7 @@ describe('a nested tree (real nested tier processes)', () => {
     expect(s.sub_lost).toBe(0);
     expect(childStates(events)).toMatchObject({ arr: ['launched', 'started', 'failed'], g: ['launched', 'started', 'passed'] });
     // The nested tier wrote its own records, and its children registered under the full path.
-    expect(readFixture(tracking, 'arr/y/1').register).toEqual({ path: ['root', 'arr'], root: 0, uidx: 4 });
+    expect(readFixture(tracking, 'arr/y/1').register).toEqual({ path: ['root', 'arr'], root: 0, uidx: 4, protocol: PROTOCOL_VERSION });
     const nested = openLayerReader(path.join(tracking, 'arr'));
     try {
       expect(nested.attributes()).toMatchObject({ ident: 'arr', path: 'root', uidx: '2' });

@@ -4,7 +4,7 @@
  * gives every job. (Python Gator replaces the environment entirely when the
  * spec has an `env`, losing PATH and HOME: a bug we do not copy.)
  */
-import { ENV } from '@gator/protocol';
+import { ENV, parseAddress } from '@gator/protocol';
 
 /** Variables of the wrapper that must never reach a job (secrets and plumbing). */
 const INTERNAL = new Set<string>([ENV.TOKEN, 'GATOR_LOCAL_POOL']);
@@ -17,7 +17,7 @@ export function isInternalVariable(name: string): boolean {
 export interface JobEnvironmentInput {
   inherited: NodeJS.ProcessEnv;
   specEnv: Record<string, unknown> | null | undefined;
-  /** `host:port/TOKEN` of the wrapper's server. */
+  /** `host:port/TOKEN` of the wrapper's server ('' when it has none). */
   parentAddress: string;
   /** Dotted path of the job (root first, ending with its ident). */
   jobPath: string;
@@ -40,6 +40,16 @@ export function jobEnvironment(input: JobEnvironmentInput): Record<string, strin
   }
   Object.assign(env, specEnvironment(input.specEnv));
   env[ENV.PARENT] = input.parentAddress;
+  // The same address in parts, for jobs that split it (`host, port = …split(':')` breaks on PORT/TOKEN).
+  delete env[ENV.PARENT_HOST];
+  delete env[ENV.PARENT_PORT];
+  delete env[ENV.PARENT_TOKEN];
+  if (input.parentAddress) {
+    const { host, port, token } = parseAddress(input.parentAddress);
+    env[ENV.PARENT_HOST] = host;
+    env[ENV.PARENT_PORT] = String(port);
+    if (token) env[ENV.PARENT_TOKEN] = token;
+  }
   env.PYTHONUNBUFFERED = '1';
   env[ENV.JOB_PATH] = input.jobPath;
   env[ENV.TRACKING] = input.tracking;

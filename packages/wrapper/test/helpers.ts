@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Connection, GatorServer, type RequestPayload, connect, job, type JobInput } from '@gator/protocol';
+import { type Connection, GatorServer, PROTOCOL_VERSION, type RequestPayload, connect, job, type JobInput } from '@gator/protocol';
 import { openLayerReader } from '@gator/db';
 import { runWrapper, type WrapperEvent, type WrapperOptions, type WrapperOutcome } from '../src/index.js';
 
@@ -55,7 +55,8 @@ export class FakeParent {
   childConnection: Connection | undefined;
   private constructor(readonly server: GatorServer) {}
 
-  static async start(token = 'parent-secret'): Promise<FakeParent> {
+  /** `python`: answer `register` as Python Gator does, without a protocol version. */
+  static async start(token = 'parent-secret', options: { python?: boolean } = {}): Promise<FakeParent> {
     let parent!: FakeParent;
     const server = await GatorServer.listen({
       token,
@@ -64,7 +65,7 @@ export class FakeParent {
         register: (p) => {
           parent.registers.push(p);
           parent.childConnection = connection;
-          return { path: ['top'], root: 0, uidx: 7 };
+          return { path: ['top'], root: 0, uidx: 7, ...(options.python ? {} : { protocol: PROTOCOL_VERSION }) };
         },
         update: (p) => {
           parent.updates.push(p);

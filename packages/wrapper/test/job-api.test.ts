@@ -73,6 +73,15 @@ describe('job API', () => {
     expect(attributes.result).toBe('1');
   });
 
+  it("serves a Python job that splits GATOR_PARENT into host and port (GATOR_PARENT_HOST/PORT/TOKEN)", async () => {
+    const python = pythonWithWebsockets();
+    if (!python) expect.fail('python3 with the websockets module is required (run scripts/test-setup.sh)');
+    const { outcome, messages } = await runJob(job({ ident: 'job', command: python!, args: [path.join(FIXTURES, 'python-split-job.py')] }));
+    expect(outcome.result, messages.map((m) => m.message).join('\n')).toBe(JobResult.SUCCESS);
+    expect(messages.map((m) => m.message)).toContain('split ok');
+    expect(outcome.summary.metrics).toMatchObject({ way_1: 1, way_2: 2 });
+  });
+
   it('answers and records hostile frames, refuses a wrong token, serves get_messages and resolve', async () => {
     const dir = tempDir();
     const release = path.join(dir, 'release');

@@ -54,6 +54,37 @@ describe('with a parent tier', () => {
     expect(outcome.code).toBe(2);
   });
 
+  it("sends a Python Gator parent (no protocol in its register reply) only the fields Python's Summary takes", async () => {
+    parent = await FakeParent.start('parent-secret', { python: true });
+    const connection = await parent.connect();
+    const dir = tempDir();
+    const outcome = await runWrapper({
+      spec: bashJob('echo oops >&2; sleep 0.5; exit 2'),
+      ident: 'leaf',
+      tracking: path.join(dir, 'job'),
+      parent: connection,
+      allMsg: true,
+      interval: 0.1,
+      token: 'tok',
+    });
+    connection.close();
+    expect(outcome.result).toBe(JobResult.FAILURE);
+    // It still says its version at register (Python's handler ignores the key).
+    expect(parent.registers[0]).toMatchObject({ protocol: PROTOCOL_VERSION });
+    const keys = (o: object) => Object.keys(o).sort();
+    expect(parent.updates.length).toBeGreaterThan(1);
+    for (const u of parent.updates) {
+      expect(keys(u)).toEqual(['ident', 'result', 'summary']);
+      expect(keys(u.summary)).toEqual(['failed_ids', 'metrics', 'running_ids']);
+    }
+    const complete = parent.completes[0]!;
+    expect(keys(complete)).toEqual(['code', 'ident', 'result', 'summary']);
+    expect(complete).toMatchObject({ code: 2, result: JobResult.FAILURE, summary: { failed_ids: [['leaf']] } });
+    expect(keys(complete.summary)).toEqual(['failed_ids', 'metrics', 'running_ids']);
+    expect(parent.logs.length).toBeGreaterThan(0);
+    for (const l of parent.logs) expect(keys(l).every((k) => ['message', 'severity', 'timestamp'].includes(k))).toBe(true);
+  });
+
   it('forwards its messages to the parent with allMsg', async () => {
     parent = await FakeParent.start();
     const connection = await parent.connect();

@@ -105,8 +105,8 @@ export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs =
 }
 
 /** A parent tier stand-in: a real server that accepts one child tier and records what it says. */
-export async function fakeParent(token: string, options: { uidx?: number; path?: string[] } = {}) {
-  const { GatorServer, connect } = await import('@gator/protocol');
+export async function fakeParent(token: string, options: { uidx?: number; path?: string[]; python?: boolean } = {}) {
+  const { GatorServer, PROTOCOL_VERSION, connect } = await import('@gator/protocol');
   const received: { action: string; payload: any }[] = [];
   let childSide: import('@gator/protocol').Connection | undefined;
   const server = await GatorServer.listen({
@@ -115,7 +115,8 @@ export async function fakeParent(token: string, options: { uidx?: number; path?:
       register: (p) => {
         childSide = connection;
         received.push({ action: 'register', payload: p });
-        return { path: options.path ?? ['parent'], root: 0, uidx: options.uidx ?? 7 };
+        // `python`: answer as Python Gator does, without a protocol version.
+        return { path: options.path ?? ['parent'], root: 0, uidx: options.uidx ?? 7, ...(options.python ? {} : { protocol: PROTOCOL_VERSION }) };
       },
       update: (p) => {
         received.push({ action: 'update', payload: p });

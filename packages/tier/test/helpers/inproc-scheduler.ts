@@ -46,7 +46,7 @@ export function inProcessScheduler(token: string, resultOf: (id: string) => numb
     const link = await connect(parent, { token: request.env.GATOR_TOKEN ?? token, keepAliveMs: 0 });
     try {
       await link.request('spec', { ident: id });
-      await link.request('register', { ident: id, server: '127.0.0.1:9' });
+      await link.request('register', { ident: id, server: '127.0.0.1:9', protocol: 1 });
       const result = resultOf(id);
       const s = summary(id, result);
       await link.request('update', { ident: id, summary: s, result });
