@@ -369,8 +369,12 @@ export class SgeScheduler implements Scheduler {
     const handles: string[] = [];
     for (const r of this.children.values()) {
       if (r.phase === 'exited') continue;
+      r.stopRequested = true;
       if (r.local) r.local.kill();
-      else if (r.handle) handles.push(r.handle);
+      else if (r.handle) {
+        r.qdelSent = true;
+        handles.push(r.handle);
+      }
       if (!r.local) removeFile(path.join(r.request.tracking, ENV_FILE));
     }
     for (let at = 0; at < handles.length; at += IDS_PER_CALL) {
@@ -395,7 +399,7 @@ export class SgeScheduler implements Scheduler {
   private addToBatch(record: ChildRecord): void {
     const { request } = record;
     const array = request.array!;
-    const key = JSON.stringify([array.base, request.path.slice(0, -1), request.kind, request.resources, request.env, request.cwd]);
+    const key = JSON.stringify([array.base, request.path.slice(0, -1), request.kind, request.resources, request.env]);
     let batch = this.batches.get(key);
     if (!batch) {
       const label = [...request.path.slice(0, -1), array.base].join('.') || array.base;
