@@ -157,6 +157,15 @@ describe('submission', () => {
     await expect(child.started).rejects.toThrow(/never started/);
     expect(fs.existsSync(path.join(tracking, 'sge-env.sh'))).toBe(false);
   });
+
+  it('refuses at once what no queue can ever run (-w e), instead of leaving it in qw', async () => {
+    // More simtool seats than exist, asked behind check()'s back.
+    const s = await scheduler({ qsub_args: '-l simtool=3' });
+    const child = await s.launch(request('exits-with', () => ['0']).req);
+    const exit = await child.exited;
+    expect(exit).toMatchObject({ code: null, neverStarted: true });
+    expect(exit.reason).toMatch(/^qsub failed: Unable to run job: error: no suitable queues/);
+  });
 });
 
 describe('ends decided by Grid Engine', () => {
