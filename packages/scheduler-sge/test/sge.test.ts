@@ -275,11 +275,12 @@ describe('stop and close', () => {
 
   it('close deletes running and queued jobs and leaves nothing in qstat; twice is fine', async () => {
     const s = await createSgeScheduler({ options: { poll: '0.2', grace: '1', queue: 'tiny.q' } });
+    onTestFinished(() => s.close());
+    const jobs = Array.from({ length: 5 }, () => request('sleeps', (f) => ['60000', f('ready')]));
     const children: LaunchedChild[] = [];
-    const first = request('sleeps', (f) => ['60000', f('ready')]);
-    children.push(await s.launch(first.req));
-    for (let i = 0; i < 4; i++) children.push(await s.launch(request('sleeps', () => ['60000']).req));
-    await until(() => fs.existsSync(first.file('ready')), 'the first job to run');
+    for (const j of jobs) children.push(await s.launch(j.req));
+    // Grid Engine does not start them in submission order.
+    await until(() => jobs.some((j) => fs.existsSync(j.file('ready'))), 'a job to run');
     await until(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
     await s.close();
     const exits = await Promise.all(children.map((c) => c.exited));
@@ -304,6 +305,7 @@ describe('stop and close', () => {
 
   it('close right after launch deletes children whose qsub is still running', async () => {
     const s = await createSgeScheduler({ options: { poll: '0.2' } });
+    onTestFinished(() => s.close());
     const children = [];
     for (let i = 0; i < 3; i++) children.push(await s.launch(request('sleeps', () => ['60000']).req));
     await s.close();
