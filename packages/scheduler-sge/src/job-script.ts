@@ -168,8 +168,9 @@ export function slotsOf(shape: SubmitShape): number {
 export function resourceArgs(shape: SubmitShape, options: Pick<SgeOptions, 'pe' | 'memResource' | 'wrapperMemMb' | 'time'>, cluster: Pick<ClusterInfo, 'licenses'>): string[] {
   const args: string[] = [];
   const requests: string[] = [];
-  if (options.time) requests.push(`h_rt=${options.time}`);
   if (shape.kind === 'job') {
+    // Not for tiers: a tier runs as long as all of its children together.
+    if (options.time) requests.push(`h_rt=${options.time}`);
     const slots = slotsOf(shape);
     if (slots > 1) args.push('-pe', options.pe, String(slots));
     const r = shape.resources;
