@@ -1,5 +1,5 @@
 /**
- * `--scheduler NAME` → a scheduler factory. A built-in name (`local`, `slurm`),
+ * `--scheduler NAME` → a scheduler factory. A built-in name (`local`, `slurm`, `sge`),
  * else an installed package `gator-scheduler-NAME` (or `@scope/gator-scheduler-NAME`
  * for `@scope/NAME`, or the package name itself), else a module path. The module's
  * default export must be a factory made with `defineScheduler`.
@@ -21,6 +21,7 @@ import type { InProcessRunner } from '@gator/scheduler-local';
 const BUILTIN: Record<string, () => Promise<{ default: SchedulerFactory }>> = {
   local: () => import('@gator/scheduler-local') as Promise<{ default: SchedulerFactory }>,
   slurm: () => import('@gator/scheduler-slurm') as Promise<{ default: SchedulerFactory }>,
+  sge: () => import('@gator/scheduler-sge') as Promise<{ default: SchedulerFactory }>,
 };
 
 export const BUILTIN_SCHEDULERS = Object.keys(BUILTIN);

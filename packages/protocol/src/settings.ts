@@ -110,7 +110,7 @@ export const LAYER_FLAGS = [
     flag: '--scheduler <name>',
     key: 'scheduler',
     env: 'SCHEDULER',
-    help: 'Scheduler: local, slurm, an installed gator-scheduler-NAME package or a module path (default local)',
+    help: 'Scheduler: local, slurm, sge, an installed gator-scheduler-NAME package or a module path (default local)',
     child: (s) => ['--scheduler', s.scheduler],
   },
   {

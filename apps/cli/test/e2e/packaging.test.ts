@@ -18,6 +18,7 @@ const PACKAGES = [
   'packages/tier',
   'packages/scheduler-local',
   'packages/scheduler-slurm',
+  'packages/scheduler-sge',
   'apps/hub',
   'apps/cli',
 ];

@@ -1,0 +1,3 @@
+import { defineGatorConfig } from '@gator/tsup-config';
+
+export default defineGatorConfig();
