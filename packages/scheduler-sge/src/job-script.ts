@@ -15,7 +15,7 @@
  *   the script itself is killed (a qdel without -notify, an h_rt limit).
  */
 import path from 'node:path';
-import type { LaunchRequest } from '@gator/protocol';
+import { LAYER_FILES, type LaunchRequest } from '@gator/protocol';
 import type { ClusterInfo } from './cluster.js';
 import type { SgeOptions } from './options.js';
 import { shellCommand, shellQuote } from './shell.js';
@@ -31,7 +31,7 @@ export const ENV_FILE = 'sge-env.sh';
  * logs take over), in the child's tracking directory. The scheduler creates it
  * with mode 0600 before submitting: Grid Engine appends to it and keeps the mode.
  */
-export const OUTPUT_FILE = 'scheduler.log';
+export const OUTPUT_FILE = LAYER_FILES.scheduler;
 
 /** Dotted Gator path of a request (`nightly.tests.seed_3`). */
 export function labelOf(request: Pick<LaunchRequest, 'id' | 'path'>): string {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildExit, LaunchRequest } from '@gator/protocol';
+import { layerFile, type ChildExit, type LaunchRequest } from '@gator/protocol';
 import { groupAlive, signalGroup } from './child-handle.js';
 
 export interface LocalProcessEvents {
@@ -27,7 +27,7 @@ export class LocalProcess {
 
   start(env: NodeJS.ProcessEnv): void {
     const { request } = this;
-    const logFile = path.join(request.tracking, 'scheduler.log');
+    const logFile = layerFile(request.tracking, 'scheduler');
     let output: number | 'ignore' = 'ignore';
     try {
       output = fs.openSync(logFile, 'a', 0o600);
