@@ -4,7 +4,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { layerFile, type ChildExit, type LaunchRequest } from '@gator/protocol';
 import { groupAlive, signalGroup } from './child-handle.js';
 
