@@ -48,7 +48,7 @@ export function cliPath(): string {
  */
 export function cliHostsWrappers(): boolean {
   const dir = path.dirname(cliPath());
-  return fs.readdirSync(dir).some((f) => f.endsWith('.js') && fs.readFileSync(path.join(dir, f), 'utf8').includes('setInProcessRunner'));
+  return fs.readdirSync(dir).some((f) => f.endsWith('.js') && fs.readFileSync(path.join(dir, f), 'utf8').includes('function inProcessRunner('));
 }
 
 export function nowMs(): number {
