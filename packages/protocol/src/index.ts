@@ -13,3 +13,4 @@ export * from './settings.js';
 export * from './uplink.js';
 export * from './layer.js';
 
+export * from './shell-words.js';

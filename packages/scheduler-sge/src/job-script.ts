@@ -18,7 +18,7 @@ import path from 'node:path';
 import { LAYER_FILES, type LaunchRequest } from '@gator/protocol';
 import type { ClusterInfo } from './cluster.js';
 import type { SgeOptions } from './options.js';
-import { shellCommand, shellQuote } from './shell.js';
+import { shellCommand, shellWord as shellQuote } from '@gator/protocol';
 
 /** Name of the per-child job script in the child's tracking directory. */
 export const CHILD_SCRIPT = 'sge.sh';

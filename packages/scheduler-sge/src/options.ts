@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { SchedulerError, schedulerOption } from '@gator/protocol';
-import { splitShellWords } from './shell.js';
+import { splitShellWords } from '@gator/protocol';
 
 export const SCHEDULER_NAME = 'sge';
 

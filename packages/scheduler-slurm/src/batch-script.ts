@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { LaunchRequest } from '@gator/protocol';
 import type { SlurmOptions } from './options.js';
-import { shellCommand, shellQuote } from './shell.js';
+import { shellCommand, shellWord as shellQuote } from '@gator/protocol';
 
 /** Name of the per-child batch script in the child's tracking directory. */
 export const CHILD_SCRIPT = 'slurm.sh';

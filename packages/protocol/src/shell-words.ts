@@ -1,17 +1,19 @@
 /**
- * POSIX shell quoting for the job scripts and the environment file, and the
- * word splitting of the `qsub_args` option.
+ * POSIX shell quoting for a cluster scheduler's job scripts, and the word
+ * splitting of options such as `sbatch_args`/`qsub_args`: what every scheduler
+ * that writes a script needs (`shellQuote` of the spec module quotes argv for
+ * display instead).
  */
 
 /** Quote one word for /bin/sh: everything literal inside single quotes. */
-export function shellQuote(word: string): string {
+export function shellWord(word: string): string {
   if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Quote an argv for /bin/sh. */
 export function shellCommand(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
+  return argv.map(shellWord).join(' ');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellCommand, shellQuote, splitShellWords } from './shell.js';
+import { shellCommand, shellWord as shellQuote, splitShellWords } from './shell-words.js';
 
 describe('shellQuote', () => {
   it('leaves plain words alone and quotes the rest so /bin/sh gives them back unchanged', () => {
