@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { IDENTIFY_PAYLOAD } from './constants.js';
 import { ProtocolError } from './errors.js';
+import { JobEndSchema, JobTallySchema } from './outcome.js';
 
 const int = z.number().int();
 const num = z.number();
@@ -38,6 +39,8 @@ export const FailureSchema = z.looseObject({
   /** Masked signature of the first error line (failure bucket). */
   signature: z.string().optional(),
   attempt: int.optional(),
+  /** FailureKind (`outcome.ts`); `lost` for a job given up on. */
+  kind: z.string().optional(),
 });
 export type Failure = z.infer<typeof FailureSchema>;
 
@@ -92,11 +95,15 @@ export const SummarySchema = PythonSummarySchema.extend({
   /** Jobs that never ran because a dependency could not be met, or the run stopped. */
   sub_skipped: int.optional(),
   /** Which children were skipped and why (capped like `failures`). */
-  skipped: z.array(z.looseObject({ path: z.array(z.string()), reason: z.string() })).optional(),
+  skipped: z.array(z.looseObject({ path: z.array(z.string()), reason: z.string(), kind: z.string().optional() })).optional(),
   /** Jobs given up on: their process ended or went silent without completing. */
   sub_lost: int.optional(),
   /** Jobs not run because `--rerun-failed` did not select them. */
   sub_unselected: int.optional(),
+  /** The subtree's !Jobs by outcome (`outcome.ts`): the numbers every view shows. */
+  jobs: JobTallySchema.optional(),
+  /** Jobs that ended since the previous update, passed up the tree for the live stream. */
+  ends: z.array(JobEndSchema).optional(),
 });
 export type Summary = z.infer<typeof SummarySchema>;
 
