@@ -8,6 +8,7 @@ export {
   type NewChild,
   type ChildPatch,
   type NewAttempt,
+  type NewNotice,
   type AttemptPatch,
   type RawLog,
   type SeverityCounts,
@@ -18,6 +19,7 @@ export {
   type MessageQuery,
   type ChildRow,
   type AttemptRow,
+  type NoticeRow,
   type MetricRow,
   type ProcStatRow,
 } from './reader.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { METRIC_SCOPES, severityFromName, type ApiMessage } from '@gator/protocol';
+import { METRIC_SCOPES, severityFromName, type ApiMessage, type NoticeKind } from '@gator/protocol';
 import { DatabaseError, databaseError } from './errors.js';
 import { DB_FILE_NAME } from './schema.js';
 
@@ -37,6 +37,16 @@ export interface ChildRow {
   /** JobResult integer. */
   result: number;
   expectedChildren: number;
+}
+
+export interface NoticeRow {
+  uid: number;
+  /** Unix seconds. */
+  timestamp: number;
+  kind: NoticeKind;
+  /** Dotted path below the layer of the job it is about ('' = the layer itself). */
+  path: string;
+  message: string;
 }
 
 export interface AttemptRow {
@@ -84,6 +94,8 @@ export interface LayerReader {
   procStats(): ProcStatRow[];
   children(): ChildRow[];
   attempts(): AttemptRow[];
+  /** Gator's notices (GatorNotice), oldest first; [] for a file without the table (older Gator, Python). */
+  notices(q?: { kind?: NoticeKind; path?: string }): NoticeRow[];
   close(): void;
 }
 
@@ -360,6 +372,21 @@ class SqliteLayerReader implements LayerReader {
       reason: row.reason === null ? null : text(row.reason),
       firstUid: int(row.first_uid),
       lastUid: row.last_uid === null ? null : int(row.last_uid),
+    }));
+  }
+
+  notices(q: { kind?: NoticeKind; path?: string } = {}): NoticeRow[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (q.kind !== undefined) where.push('kind = ?'), args.push(q.kind);
+    if (q.path !== undefined) where.push('path = ?'), args.push(q.path);
+    const sql = `SELECT db_uid, timestamp, kind, path, message FROM GatorNotice${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY db_uid`;
+    return this.all('GatorNotice', sql, args).map((row) => ({
+      uid: int(row.db_uid),
+      timestamp: num(row.timestamp) ?? 0,
+      kind: text(row.kind) as NoticeKind,
+      path: text(row.path),
+      message: text(row.message),
     }));
   }
 

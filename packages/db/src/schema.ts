@@ -24,12 +24,18 @@ export const PYTHON_DDL = {
 export const GATOR_DDL = {
   GatorAttempt:
     'CREATE TABLE GatorAttempt (db_uid INTEGER PRIMARY KEY AUTOINCREMENT, attempt INTEGER, started REAL, stopped REAL, exit INTEGER, result INTEGER, reason TEXT, first_uid INTEGER, last_uid INTEGER)',
+  /**
+   * Gator's own notices (docs/run-model.md): why a job failed, why children were
+   * skipped. Kept apart from LogEntry so they are never counted as messages.
+   * `path`: the dotted path, below this layer, of the job it is about ('' = the layer itself).
+   */
+  GatorNotice: 'CREATE TABLE GatorNotice (db_uid INTEGER PRIMARY KEY AUTOINCREMENT, timestamp REAL, kind TEXT, path TEXT, message TEXT)',
 } as const;
 
 /** Tables of a layer, in Python's creation order (storage.md §4), then ours. */
 export function tablesFor(kind: 'tier' | 'wrapper'): string[] {
   const own = kind === 'tier' ? PYTHON_DDL.ChildEntry : PYTHON_DDL.ProcStat;
-  return [PYTHON_DDL.Metric, PYTHON_DDL.Attribute, PYTHON_DDL.LogEntry, own, GATOR_DDL.GatorAttempt];
+  return [PYTHON_DDL.Metric, PYTHON_DDL.Attribute, PYTHON_DDL.LogEntry, own, GATOR_DDL.GatorAttempt, GATOR_DDL.GatorNotice];
 }
 
 /** `CREATE TABLE X (...)` → `CREATE TABLE IF NOT EXISTS X (...)` (SQLite stores the former either way). */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { rawLogFile, severityName } from '@gator/protocol';
+import { rawLogFile, severityName, type NoticeKind } from '@gator/protocol';
 import { DatabaseError, databaseError } from './errors.js';
 import { DB_FILE_NAME, MESSAGES_LOG_NAME, SPEC_FILE_NAME, floatText, ifNotExists, tablesFor } from './schema.js';
 
@@ -70,6 +70,16 @@ export interface AttemptPatch {
   lastUid?: number | null;
 }
 
+export interface NewNotice {
+  /** What it tells: a job's `failed`/`lost`/`stopped` end, children `skipped`, a `problem` of the layer. */
+  kind: NoticeKind;
+  message: string;
+  /** Dotted path below this layer of the job it is about; '' (default) for the layer itself. */
+  path?: string;
+  /** Unix seconds (default: now). */
+  timestamp?: number;
+}
+
 export type SeverityCounts = Record<'debug' | 'info' | 'warning' | 'error' | 'critical', number>;
 
 export interface RawLog {
@@ -102,6 +112,8 @@ export interface LayerStore extends EventEmitter {
   /** Opens a GatorAttempt row starting at the next message uid; returns its db_uid. */
   addAttempt(a: NewAttempt): number;
   updateAttempt(attemptUid: number, patch: AttemptPatch): void;
+  /** Stores one of Gator's notices (GatorNotice): never a message, never counted. */
+  addNotice(n: NewNotice): void;
   /** `<dir>/raw_<pid>.log` (0600), written with the batch commits. Throws DatabaseError if it cannot be opened. */
   openRawLog(pid: number): RawLog;
   /** Commits everything pending now (synchronous; never throws). */
@@ -500,6 +512,13 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
     const stmt = this.statement(`UPDATE GatorAttempt SET ${sets.join(', ')} WHERE db_uid = ?`);
     if (!stmt) return this.lost(1);
     this.queue(() => stmt.run(...values, attemptUid));
+  }
+
+  addNotice(n: NewNotice): void {
+    const stmt = this.statement('INSERT INTO GatorNotice (timestamp, kind, path, message) VALUES (?, ?, ?, ?)');
+    if (!stmt) return this.lost(1);
+    const timestamp = n.timestamp ?? Date.now() / 1000;
+    this.queue(() => stmt.run(timestamp, n.kind, n.path ?? '', n.message));
   }
 
   openRawLog(pid: number): RawLog {

@@ -17,6 +17,7 @@ const PYTHON = {
 };
 const ATTEMPT =
   'CREATE TABLE GatorAttempt (db_uid INTEGER PRIMARY KEY AUTOINCREMENT, attempt INTEGER, started REAL, stopped REAL, exit INTEGER, result INTEGER, reason TEXT, first_uid INTEGER, last_uid INTEGER)';
+const NOTICE = 'CREATE TABLE GatorNotice (db_uid INTEGER PRIMARY KEY AUTOINCREMENT, timestamp REAL, kind TEXT, path TEXT, message TEXT)';
 
 function schemaOf(file: string): { type: string; name: string; sql: string | null }[] {
   const db = new Database(file, { readonly: true });
@@ -28,7 +29,7 @@ function schemaOf(file: string): { type: string; name: string; sql: string | nul
 }
 
 describe('schema', () => {
-  test('a wrapper store has exactly Python’s tables (creation order too) plus GatorAttempt', () => {
+  test('a wrapper store has exactly Python’s tables (creation order too) plus GatorAttempt and GatorNotice', () => {
     const dir = tempDir();
     openLayerStore({ dir, kind: 'wrapper' }).close();
     expect(schemaOf(path.join(dir, 'db.sqlite'))).toEqual([
@@ -38,6 +39,7 @@ describe('schema', () => {
       { type: 'table', name: 'LogEntry', sql: PYTHON.LogEntry },
       { type: 'table', name: 'ProcStat', sql: PYTHON.ProcStat },
       { type: 'table', name: 'GatorAttempt', sql: ATTEMPT },
+      { type: 'table', name: 'GatorNotice', sql: NOTICE },
     ]);
   });
 
@@ -45,7 +47,7 @@ describe('schema', () => {
     const dir = tempDir();
     openLayerStore({ dir, kind: 'tier' }).close();
     const names = schemaOf(path.join(dir, 'db.sqlite')).map((r) => r.name);
-    expect(names).toEqual(['Metric', 'sqlite_sequence', 'Attribute', 'LogEntry', 'ChildEntry', 'GatorAttempt']);
+    expect(names).toEqual(['Metric', 'sqlite_sequence', 'Attribute', 'LogEntry', 'ChildEntry', 'GatorAttempt', 'GatorNotice']);
     expect(schemaOf(path.join(dir, 'db.sqlite')).find((r) => r.name === 'ChildEntry')?.sql).toBe(PYTHON.ChildEntry);
   });
 

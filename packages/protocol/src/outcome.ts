@@ -34,6 +34,14 @@ export type FailureKind = (typeof FAILURE_KINDS)[number];
 export const SKIP_KINDS = ['dependency', 'stopped', 'not_selected'] as const;
 export type SkipKind = (typeof SKIP_KINDS)[number];
 
+/**
+ * What one of Gator's notices (the layer's GatorNotice rows) tells: a job's end
+ * that is not a pass, children skipped, or a problem of the layer itself.
+ * Notices are never messages: never counted, never against limits.
+ */
+export const NOTICE_KINDS = ['failed', 'lost', 'stopped', 'skipped', 'problem'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
 const count = z.number().int().nonnegative();
 
 /** Jobs of a subtree by outcome (Gator extension of the summary: `jobs`). `total` is their sum. */
