@@ -8,6 +8,7 @@ import { JobState, type JobResult, type Severity } from './constants.js';
 import type { Connection, Handlers } from './connection.js';
 import type { LayerLimits } from './limits.js';
 import type { ApiJob, Metrics, Summary } from './messages.js';
+import type { NoticeKind } from './outcome.js';
 import { GatorServer } from './server.js';
 import type { LayerPlace } from './uplink.js';
 
@@ -46,6 +47,12 @@ export interface RunningLayer<Outcome> {
 /** The events both layers emit (each adds its own). */
 export type LayerEvent =
   | { type: 'message'; severity: number; message: string; timestamp: number }
+  /**
+   * One of Gator's notices (why a job failed, why children were skipped, a
+   * problem of the layer), stored in its GatorNotice table: never a message,
+   * never counted, never forwarded up as a `log`. `path` is who it is about.
+   */
+  | { type: 'notice'; kind: NoticeKind; message: string; timestamp: number; path?: string[] }
   | { type: 'summary'; summary: Summary }
   | { type: 'complete'; result: JobResult; reason?: string };
 

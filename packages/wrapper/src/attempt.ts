@@ -5,7 +5,7 @@
  * by another, each a `GatorAttempt` row.
  */
 import type { ChildProcess } from 'node:child_process';
-import { type Job, JobResult, type LayerLimits, Severity, shellQuote } from '@gator/protocol';
+import { type FailureKind, type Job, JobResult, type LayerLimits, Severity, shellQuote } from '@gator/protocol';
 import type { RawLog } from '@gator/db';
 import { OutputCapture } from './capture.js';
 import type { JobStore } from './job-store.js';
@@ -49,6 +49,8 @@ export class Attempt {
   startedAt: number | undefined;
   running = false;
   private stopReason: string | undefined;
+  /** The job's own fault behind the stop (its timeout, a hang); none for a stop on purpose. */
+  private stopFailure: FailureKind | undefined;
   private retryable = false;
   private ctx: AttemptContext | undefined;
   private watch: ResourceWatch | undefined;
@@ -63,9 +65,10 @@ export class Attempt {
   ) {}
 
   /** Stop this attempt (first reason wins); before the launch it prevents it. */
-  stop(reason: string, retryable: boolean): void {
+  stop(reason: string, retryable: boolean, failure?: FailureKind): void {
     if (this.stopReason) return;
     this.stopReason = reason;
+    this.stopFailure = failure;
     this.retryable = retryable;
     if (this.running) this.terminate();
   }
@@ -115,7 +118,7 @@ export class Attempt {
     this.pid = pid;
     this.startedAt = nowSeconds();
     this.running = true;
-    const watch = new ResourceWatch({ pid, spec: ctx.spec, sampleMs: ctx.sampleMs, db: ctx.db, log: ctx.log, onHang: (reason) => this.stop(reason, true) });
+    const watch = new ResourceWatch({ pid, spec: ctx.spec, sampleMs: ctx.sampleMs, db: ctx.db, log: ctx.log, onHang: (reason) => this.stop(reason, true, 'hang') });
     this.watch = watch;
     ctx.db.attr('pid', pid);
 
@@ -134,7 +137,7 @@ export class Attempt {
     const timeout = ctx.spec.timeout;
     let timeoutTimer: NodeJS.Timeout | undefined;
     if (timeout !== undefined && timeout > 0) {
-      timeoutTimer = setTimeout(() => this.stop(`timed out after ${timeout}s`, true), timeout * 1000);
+      timeoutTimer = setTimeout(() => this.stop(`timed out after ${timeout}s`, true, 'timeout'), timeout * 1000);
       timeoutTimer.unref();
     }
     // A stop that arrived while launching.
@@ -151,7 +154,7 @@ export class Attempt {
     watch.dispose();
     ctx.emit({ type: 'exited', code: exit.code, signal: exit.signal, attempt: this.number });
     ctx.changed();
-    if (this.stopReason) return judgeAttempt({ kind: 'stopped', reason: this.stopReason, retryable: this.retryable });
+    if (this.stopReason) return judgeAttempt({ kind: 'stopped', reason: this.stopReason, retryable: this.retryable, failure: this.stopFailure });
     return judgeAttempt({ kind: 'exited', code: exit.code, signal: exit.signal, violations: limitViolations(this.tally, ctx.limits) });
   }
 

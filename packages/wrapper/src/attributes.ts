@@ -59,6 +59,9 @@ export function finalAttributes(verdict: JobVerdict, stopped: number, attempts: 
     ['result', verdict.result],
   ];
   if (verdict.reason !== undefined) rows.push(['reason', verdict.reason]);
+  // Gator's own: the job's outcome in the run model (docs/run-model.md) and, when it failed, why.
+  rows.push(['outcome', verdict.outcome]);
+  if (verdict.kind !== undefined) rows.push(['outcome_kind', verdict.kind]);
   rows.push(['attempts', attempts]);
   return rows;
 }

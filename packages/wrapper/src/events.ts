@@ -13,5 +13,6 @@ export type WrapperEvent =
   | (LayerEventOf<'message'> & { source: MessageSource })
   | { type: 'started'; pid: number; command: string; attempt: number }
   | { type: 'exited'; code: number | null; signal: string | null; attempt: number }
+  | LayerEventOf<'notice'>
   | LayerEventOf<'summary'>
   | (LayerEventOf<'complete'> & { code: number });

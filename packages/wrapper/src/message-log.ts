@@ -133,11 +133,6 @@ export class MessageLog {
     this.record(severity, message, nowSeconds(), 'wrapper', logFile);
   }
 
-  /** A message for the renderer only: the store is what failed. */
-  tell(severity: number, message: string): void {
-    emitTo(this.onEvent, { type: 'message', severity, message, timestamp: nowSeconds(), source: 'wrapper' });
-  }
-
   private crossed(t: MessageTally, bucket: LimitedSeverity): void {
     t.crossed.add(bucket);
     this.log(Severity.INFO, `${bucket.toUpperCase()} message count of ${t.counts[bucket]} exceeds provided limit of ${this.limits[bucket]}`);

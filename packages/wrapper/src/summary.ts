@@ -3,7 +3,7 @@
  * `resolve`, the `_OWN_`/`_GROUP_` metric rows): one pure function of where
  * the job stands.
  */
-import { BUILTIN_METRICS, type Failure, JobResult, type MessageCounts, type Summary } from '@gator/protocol';
+import { BUILTIN_METRICS, type Failure, JobResult, type MessageCounts, type Summary, tallyOf } from '@gator/protocol';
 import { FAILURE_ERROR_LINES } from './message-log.js';
 import { failureSignature } from './signature.js';
 import type { Standing } from './verdict.js';
@@ -43,10 +43,13 @@ export function jobSummary(job: JobSnapshot): Summary {
     jobs_failed: failed,
   };
   for (const [name, value] of job.metrics) if (!BUILTIN.has(name)) metrics[name] = value;
+  const outcome = job.standing.outcome ?? (result === JobResult.SUCCESS ? 'passed' : 'failed');
   const summary: Summary = {
     metrics,
     failed_ids: result === JobResult.FAILURE ? [[job.ident]] : [],
     running_ids: a.running ? [[job.ident]] : [],
+    // The one job, by outcome (run-model.md): pending until its process runs (or between attempts).
+    jobs: tallyOf(done ? outcome : a.running ? 'running' : 'pending'),
   };
   if (a.running && a.startedAt !== undefined) summary.running_since = [a.startedAt];
   if (result === JobResult.FAILURE) {
@@ -54,6 +57,9 @@ export function jobSummary(job: JobSnapshot): Summary {
     const signature = failureSignature(a.errors[0] ?? why);
     const failure: Failure = { path: [job.ident], reason: why, errors: a.errors.slice(0, FAILURE_ERROR_LINES), log: job.tracking, signature };
     if (job.retries) failure.attempt = a.number;
+    // Why (a FailureKind); a job that was lost or stopped says so instead.
+    const kind = job.standing.kind ?? (done && outcome !== 'failed' ? outcome : undefined);
+    if (kind) failure.kind = kind;
     summary.failures = [failure];
     // This job's share of its ancestors' failure buckets (they add these up).
     summary.buckets = [{ signature, count: 1, examples: [[job.ident]] }];

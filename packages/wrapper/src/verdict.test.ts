@@ -16,11 +16,11 @@ describe('judgeAttempt', () => {
   });
 
   it('fails a non-zero exit with its code', () => {
-    expect(judgeAttempt({ kind: 'exited', code: 3, signal: null })).toEqual({ passed: false, code: 3, reason: 'exited with code 3', retryable: true });
+    expect(judgeAttempt({ kind: 'exited', code: 3, signal: null })).toEqual({ passed: false, code: 3, reason: 'exited with code 3', retryable: true, kind: 'exit' });
   });
 
   it('fails a signal with the negative signal number', () => {
-    expect(judgeAttempt({ kind: 'exited', code: null, signal: 'SIGKILL' })).toEqual({ passed: false, code: -9, reason: 'killed by SIGKILL', retryable: true });
+    expect(judgeAttempt({ kind: 'exited', code: null, signal: 'SIGKILL' })).toEqual({ passed: false, code: -9, reason: 'killed by SIGKILL', retryable: true, kind: 'exit' });
   });
 
   it('joins a bad exit and limit violations', () => {
@@ -30,7 +30,7 @@ describe('judgeAttempt', () => {
   });
 
   it('fails exit 0 with violations, keeping code 0', () => {
-    expect(judgeAttempt({ kind: 'exited', code: 0, signal: null, violations: 'x' })).toEqual({ passed: false, code: 0, reason: 'x', retryable: true });
+    expect(judgeAttempt({ kind: 'exited', code: 0, signal: null, violations: 'x' })).toEqual({ passed: false, code: 0, reason: 'x', retryable: true, kind: 'errors' });
   });
 
   it('gives 255 to a stopped attempt, retryable only as the stop says', () => {
@@ -44,6 +44,7 @@ describe('judgeAttempt', () => {
       code: 255,
       reason: 'could not start x: command not found',
       retryable: true,
+      kind: 'launch',
     });
   });
 });
@@ -64,14 +65,14 @@ describe('limitViolations', () => {
 
 describe('judgeJob', () => {
   it('passes with the last attempt, saying on which one after retries', () => {
-    expect(judgeJob(pass, { attempt: 1, started: true })).toEqual({ result: JobResult.SUCCESS, code: 0, reason: undefined });
-    expect(judgeJob(pass, { attempt: 2, started: true })).toEqual({ result: JobResult.SUCCESS, code: 0, reason: 'passed on attempt 2' });
+    expect(judgeJob(pass, { attempt: 1, started: true })).toEqual({ result: JobResult.SUCCESS, code: 0, reason: undefined, outcome: 'passed' });
+    expect(judgeJob(pass, { attempt: 2, started: true })).toEqual({ result: JobResult.SUCCESS, code: 0, reason: 'passed on attempt 2', outcome: 'passed' });
   });
 
   it('fails with the last attempt reason, or `failed`', () => {
     const failed = judgeAttempt({ kind: 'exited', code: 3, signal: null });
-    expect(judgeJob(failed, { attempt: 1, started: true })).toEqual({ result: JobResult.FAILURE, code: 3, reason: 'exited with code 3' });
-    expect(judgeJob(NOT_RUN, { attempt: 1, started: false })).toEqual({ result: JobResult.FAILURE, code: 255, reason: 'failed' });
+    expect(judgeJob(failed, { attempt: 1, started: true })).toEqual({ result: JobResult.FAILURE, code: 3, reason: 'exited with code 3', outcome: 'failed', kind: 'exit' });
+    expect(judgeJob(NOT_RUN, { attempt: 1, started: false })).toEqual({ result: JobResult.FAILURE, code: 255, reason: 'failed', outcome: 'failed', kind: 'launch' });
   });
 
   it('lets a failure outside the job win, with 255 when nothing was started', () => {
@@ -79,8 +80,21 @@ describe('judgeJob', () => {
       result: JobResult.FAILURE,
       code: 0,
       reason: 'database error: disk full',
+      outcome: 'failed',
+      kind: 'errors',
     });
     expect(judgeJob(NOT_RUN, { attempt: 1, started: false, fatalReason: 'parent connection lost' }).code).toBe(255);
+    expect(judgeJob(NOT_RUN, { attempt: 1, started: false, fatalReason: 'could not expand the command' })).toMatchObject({ outcome: 'failed', kind: 'launch' });
+  });
+
+  it('is lost when the parent went away, stopped when stopped on purpose, and says a timeout or a hang', () => {
+    const stopped = (failure?: 'timeout' | 'hang') => judgeAttempt({ kind: 'stopped', reason: 'r', retryable: false, failure });
+    expect(judgeJob(stopped(), { attempt: 1, started: true, fatalReason: 'parent connection lost', parentLost: true })).toMatchObject({ outcome: 'lost' });
+    expect(judgeJob(stopped(), { attempt: 1, started: true }).outcome).toBe('stopped');
+    expect(judgeJob(stopped(), { attempt: 1, started: true }).kind).toBeUndefined();
+    expect(judgeJob(stopped('timeout'), { attempt: 1, started: true })).toMatchObject({ outcome: 'failed', kind: 'timeout' });
+    expect(judgeJob(stopped('hang'), { attempt: 1, started: true })).toMatchObject({ outcome: 'failed', kind: 'hang' });
+    expect(judgeJob(judgeAttempt({ kind: 'exited', code: 0, signal: null, violations: 'x' }), { attempt: 1, started: true })).toMatchObject({ kind: 'errors' });
   });
 });
 
@@ -94,15 +108,16 @@ describe('standing', () => {
     expect(standing({ failingEarly: true, violations: () => '1 ERROR message (limit 0): x' })).toEqual({
       result: JobResult.FAILURE,
       reason: '1 ERROR message (limit 0): x',
+      kind: 'errors',
     });
     expect(standing({ fatalReason: 'parent connection lost', failingEarly: false, violations: none }).reason).toBe('parent connection lost');
     expect(standing({ fatalReason: 'x', failingEarly: false, violations: none }).result).toBe(JobResult.FAILURE);
   });
 
   it('is the final verdict once judged', () => {
-    const final = { result: JobResult.FAILURE, code: 3, reason: 'exited with code 3' } as const;
-    expect(standing({ final, failingEarly: false, violations: () => 'ignored' })).toEqual({ result: JobResult.FAILURE, reason: 'exited with code 3' });
-    expect(standing({ final: { result: JobResult.SUCCESS, code: 0, reason: undefined }, fatalReason: 'late', failingEarly: true, violations: none }).result).toBe(
+    const final = { result: JobResult.FAILURE, code: 3, reason: 'exited with code 3', outcome: 'failed', kind: 'exit' } as const;
+    expect(standing({ final, failingEarly: false, violations: () => 'ignored' })).toEqual({ result: JobResult.FAILURE, reason: 'exited with code 3', outcome: 'failed', kind: 'exit' });
+    expect(standing({ final: { result: JobResult.SUCCESS, code: 0, reason: undefined, outcome: 'passed' }, fatalReason: 'late', failingEarly: true, violations: none }).result).toBe(
       JobResult.SUCCESS,
     );
   });

@@ -23,6 +23,7 @@ import {
   type LayerLimits,
   type LayerOptions,
   type LayerPlace,
+  type NoticeKind,
   ROOT_PLACE,
   type RunningLayer,
   Severity,
@@ -287,13 +288,14 @@ class JobWrapper implements Wrapper {
 
   private async finish(last: AttemptVerdict): Promise<WrapperOutcome> {
     const a = this.attempt;
-    const verdict = judgeJob(last, { attempt: a.number, started: a.pid !== 0, fatalReason: this.fatalReason });
+    const verdict = judgeJob(last, { attempt: a.number, started: a.pid !== 0, fatalReason: this.fatalReason, parentLost: this.parentLost });
     const { result, code, reason } = verdict;
     this.stoppedAt = nowSeconds();
     this.final = verdict;
     this.log.endJudging();
-    // Logged after the verdict was taken, so it does not decide it (it is counted, as in Python).
-    if (result === JobResult.FAILURE) this.log.log(Severity.ERROR, `Job failed: ${reason}`);
+    // Why it did not pass: a notice, not one of the job's messages (Python logs an ERROR
+    // here, which counted twice in the job's errors and against its limits).
+    if (verdict.outcome !== 'passed') this.notice(verdict.outcome, `Job ${verdict.outcome}: ${reason}`);
     this.finished = true;
     clearInterval(this.heartbeatTimer);
 
@@ -332,7 +334,8 @@ class JobWrapper implements Wrapper {
   private onDatabaseError(error: unknown): void {
     const message = `database error: ${errorText(error)}`;
     this.fail(message);
-    this.log.tell(Severity.CRITICAL, `Job failed: ${message}`);
+    // Told at once (the store that would keep it is what failed); the job's end follows as its own notice.
+    this.notice('problem', `Job failing: ${message}`);
     this.attempt.stop(message, false);
   }
 
@@ -350,6 +353,13 @@ class JobWrapper implements Wrapper {
   }
 
   // ------------------------------------------------------------------ reporting
+
+  /** One of Gator's notices about this job: stored apart from its messages (GatorNotice), never counted. */
+  private notice(kind: NoticeKind, message: string): void {
+    const timestamp = nowSeconds();
+    if (!this.db.failed) this.db.write((s) => s.addNotice({ kind, message, timestamp }));
+    this.emit({ type: 'notice', kind, message, timestamp, path: [...this.place.path, this.ident] });
+  }
 
   private heartbeat(): void {
     if (this.finished) return;

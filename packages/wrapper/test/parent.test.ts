@@ -49,7 +49,7 @@ describe('with a parent tier', () => {
     expect(complete.summary.failed_ids).toEqual([['leaf']]);
     expect(complete.summary.running_ids).toEqual([]);
     expect(complete.summary.failures).toEqual([
-      { path: ['leaf'], reason: complete.reason, errors: ['oops'], log: tracking, signature: 'oops' },
+      { path: ['leaf'], reason: complete.reason, errors: ['oops'], log: tracking, signature: 'oops', kind: 'exit' },
     ]);
     expect(outcome.code).toBe(2);
   });
@@ -108,6 +108,8 @@ describe('with a parent tier', () => {
     connection.close();
     expect(outcome).toMatchObject({ result: JobResult.FAILURE, code: 255, reason: 'stopped' });
     expect(parent.completes[0]).toMatchObject({ code: 255, result: JobResult.FAILURE, reason: 'stopped' });
+    expect(parent.completes[0]!.summary.jobs).toMatchObject({ total: 1, stopped: 1 });
+    expect(parent.completes[0]!.summary.failures?.[0]).toMatchObject({ kind: 'stopped' });
   });
 
   it('stops the job and fails when the parent connection drops', async () => {
@@ -120,6 +122,7 @@ describe('with a parent tier', () => {
     parent.childConnection!.terminate();
     const outcome = await running;
     expect(outcome).toMatchObject({ result: JobResult.FAILURE, code: 255, reason: 'parent connection lost' });
+    expect(outcome.summary.jobs).toMatchObject({ total: 1, lost: 1 });
     expect(parent.completes).toHaveLength(0);
   });
 });

@@ -65,8 +65,11 @@ describe('stopping', () => {
     const reader = openLayerReader(tracking);
     try {
       expect(reader.attribute('pid')).toBeUndefined();
-      expect(reader.attributes()).toMatchObject({ exit: '255', result: '2', reason: 'interrupted' });
-      expect(reader.messages().map((m) => m.message)).toEqual(['Stopping leaf job', 'Job failed: interrupted']);
+      expect(reader.attributes()).toMatchObject({ exit: '255', result: '2', reason: 'interrupted', outcome: 'stopped' });
+      expect(reader.attribute('outcome_kind')).toBeUndefined();
+      // Why it ended is a notice, not one of the job's messages.
+      expect(reader.messages().map((m) => m.message)).toEqual(['Stopping leaf job']);
+      expect(reader.notices().map((n) => [n.kind, n.message])).toEqual([['stopped', 'Job stopped: interrupted']]);
     } finally {
       reader.close();
     }

@@ -39,8 +39,8 @@ describe('verdict', () => {
     expect(outcome.reason).toBe('1 ERROR message (limit 0): oops');
     expect(attributes.reason).toBe(outcome.reason);
     expect(attributes.result).toBe('2');
-    // The failure itself is logged at ERROR, after the verdict (Python does the same).
-    expect(outcome.summary.metrics.msg_error).toBe(2);
+    // Why it failed is a notice, not one of its errors (Python logs and counts an ERROR here).
+    expect(outcome.summary.metrics.msg_error).toBe(1);
     expect(outcome.summary.failures?.[0]).toMatchObject({ path: ['job'], reason: outcome.reason, errors: ['oops'], signature: 'oops' });
     expect(outcome.summary.failed_ids).toEqual([['job']]);
   });
@@ -125,7 +125,7 @@ describe('verdict', () => {
         ident: 'job',
         tracking: path.join(blocker, 'job'),
         parent: connection,
-        onEvent: (e) => e.type === 'message' && events.push(e.message),
+        onEvent: (e) => e.type === 'notice' && events.push(e.message),
       });
       expect(outcome.result).toBe(JobResult.FAILURE);
       expect(outcome.reason).toMatch(/^database error: /);
