@@ -9,17 +9,40 @@
  * events, so that the tier's life and the orchestration read apart.
  */
 import type { LayerStore } from '@gator/db';
-import { JobResult, JobState, Severity, type ChildExit, type Failure, type LaunchRequest, type LaunchedChild, type Metrics, type Scheduler, type Spec, type Summary } from '@gator/protocol';
+import {
+  JobResult,
+  JobState,
+  Severity,
+  addTally,
+  emptyTally,
+  tallyOf,
+  type ChildExit,
+  type Failure,
+  type JobTally,
+  type LaunchRequest,
+  type LaunchedChild,
+  type Metrics,
+  type NoticeKind,
+  type Scheduler,
+  type SkipKind,
+  type Spec,
+  type Summary,
+} from '@gator/protocol';
 import type { ChildEnd, ChildRecord, ChildTable } from './children.js';
 import { DependencyGraph, type DependencyNode, type SkipDecision } from './dependencies.js';
 import { Launcher, describeExit } from './launcher.js';
 import { Rollup, orderMetrics, type LiveContribution } from './rollup.js';
+import { childTally, jobsOf, lostTally } from './tally.js';
 
 export interface OrchestratorContext {
   children: ChildTable;
   store: LayerStore;
   scheduler: Scheduler;
-  log(severity: number, message: string, accounted?: boolean): void;
+  log(severity: number, message: string): void;
+  /** One of Gator's notices (GatorNotice): never a message, never counted; `path` is the child's id below this tier. */
+  notice(kind: NoticeKind, message: string, path?: string): void;
+  /** A problem of the tier itself (a spec it cannot run): it fails the tier. */
+  problem(reason: string): void;
   /** The child's path in the tree (events, selection). */
   pathOf(rec: ChildRecord): string[];
   /** A child changed state (the renderer's `child` event). */
@@ -43,6 +66,8 @@ export interface OrchestratorContext {
 const EXIT_GRACE_MS = 250;
 /** Names of failed children kept for the tier's reason (the count stays exact). */
 const FAILED_NAMES = 3;
+/** Why children are skipped when the run stops. */
+const RUN_STOPPED = 'run stopped';
 
 const now = () => Date.now() / 1000;
 
@@ -64,6 +89,10 @@ export class Orchestrator {
   /** Children that completed with FAILURE (exact) and the first few names. */
   failedCount = 0;
   readonly failedNames: string[] = [];
+  /** Jobs of the children that ended (run-model.md); live children are added by `compose`. */
+  private readonly endedJobs: JobTally = emptyTally();
+  /** Children that failed with no failed or lost job of theirs (a sub-tier's own problem): the tier's problems. */
+  readonly childProblems: string[] = [];
 
   constructor(
     private readonly ctx: OrchestratorContext,
@@ -122,7 +151,7 @@ export class Orchestrator {
     if (this.inFlight > Math.floor(window / 2) && this.inFlight > 0) return;
     while (this.readyHead < this.ready.length && this.inFlight < window) {
       const rec = this.ctx.children.get(this.ready[this.readyHead++]!)!;
-      if (this.stopping) this.skip({ id: rec.id, baseId: rec.baseId, reason: 'run stopped', specProblem: false });
+      if (this.stopping) this.skip({ id: rec.id, baseId: rec.baseId, reason: RUN_STOPPED, specProblem: false }, undefined, 'stopped');
       else this.launch(rec);
     }
     if (this.readyHead >= this.ready.length) {
@@ -135,13 +164,13 @@ export class Orchestrator {
   private skipReady(reason: string): void {
     while (this.readyHead < this.ready.length) {
       const rec = this.ctx.children.get(this.ready[this.readyHead++]!)!;
-      this.skip({ id: rec.id, baseId: rec.baseId, reason, specProblem: false });
+      this.skip({ id: rec.id, baseId: rec.baseId, reason, specProblem: false }, undefined, 'stopped');
     }
     this.ready = [];
     this.readyHead = 0;
   }
 
-  /** One message per skipped entry (not per array copy). */
+  /** One notice per skipped entry (not per array copy); a spec that cannot be run is a problem of the tier too. */
   private reportSkips(skips: SkipDecision[]): void {
     const byBase = new Map<string, { reason: string; specProblem: boolean; n: number; kind: Spec['kind'] }>();
     for (const s of skips) {
@@ -151,8 +180,12 @@ export class Orchestrator {
     }
     for (const [baseId, s] of byBase) {
       const what = `${KIND_WORD[s.kind]} '${baseId}'${s.n > 1 ? ` (${s.n} copies)` : ''}`;
-      if (s.specProblem) this.ctx.log(Severity.ERROR, `Cannot launch ${what}: ${s.reason}`);
-      else this.ctx.log(Severity.WARNING, `Skipping ${what}: ${s.reason}`);
+      if (s.specProblem) {
+        this.ctx.notice('problem', `Cannot launch ${what}: ${s.reason}`, baseId);
+        this.ctx.problem(`cannot launch ${what}: ${s.reason}`);
+      } else {
+        this.ctx.notice('skipped', `Skipping ${what}: ${s.reason}`, baseId);
+      }
     }
   }
 
@@ -182,11 +215,17 @@ export class Orchestrator {
       this.ctx.log(Severity.WARNING, `Selecting '${rec.id}' failed (${(error as Error).message}); running it`);
     }
     if (selected !== false) return true;
-    this.ctx.log(Severity.DEBUG, `Not running '${rec.id}': not selected for rerun`);
-    // Neither skipped nor failed in this run: counted apart as `sub_unselected`.
+    this.ctx.notice('skipped', `Not running '${rec.id}': not selected for rerun`, rec.id);
+    // Neither skipped nor failed in this run: counted apart as `sub_unselected`, and left out of the tally.
     const size = rec.kind === 'tier' ? rec.expected + 1 : 1;
-    const jobs = rec.kind === 'tier' ? rec.expected : 1;
-    const summary: Summary = { metrics: orderMetrics({ sub_total: size }), failed_ids: [], running_ids: [], sub_unselected: jobs };
+    const summary: Summary = {
+      metrics: orderMetrics({ sub_total: size }),
+      failed_ids: [],
+      running_ids: [],
+      sub_unselected: jobsOf(rec),
+      skipped: [{ path: [rec.id], reason: 'not selected for rerun', kind: 'not_selected' satisfies SkipKind }],
+      jobs: emptyTally(),
+    };
     this.finish(rec, JobResult.ABORTED, summary, 'skipped', 'not selected for rerun', JobResult.SUCCESS);
     return false;
   }
@@ -206,7 +245,7 @@ export class Orchestrator {
   /** Launcher: the scheduler refused the child. */
   onRefused(rec: ChildRecord, error: Error): void {
     if (rec.state === JobState.COMPLETE) return;
-    if (this.stopping) this.skip({ id: rec.id, baseId: rec.baseId, reason: 'run stopped', specProblem: false });
+    if (this.stopping) this.skip({ id: rec.id, baseId: rec.baseId, reason: RUN_STOPPED, specProblem: false }, undefined, 'stopped');
     else this.lose(rec, `could not be launched: ${error.message}`);
   }
 
@@ -214,7 +253,7 @@ export class Orchestrator {
   onExit(rec: ChildRecord, exit: ChildExit): void {
     if (rec.state === JobState.COMPLETE) return;
     if (this.stopping && (exit.neverStarted || rec.state === JobState.LAUNCHED)) {
-      this.skip({ id: rec.id, baseId: rec.baseId, reason: 'run stopped', specProblem: false });
+      this.skip({ id: rec.id, baseId: rec.baseId, reason: RUN_STOPPED, specProblem: false }, undefined, 'stopped');
       return;
     }
     // `complete` may still be in flight on the socket.
@@ -241,11 +280,15 @@ export class Orchestrator {
       rec.updated = t;
       rec.stopped = t;
     }
+    const jobs = childTally(rec, summary, true);
     this.ctx.children.retire(rec);
     this.rollup.fold(summary);
+    addTally(this.endedJobs, jobs);
     if (result === JobResult.FAILURE) {
       this.failedCount++;
       if (this.failedNames.length < FAILED_NAMES) this.failedNames.push(rec.id);
+      // A failure none of its jobs accounts for (a sub-tier's budget or database) is still a failure here.
+      if (jobs.failed + jobs.lost + jobs.stopped === 0) this.childProblems.push(`'${rec.id}' failed${reason ? `: ${reason}` : ''}`);
     }
     this.ctx.store.updateChild(rec.uidx, wasLaunched ? { updated: t, stopped: t, result } : { result });
     this.ctx.store.setMetrics(rec.id, summary.metrics);
@@ -256,7 +299,7 @@ export class Orchestrator {
   }
 
   /** A child that will never run: counted as skipped, with every job under it. */
-  skip(skip: SkipDecision, graphResult?: JobResult): void {
+  skip(skip: SkipDecision, graphResult?: JobResult, kind: SkipKind = 'dependency'): void {
     const rec = this.ctx.children.get(skip.id);
     if (!rec || rec.state === JobState.COMPLETE) return;
     const size = rec.kind === 'tier' ? rec.expected + 1 : 1;
@@ -265,7 +308,8 @@ export class Orchestrator {
       failed_ids: [],
       running_ids: [],
       sub_skipped: size,
-      skipped: [{ path: [rec.id], reason: skip.reason }],
+      skipped: [{ path: [rec.id], reason: skip.reason, kind }],
+      jobs: tallyOf('skipped', jobsOf(rec)),
     };
     this.finish(rec, JobResult.ABORTED, summary, 'skipped', skip.reason, graphResult);
   }
@@ -290,8 +334,9 @@ export class Orchestrator {
       ...(last?.sub_skipped ? { sub_skipped: last.sub_skipped } : {}),
       ...(last?.stats ? { stats: last.stats } : {}),
       ...(last?.buckets ? { buckets: last.buckets } : {}),
+      jobs: lostTally(rec, last),
     };
-    this.ctx.log(Severity.ERROR, `Child '${rec.id}' lost: ${reason}`, true);
+    this.ctx.notice('lost', `Child '${rec.id}' lost: ${reason}`, rec.id);
     if (stopProcess || rec.state === JobState.LAUNCHED || rec.state === JobState.STARTED) this.launcher.stop(rec.id);
     this.finish(rec, JobResult.FAILURE, summary, 'lost', reason);
   }
@@ -304,10 +349,10 @@ export class Orchestrator {
    */
   stop(graceMs: number): void {
     this.stopping = true;
-    const skips = this.graph.abandon('run stopped');
-    if (skips.length > 0) this.ctx.log(Severity.WARNING, `Skipping ${skips.length} ${skips.length === 1 ? 'child' : 'children'} that had not been launched: run stopped`);
-    for (const skip of skips) this.skip(skip);
-    this.skipReady('run stopped');
+    const skips = this.graph.abandon(RUN_STOPPED);
+    if (skips.length > 0) this.ctx.notice('skipped', `Skipping ${skips.length} ${skips.length === 1 ? 'child' : 'children'} that had not been launched: ${RUN_STOPPED}`);
+    for (const skip of skips) this.skip(skip, undefined, 'stopped');
+    this.skipReady(RUN_STOPPED);
     for (const rec of [...this.ctx.children.live]) this.stopChild(rec);
     const escalate = setTimeout(() => {
       for (const rec of this.ctx.children.live) this.launcher.stop(rec.id);
@@ -333,11 +378,16 @@ export class Orchestrator {
   /** The tier's summary now: its own metrics, every folded child and the live ones' last summaries. */
   compose(own: Metrics, ownFailure?: { reason: string; log?: string }): Summary {
     const live: LiveContribution[] = [];
+    const jobs = { ...this.endedJobs };
     for (const rec of this.ctx.children.live) {
       const summary = rec.live?.summary;
       if (summary) live.push({ summary, started: rec.started });
+      // Not heard from yet: pending, by its expected jobs.
+      addTally(jobs, childTally(rec, summary, false));
     }
-    return this.rollup.compose(own, live, ownFailure);
+    const summary = this.rollup.compose(own, live, ownFailure);
+    summary.jobs = jobs;
+    return summary;
   }
 
   /** The tier is finishing: no more launches; wait (up to `ms`) for exits the scheduler has yet to report. */

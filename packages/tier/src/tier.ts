@@ -11,7 +11,8 @@
  * - a scheduler (the `Scheduler` it is given, driven by `launcher.ts`);
  * - its database (`@gator/db`) and its own messages (`tier-log.ts`).
  *
- * Whether it passed is `verdict.ts`, a pure function. Beyond Python Gator: a
+ * Whether it passed is `verdict.ts`, a pure function (`runVerdict` of the
+ * run model on its tally of jobs, `tally.ts`). Beyond Python Gator: a
  * child whose process ends without `complete`, or that goes silent, is lost
  * (`watchdog.ts`) instead of hanging the run; a parent that goes away stops
  * the tier; finished children are folded into totals so memory stays bounded.
@@ -56,7 +57,7 @@ import { Orchestrator } from './orchestrator.js';
 import { orderMetrics } from './rollup.js';
 import { childHandlers, parentHandlers, type ServeContext } from './serve.js';
 import { TierLog } from './tier-log.js';
-import { exceededBudgets, ownProblems, tierFailureReasons } from './verdict.js';
+import { exceededBudgets, ownProblems, tierVerdict, type TierVerdict } from './verdict.js';
 import { silentChildren } from './watchdog.js';
 
 // ---------------------------------------------------------------- public types
@@ -96,6 +97,7 @@ export type ChildEventState = 'launched' | 'started' | ChildEnd;
 export type TierEvent =
   | Extract<LayerEvent, { type: 'summary' }>
   | (Extract<LayerEvent, { type: 'message' }> & { path?: string[] })
+  | Extract<LayerEvent, { type: 'notice' }>
   | (Extract<LayerEvent, { type: 'complete' }> & { summary: Summary })
   | { type: 'child'; id: string; path: string[]; state: ChildEventState; reason?: string; kind: 'job' | 'tier' };
 
@@ -389,22 +391,19 @@ class TierRunner implements Tier {
 
     // The last summaries may have arrived after the last throttled check.
     this.checkBudget(this.compose());
-    const reasons = this.failureReasons();
-    const result = reasons.length === 0 ? JobResult.SUCCESS : JobResult.FAILURE;
-    const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
-    if (reason) this.log.log(Severity.ERROR, `Tier '${this.ident}' failed: ${reason}`, true);
+    const verdict = this.verdict(this.compose());
+    const { result, reason } = verdict;
+    if (reason) this.log.notice(verdict.outcome === 'stopped' ? 'stopped' : 'failed', `Tier '${this.ident}' ${verdict.outcome}: ${reason}`);
     this.finalResult = result;
-    const m = this.compose().metrics;
-    this.log.log(
-      Severity.INFO,
-      `Complete - W: ${m.msg_warning}, E: ${m.msg_error}, C: ${m.msg_critical}, T: ${m.sub_total}, A: ${m.sub_active}, P: ${m.sub_passed}, F: ${m.sub_failed}`,
-    );
+    this.log.log(Severity.INFO, this.completeLine(this.compose()));
     // Compose again so the summary includes the lines just logged.
     const final = this.compose();
     store.setMetrics(METRIC_SCOPES.own, this.ownMetrics());
     store.setMetrics(METRIC_SCOPES.group, final.metrics);
     store.setAttribute('stopped', now());
+    // The verdict of the run model: what the root stores is what `gator run` exits with.
     store.setAttribute('result', result);
+    store.setAttribute('outcome', verdict.outcome);
     this.emit({ type: 'summary', summary: final });
 
     const failures = (await this.uplink?.complete({ summary: final, result, code: 0, reason })) ?? [];
@@ -438,7 +437,11 @@ class TierRunner implements Tier {
       expectedJobs: expectedJobs(this.o.spec),
       launchWindow: this.o.launchWindow ?? DEFAULT_LAUNCH_WINDOW,
       only: this.o.only,
-      log: (severity, message, accounted) => this.log.log(severity, message, accounted),
+      log: (severity, message) => this.log.log(severity, message),
+      notice: (kind, message, child) => this.log.notice(kind, message, child),
+      problem: (reason) => {
+        if (!this.problems.includes(reason)) this.problems.push(reason);
+      },
       pathOf: (rec) => this.childPath(rec),
       childEvent: (rec, state, reason) => this.childEvent(rec, state, reason),
       changed: () => this.changed(),
@@ -522,7 +525,7 @@ class TierRunner implements Tier {
   }
 
   private ownProblemReason(): string | undefined {
-    return ownProblems(this.problems, this.budgetExceeded.values(), this.log.counts, this.log.accountedErrors, this.settings.limits);
+    return ownProblems(this.problems, this.budgetExceeded.values(), this.log.counts, this.settings.limits);
   }
 
   private compose(): Summary {
@@ -530,14 +533,31 @@ class TierRunner implements Tier {
     return this.orchestrator.compose(this.ownMetrics(), own ? { reason: own, log: this.tracking } : undefined);
   }
 
-  private failureReasons(): string[] {
-    return tierFailureReasons({
+  /** The run model's verdict on this subtree (docs/run-model.md): its jobs and its problems. */
+  private verdict(summary: Summary): TierVerdict {
+    const own = this.ownProblemReason();
+    return tierVerdict({
+      tally: summary.jobs!,
       stopped: this.stopping ? (this.stopReason ?? 'stop requested') : undefined,
-      failedChildren: { count: this.orchestrator.failedCount, names: this.orchestrator.failedNames },
-      liveChildFailed: this.children.anyLiveFailed(),
-      failedBelow: this.compose().metrics.sub_failed! - this.ownMetrics().sub_failed!,
-      own: this.ownProblemReason(),
+      failedNames: this.orchestrator.failedNames,
+      failedCount: this.orchestrator.failedCount,
+      problems: [...(own ? [own] : []), ...this.orchestrator.childProblems],
     });
+  }
+
+  /**
+   * Python's `Complete - …` line, in the numbers of the tally: jobs (never
+   * tiers) by outcome, and the subtree's messages without this tier's own.
+   */
+  private completeLine(summary: Summary): string {
+    const m = summary.metrics;
+    const own = this.log.counts;
+    const j = summary.jobs!;
+    const w = (m.msg_warning ?? 0) - own.warning;
+    const e = (m.msg_error ?? 0) - own.error;
+    const c = (m.msg_critical ?? 0) - own.critical;
+    const active = j.running + j.pending;
+    return `Complete - W: ${w}, E: ${e}, C: ${c}, T: ${j.total}, A: ${active}, P: ${j.passed}, F: ${j.failed}, lost: ${j.lost}, skipped: ${j.skipped}, stopped: ${j.stopped}`;
   }
 
   /** Result while running: FAILURE as soon as one is known, else UNKNOWN. */
@@ -550,11 +570,11 @@ class TierRunner implements Tier {
   /** Subtree budgets: logged once when first exceeded. Returns true when newly exceeded. */
   private checkBudget(summary: Summary): boolean {
     let fresh = false;
-    for (const [name, text] of exceededBudgets(this.o.spec.limits as Limits | undefined, summary.metrics, this.log.accountedErrors)) {
+    for (const [name, text] of exceededBudgets(this.o.spec.limits as Limits | undefined, summary.metrics)) {
       const known = this.budgetExceeded.has(name);
       this.budgetExceeded.set(name, text);
       if (!known) {
-        this.log.log(Severity.ERROR, text, true);
+        this.log.notice('problem', text);
         fresh = true;
       }
     }

@@ -1,55 +1,81 @@
 /**
- * Whether a tier passed (protocol.md §8 "Result of a layer"), as pure
- * functions of what it knows at the end: a tier passes when it was not
- * stopped, no child failed (or failed below it), and it has no problem of
- * its own (a database error, an exceeded subtree budget, its own messages
- * over the per-layer limits).
+ * Whether a tier passed (docs/run-model.md "The verdict rule", protocol.md §8
+ * "Result of a layer"), as pure functions of what it knows at the end. The
+ * rule itself is `runVerdict` of @gator/protocol, applied to the tier's
+ * subtree: its tally of jobs (a skipped job never fails it by itself) and its
+ * problems (a database error, an exceeded subtree budget, its own messages
+ * over the per-layer limits, a child that failed with no failed job of its
+ * own to show for it).
  */
-import { exceededLimits, describeExceeded, type LayerLimits, type Limits, type Metrics, type MessageCounts } from '@gator/protocol';
+import {
+  JobResult,
+  describeExceeded,
+  exceededLimits,
+  runVerdict,
+  type JobTally,
+  type LayerLimits,
+  type Limits,
+  type MessageCounts,
+  type Metrics,
+  type RunOutcome,
+} from '@gator/protocol';
 
 function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
 export interface TierFacts {
+  /** The subtree's jobs at the end. */
+  tally: JobTally;
   /** Why the tier was stopped, when it was. */
   stopped?: string | undefined;
-  /** Children that completed with FAILURE (the count is exact, the names are the first few). */
-  failedChildren: { count: number; names: readonly string[] };
-  /** A child not yet complete already reported FAILURE. */
-  liveChildFailed: boolean;
-  /** Jobs that failed below this tier although its children passed (a peer with other rules). */
-  failedBelow: number;
-  /** The tier's own problems (reasons), see `ownProblems`. */
-  own: string | undefined;
+  /** The first few children that failed, for the reason. */
+  failedNames: readonly string[];
+  /** Children failed in all: more than `failedNames` shows `…`. */
+  failedCount: number;
+  /** The tier's problems (its own, see `ownProblems`, and its children's). */
+  problems: readonly string[];
 }
 
-/** Every reason the tier fails, in the order they are reported; empty: it passed. */
-export function tierFailureReasons(facts: TierFacts): string[] {
-  const reasons: string[] = [];
-  // A stopped tier did not run what it was given: never recorded as passed.
-  if (facts.stopped !== undefined) reasons.push(`stopped (${facts.stopped})`);
-  const { count, names } = facts.failedChildren;
-  if (count > 0) {
-    const listed = names.map((n) => `'${n}'`).join(', ');
-    reasons.push(`${plural(count, 'child', 'children')} failed (${listed}${count > names.length ? ', …' : ''})`);
-  } else if (facts.liveChildFailed) {
-    reasons.push('a child reported a failure');
-  } else if (facts.failedBelow > 0) {
-    reasons.push(`${plural(facts.failedBelow, 'job')} failed below this tier`);
+export interface TierVerdict {
+  result: JobResult;
+  /** `passed`, `failed` or `stopped`. */
+  outcome: RunOutcome;
+  /** Why it did not pass (undefined when it passed). */
+  reason: string | undefined;
+}
+
+/**
+ * The tier's verdict: `runVerdict` on its subtree. A stopped tier is not
+ * recorded as passed (FAILURE, outcome `stopped`), as before; a tier whose
+ * children did not all end (cannot happen once it finishes) fails.
+ */
+export function tierVerdict(facts: TierFacts): TierVerdict {
+  const { tally } = facts;
+  const verdict = runVerdict({ tally, problems: facts.problems, stopped: facts.stopped !== undefined });
+  if (verdict.outcome === 'passed') return { result: JobResult.SUCCESS, outcome: 'passed', reason: undefined };
+  const parts: string[] = [];
+  if (facts.stopped !== undefined) parts.push(`stopped (${facts.stopped})`);
+  const unended = tally.running + tally.pending;
+  if (unended > 0) parts.push(`${plural(unended, 'job')} did not end`);
+  // The counts as runVerdict says them, with the first failed children named.
+  const named = facts.failedNames.map((n) => `'${n}'`).join(', ');
+  const more = facts.failedCount > facts.failedNames.length ? ', …' : '';
+  for (const part of runVerdict({ tally: { ...tally, running: 0, pending: 0 }, problems: facts.problems }).reason.split('; ')) {
+    if (!part) continue;
+    parts.push(named && /^\d+ jobs? failed$/.test(part) ? `${part} (${named}${more})` : part);
   }
-  if (facts.own) reasons.push(facts.own);
-  return reasons;
+  return { result: JobResult.FAILURE, outcome: verdict.outcome === 'stopped' ? 'stopped' : 'failed', reason: parts.join('; ') };
 }
 
 /**
  * The tier's own reasons to fail, joined: problems it met (database errors,
- * a parent it could not register with), exceeded budgets, and its own
- * message counts over the per-layer limits (errors already accounted for
- * elsewhere do not count twice).
+ * a parent it could not register with, a spec it cannot run), exceeded
+ * budgets, and its own message counts over the per-layer limits (Gator's
+ * notices are not messages, so a skipped job never counts here).
  */
-export function ownProblems(problems: readonly string[], budgets: Iterable<string>, counts: MessageCounts, accountedErrors: number, limits: LayerLimits): string | undefined {
-  const own = { critical: counts.critical, error: counts.error - accountedErrors, warning: counts.warning };
+export function ownProblems(problems: readonly string[], budgets: Iterable<string>, counts: MessageCounts, limits: LayerLimits): string | undefined {
+  const own = { critical: counts.critical, error: counts.error, warning: counts.warning };
   const parts = [...problems, ...budgets, ...exceededLimits(own, limits).map((bucket) => describeExceeded(bucket, own[bucket], limits))];
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
@@ -59,14 +85,13 @@ export function ownProblems(problems: readonly string[], budgets: Iterable<strin
  * rolled-up counts. Returns the exceeded budgets with their reason text (it
  * follows the count, so the final one says how far over the subtree ended).
  */
-export function exceededBudgets(budget: Limits | undefined, metrics: Metrics, accountedErrors: number): Map<'critical' | 'error' | 'warning', string> {
+export function exceededBudgets(budget: Limits | undefined, metrics: Metrics): Map<'critical' | 'error' | 'warning', string> {
   const out = new Map<'critical' | 'error' | 'warning', string>();
   if (!budget) return out;
   for (const name of ['critical', 'error', 'warning'] as const) {
     const limit = budget[name];
     if (limit === undefined) continue;
-    let count = metrics[`msg_${name}`] ?? 0;
-    if (name === 'error') count -= accountedErrors;
+    const count = metrics[`msg_${name}`] ?? 0;
     if (count <= limit) continue;
     out.set(name, `budget exceeded: ${plural(count, name === 'critical' ? 'critical message' : name)} > ${limit}`);
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobResult, Severity, group, job } from '@gator/protocol';
+import { JobResult, group, job } from '@gator/protocol';
 import { childStates, removeTempDirs, runRoot } from './helpers/harness.js';
 
 afterEach(removeTempDirs);
@@ -15,9 +15,10 @@ describe('message limits', () => {
     // Each child is within its own (unlimited) warning limit and passes…
     expect(childStates(events)).toMatchObject({ w1: ['launched', 'started', 'passed'], w2: ['launched', 'started', 'passed'] });
     // …but together they exceed the group's budget.
-    expect(events).toContainEqual(
-      expect.objectContaining({ type: 'message', severity: Severity.ERROR, message: 'budget exceeded: 4 warnings > 3' }),
-    );
+    // A problem of the group, told as a notice: not one of its messages.
+    expect(events).toContainEqual(expect.objectContaining({ type: 'notice', kind: 'problem', message: 'budget exceeded: 4 warnings > 3' }));
+    expect(events.some((e) => e.type === 'message' && e.message.startsWith('budget exceeded'))).toBe(false);
+    expect(outcome.summary.jobs).toMatchObject({ total: 2, passed: 2 });
     expect(outcome.result).toBe(JobResult.FAILURE);
     expect(outcome.reason).toContain('budget exceeded: 4 warnings > 3');
     expect(outcome.summary.failed_ids).toEqual([['budget']]);
@@ -33,7 +34,7 @@ describe('message limits', () => {
     const { outcome, events } = await runRoot(spec);
     expect(outcome.result).toBe(JobResult.FAILURE);
     expect(outcome.reason).toContain('budget exceeded: 5 warnings > 1');
-    expect(events.filter((e) => e.type === 'message' && e.message.startsWith('budget exceeded'))).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'notice' && e.message.startsWith('budget exceeded'))).toHaveLength(1);
   });
 
   it('a budget that holds does not fail the group', async () => {

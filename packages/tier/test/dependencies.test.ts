@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobResult, Severity, array, group, job } from '@gator/protocol';
+import { JobResult, array, group, job } from '@gator/protocol';
 import type { TierEvent } from '../src/index.js';
 import { childStates, removeTempDirs, runRoot } from './helpers/harness.js';
 
@@ -31,9 +31,8 @@ describe('dependencies between siblings', () => {
     expect(states.lint).toEqual(['launched', 'started', 'passed']);
     const skip = events.find((e) => e.type === 'child' && e.id === 'test' && e.state === 'skipped');
     expect(skip).toMatchObject({ reason: "dependency 'build' failed", kind: 'job', path: ['deps', 'test'] });
-    expect(events).toContainEqual(
-      expect.objectContaining({ type: 'message', severity: Severity.WARNING, message: "Skipping job 'test': dependency 'build' failed" }),
-    );
+    expect(events).toContainEqual(expect.objectContaining({ type: 'notice', kind: 'skipped', message: "Skipping job 'test': dependency 'build' failed" }));
+    expect(events.some((e) => e.type === 'message' && e.message.startsWith('Skipping'))).toBe(false);
     // Dependants launch only after what they wait for has completed.
     const seq = order(events);
     expect(seq.indexOf('bisect:launched')).toBeGreaterThan(seq.indexOf('build:failed'));
@@ -76,8 +75,8 @@ describe('dependencies between siblings', () => {
     const lastGen = Math.max(seq.indexOf('gen_0:failed'), seq.indexOf('gen_1:passed'));
     expect(seq.indexOf('all_0:launched')).toBeGreaterThan(lastGen);
     expect(seq.indexOf('all_1:launched')).toBeGreaterThan(lastGen);
-    // One message for the entry, not one per copy.
-    const warnings = events.filter((e) => e.type === 'message' && /Skipping job 'use'/.test(e.message));
+    // One notice for the entry, not one per copy.
+    const warnings = events.filter((e) => e.type === 'notice' && /Skipping job 'use'/.test(e.message));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ message: "Skipping job 'use' (2 copies): dependency 'gen' failed" });
     expect(outcome.summary.sub_skipped).toBe(2);
@@ -97,6 +96,9 @@ describe('dependencies between siblings', () => {
     // inner (1 tier + 2 jobs) never ran.
     expect(outcome.summary.sub_skipped).toBe(3);
     expect(outcome.summary.metrics.sub_total).toBe(5);
+    // Jobs, not tiers: gate failed, inner's two jobs skipped.
+    expect(outcome.summary.jobs).toMatchObject({ total: 3, failed: 1, skipped: 2 });
+    expect(outcome.summary.skipped).toEqual([{ path: ['outer', 'inner'], reason: "dependency 'gate' failed", kind: 'dependency' }]);
   });
 
   it('only(): children not selected are recorded as skipped and release their dependants', async () => {
@@ -113,5 +115,8 @@ describe('dependencies between siblings', () => {
     expect(events).toContainEqual(expect.objectContaining({ id: 'passed_before', reason: 'not selected for rerun' }));
     expect(states.failed_before).toEqual(['launched', 'started', 'passed']);
     expect(outcome.result).toBe(JobResult.SUCCESS);
+    // Jobs a rerun did not select are left out of its tally.
+    expect(outcome.summary.jobs).toMatchObject({ total: 1, passed: 1, skipped: 0 });
+    expect(outcome.summary.skipped).toContainEqual(expect.objectContaining({ path: ['rerun', 'passed_before'], kind: 'not_selected' }));
   });
 });

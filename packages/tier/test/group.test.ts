@@ -20,7 +20,8 @@ describe('a group of jobs', () => {
     expect(m.msg_error).toBeGreaterThanOrEqual(1);
     expect(outcome.summary.failed_ids).toContainEqual(['top', 'b']);
     expect(outcome.summary.running_ids).toEqual([]);
-    expect(outcome.reason).toMatch(/1 child failed \('b'\)/);
+    expect(outcome.reason).toMatch(/1 job failed \('b'\)/);
+    expect(outcome.summary.jobs).toMatchObject({ total: 3, passed: 2, failed: 1 });
     expect(childStates(events).b).toEqual(['launched', 'started', 'failed']);
     expect(events.at(-1)).toMatchObject({ type: 'complete', result: JobResult.FAILURE });
   });
