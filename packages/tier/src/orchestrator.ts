@@ -324,7 +324,7 @@ export class Orchestrator {
     metrics.sub_active = 0;
     const failed_ids = [...(last?.failed_ids ?? []), ...(last?.running_ids ?? [])];
     if (!failed_ids.some((p) => p.length === 1 && p[0] === rec.id)) failed_ids.unshift([rec.id]);
-    const failures: Failure[] = [{ path: [rec.id], reason: `lost: ${reason}`, log: this.ctx.children.dirOf(rec) }, ...(last?.failures ?? [])];
+    const failures: Failure[] = [{ path: [rec.id], reason: `lost: ${reason}`, log: this.ctx.children.dirOf(rec), kind: 'lost' }, ...(last?.failures ?? [])];
     const summary: Summary = {
       metrics: orderMetrics(metrics),
       failed_ids,

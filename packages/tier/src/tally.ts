@@ -4,7 +4,7 @@
  * own; a child that says none (Python Gator) is counted from what it did send;
  * a child not heard from yet is pending by its expected jobs. Pure functions.
  */
-import { JobResult, type JobTally, type Summary, addTally, emptyTally, tallyOf } from '@gator/protocol';
+import { JobResult, type JobTally, type Summary, emptyTally, tallyOf } from '@gator/protocol';
 
 /** What the tally needs of a child's record. */
 export interface TalliedChild {
@@ -53,11 +53,4 @@ export function lostTally(child: TalliedChild, last: Summary | undefined): JobTa
   tally.running = 0;
   tally.pending = 0;
   return tally;
-}
-
-/** The sum of several tallies (a new object). */
-export function sumTallies(tallies: Iterable<JobTally>): JobTally {
-  const out = emptyTally();
-  for (const t of tallies) addTally(out, t);
-  return out;
 }

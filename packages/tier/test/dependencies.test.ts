@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobResult, array, group, job } from '@gator/protocol';
+import { openLayerReader } from '@gator/db';
+import { JobResult, array, emptyTally, group, job } from '@gator/protocol';
 import type { TierEvent } from '../src/index.js';
 import { childStates, removeTempDirs, runRoot } from './helpers/harness.js';
 
@@ -53,6 +54,26 @@ describe('dependencies between siblings', () => {
     expect(outcome.result).toBe(JobResult.SUCCESS);
     expect(outcome.summary.sub_skipped).toBe(1);
     expect(outcome.summary.metrics).toMatchObject({ sub_total: 3, sub_passed: 2, sub_failed: 0 });
+  });
+
+  it('an on_fail triage job skipped because its build passed: SUCCESS and outcome passed, even with a warning limit of 0', async () => {
+    const spec = group({
+      ident: 'triage',
+      jobs: [job({ ident: 'build', command: 'pass' }), job({ ident: 'triage', command: 'pass', on_fail: ['build'] })],
+    });
+    const { outcome, events, tracking } = await runRoot(spec, { limits: { warning: 0 } });
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    expect(outcome.summary.jobs).toEqual({ ...emptyTally(), total: 2, passed: 1, skipped: 1 });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'notice', kind: 'skipped', path: ['triage', 'triage'] }));
+    const reader = openLayerReader(tracking);
+    try {
+      expect(reader.attributes()).toMatchObject({ result: String(JobResult.SUCCESS), outcome: 'passed' });
+      expect(reader.notices()).toEqual([expect.objectContaining({ kind: 'skipped', path: 'triage', message: "Skipping job 'triage': dependency 'build' passed" })]);
+      expect(reader.metrics('_OWN_').msg_warning).toBe(0);
+      expect(JSON.parse(reader.attribute('summary')!).jobs).toEqual(outcome.summary.jobs);
+    } finally {
+      reader.close();
+    }
   });
 
   it('inside an array, a dependant waits for every copy and needs all of them to pass', async () => {

@@ -30,8 +30,14 @@ describe('children that never complete', () => {
     expect(s.metrics).toMatchObject({ sub_total: 4, sub_passed: 1, sub_failed: 3, sub_active: 0 });
     expect(s.failed_ids).toEqual(expect.arrayContaining([['crashy', 'boom'], ['crashy', 'early']]));
     expect(s.failures).toContainEqual(
-      expect.objectContaining({ path: ['crashy', 'boom'], reason: expect.stringMatching(/^lost: process exited/), log: `${tracking}/boom` }),
+      expect.objectContaining({ path: ['crashy', 'boom'], reason: expect.stringMatching(/^lost: process exited/), log: `${tracking}/boom`, kind: 'lost' }),
     );
+    // Jobs, by outcome: two lost, one passed; why each was lost is a notice, not an error of the tier.
+    expect(s.jobs).toMatchObject({ total: 3, passed: 1, lost: 2, running: 0, pending: 0 });
+    expect(events.filter((e) => e.type === 'notice' && e.kind === 'lost').map((e) => e.path)).toEqual(
+      expect.arrayContaining([['crashy', 'boom'], ['crashy', 'early']]),
+    );
+    expect(events.some((e) => e.type === 'message' && e.message.startsWith('Child '))).toBe(false);
   });
 
   it('a started child that goes silent is lost after N intervals and its process is stopped', async () => {

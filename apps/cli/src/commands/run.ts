@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ENV, JobResult, SchedulerError, Severity, UsageError, expectedJobs, loadSpecFile, type Summary } from '@gator/protocol';
+import { ENV, JobResult, SchedulerError, Severity, UsageError, expectedJobs, loadSpecFile, runVerdict, type Summary } from '@gator/protocol';
 import type { RunOptions } from '../options.js';
 import { runChild } from '../child.js';
 import { inProcessRunner } from '../in-process.js';
@@ -21,17 +21,16 @@ export interface RunContext {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Exit status of a finished root (Python's rule: nothing failed, everything passed, nothing running). */
-// Python's rule also asks sub_passed == sub_total, to catch pruned jobs; they are
-// counted explicitly here (sub_skipped), and jobs a rerun did not select are not failures.
+/**
+ * Exit status of a finished root: the verdict rule (docs/run-model.md,
+ * `runVerdict`) on the root's tally of jobs, the root's own problems (a
+ * budget, a database) being what makes its stored result a FAILURE with no
+ * failed job. Skipped jobs never fail a run by themselves.
+ */
 export function exitCodeFor(result: number, summary: Summary): number {
-  const ok =
-    result === JobResult.SUCCESS &&
-    summary.failed_ids.length === 0 &&
-    summary.running_ids.length === 0 &&
-    (summary.sub_skipped ?? 0) === 0 &&
-    (summary.sub_lost ?? 0) === 0;
-  return ok ? 0 : 1;
+  if (!summary.jobs) return result === JobResult.SUCCESS && summary.failed_ids.length === 0 && summary.running_ids.length === 0 ? 0 : 1;
+  const verdict = runVerdict({ tally: summary.jobs, problems: result === JobResult.SUCCESS ? [] : ['the root failed'] });
+  return verdict.exit ?? 1;
 }
 
 export async function runRoot(specPath: string | undefined, options: RunOptions, ctx: RunContext): Promise<number> {
