@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ACTION_NAMES, ERROR_CODES, SERVED_BY } from '../src/index.js';
+import { ACTION_NAMES, ERROR_CODES, PythonSummarySchema, SERVED_BY, SummarySchema } from '../src/index.js';
 
 const docs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs');
 
@@ -30,6 +30,12 @@ describe('docs/protocol.md', () => {
     const down = tableActions(text, '### Parent → child');
     expect(down.filter((r) => r[1] === 'yes').map((r) => r[0]).sort()).toEqual([...SERVED_BY.wrapperUplink].sort());
     expect(down.filter((r) => r[2] === 'yes').map((r) => r[0]).sort()).toEqual([...SERVED_BY.tierUplink].sort());
+  });
+
+  it('lists every Summary extension, field for field', () => {
+    const extensions = Object.keys(SummarySchema.shape).filter((k) => !(k in PythonSummarySchema.shape));
+    const listed = tableActions(text, '## Summary extensions').map((r) => r[0]);
+    expect(listed).toEqual(extensions);
   });
 
   it('every action is served by some side', () => {
