@@ -295,7 +295,7 @@ describe('test_wrapper.py: what a wrapper records', () => {
     // Gator keeps Python's rows in Python's order, with its own in between and after
     // (docs/compatibility.md, "Extra Attribute rows and the GatorAttempt table").
     expect(gtAttrs.map((a) => a.name).filter((n) => PY_ATTRIBUTES.includes(n))).toEqual(PY_ATTRIBUTES);
-    expect(gtAttrs.map((a) => a.name).filter((n) => !PY_ATTRIBUTES.includes(n))).toEqual(['env', 'argv', 'attempts']);
+    expect(gtAttrs.map((a) => a.name).filter((n) => !PY_ATTRIBUTES.includes(n))).toEqual(['env', 'argv', 'outcome', 'attempts']);
     for (const side of ['py', 'gt']) {
       const logged = rows(path.join(dir, side, 'db.sqlite'), "SELECT severity, message FROM LogEntry WHERE message = 'hi'");
       expect(logged).toEqual([{ severity: '20', message: 'hi' }]);
