@@ -61,6 +61,7 @@ it('pins the public API of @gator/protocol', async () => {
     'MessageCounts',
     'MetricStatsSchema',
     'MetricsSchema',
+    'NOTICE_KINDS',
     'PROTOCOL_VERSION',
     'PYTHON_DIALECT',
     'PYTHON_HEARTBEAT_SECONDS',
