@@ -103,6 +103,8 @@ export class JobTracker {
       });
     }
     for (const sk of summary.skipped ?? []) {
+      // Jobs a rerun did not select are not part of it (run-model.md): no line for them.
+      if (sk.kind === 'not_selected') continue;
       const key = dotted(sk.path);
       if (this.skipped.has(key)) continue;
       this.skipped.add(key);
