@@ -16,6 +16,9 @@ const full: Summary = {
   skipped: [],
   sub_lost: 0,
   sub_unselected: 0,
+  // The live stream's job ends: a Python parent must never get them.
+  ends: [{ path: ['sim'], outcome: 'failed', kind: 'exit', reason: 'exited with code 3', signature: 'oops', at: 1 }],
+  ends_from: 0,
 };
 
 describe('dialectFromRegister', () => {

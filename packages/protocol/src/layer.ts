@@ -8,6 +8,7 @@ import { JobState, type JobResult, type Severity } from './constants.js';
 import type { Connection, Handlers } from './connection.js';
 import type { LayerLimits } from './limits.js';
 import type { ApiJob, Metrics, Summary } from './messages.js';
+import type { JobEnd } from './outcome.js';
 import { GatorServer } from './server.js';
 import type { LayerPlace } from './uplink.js';
 
@@ -47,7 +48,9 @@ export interface RunningLayer<Outcome> {
 export type LayerEvent =
   | { type: 'message'; severity: number; message: string; timestamp: number }
   | { type: 'summary'; summary: Summary }
-  | { type: 'complete'; result: JobResult; reason?: string };
+  | { type: 'complete'; result: JobResult; reason?: string }
+  /** A job ended (once per job; paths from this layer's ident, like the summary's). */
+  | { type: 'end'; end: JobEnd };
 
 /** Call a renderer's listener; its bug must never break the run. */
 export function emitTo<E>(listener: ((event: E) => void) | undefined, event: E): void {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ACTION_NAMES, ERROR_CODES, SERVED_BY } from '../src/index.js';
+import { ACTION_NAMES, ERROR_CODES, PythonSummarySchema, SERVED_BY, SummarySchema } from '../src/index.js';
 
 const docs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs');
 
@@ -48,5 +48,18 @@ describe('docs/errors.md', () => {
       .filter((m) => m !== null)
       .map((m) => [m[1], Number(m[2]), m[3]]);
     expect(rows).toEqual(Object.entries(ERROR_CODES).map(([code, e]) => [code, e.exit, e.meaning]));
+  });
+});
+
+describe('docs/protocol.md: summary extensions', () => {
+  it("names every key of the summary beyond Python's in the version table", () => {
+    const text = fs.readFileSync(path.join(docs, 'protocol.md'), 'utf8');
+    const row = text.split('\n').find((line) => line.startsWith('| 1 |')) ?? '';
+    const python = new Set(Object.keys(PythonSummarySchema.shape));
+    const extensions = Object.keys(SummarySchema.shape).filter((key) => !python.has(key));
+    expect(extensions).toContain('ends');
+    expect(extensions.filter((key) => !row.includes(`\`${key}\``))).toEqual([]);
+    // And the live stream's ends have their own section.
+    expect(text).toContain('## Job ends (`ends`)');
   });
 });
