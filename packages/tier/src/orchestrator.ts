@@ -11,6 +11,7 @@
 import type { LayerStore } from '@gator/db';
 import { JobResult, JobState, Severity, type ChildExit, type Failure, type LaunchRequest, type LaunchedChild, type Metrics, type Scheduler, type Spec, type Summary } from '@gator/protocol';
 import type { ChildEnd, ChildRecord, ChildTable } from './children.js';
+import type { EndRelay } from './ends.js';
 import { DependencyGraph, type DependencyNode, type SkipDecision } from './dependencies.js';
 import { Launcher, describeExit } from './launcher.js';
 import { Rollup, orderMetrics, type LiveContribution } from './rollup.js';
@@ -37,6 +38,8 @@ export interface OrchestratorContext {
   /** Ident of the tier and jobs under it, for the roll-up. */
   ident: string;
   expectedJobs: number;
+  /** Where the ends of jobs go (the live stream): the ones this tier decides are added here. */
+  ends: EndRelay;
 }
 
 /** A launched child's process ended; `complete` may still be in flight on its socket for this long. */
@@ -72,6 +75,11 @@ export class Orchestrator {
     this.graph = new DependencyGraph(nodes);
     this.rollup = new Rollup({ ident: ctx.ident, expectedJobs: ctx.expectedJobs });
     this.launcher = new Launcher(ctx.scheduler, this);
+  }
+
+  /** The job ends of this tier's subtree, on their way up. */
+  get ends(): EndRelay {
+    return this.ctx.ends;
   }
 
   /** Exits still awaited from the scheduler. */
@@ -183,6 +191,7 @@ export class Orchestrator {
     }
     if (selected !== false) return true;
     this.ctx.log(Severity.DEBUG, `Not running '${rec.id}': not selected for rerun`);
+    this.ctx.ends.skipped(rec.id, rec.live?.spec, 'not_selected', 'not selected for rerun');
     // Neither skipped nor failed in this run: counted apart as `sub_unselected`.
     const size = rec.kind === 'tier' ? rec.expected + 1 : 1;
     const jobs = rec.kind === 'tier' ? rec.expected : 1;
@@ -260,6 +269,8 @@ export class Orchestrator {
     const rec = this.ctx.children.get(skip.id);
     if (!rec || rec.state === JobState.COMPLETE) return;
     const size = rec.kind === 'tier' ? rec.expected + 1 : 1;
+    // Skipped by the stop, or by a dependency (the graph decides nothing else).
+    this.ctx.ends.skipped(rec.id, rec.live?.spec, this.stopping ? 'stopped' : 'dependency', skip.reason);
     const summary: Summary = {
       metrics: orderMetrics({ sub_total: size }),
       failed_ids: [],
@@ -292,6 +303,7 @@ export class Orchestrator {
       ...(last?.buckets ? { buckets: last.buckets } : {}),
     };
     this.ctx.log(Severity.ERROR, `Child '${rec.id}' lost: ${reason}`, true);
+    this.ctx.ends.lost(rec, rec.live, last, reason);
     if (stopProcess || rec.state === JobState.LAUNCHED || rec.state === JobState.STARTED) this.launcher.stop(rec.id);
     this.finish(rec, JobResult.FAILURE, summary, 'lost', reason);
   }

@@ -51,6 +51,7 @@ import {
   METRIC_SCOPES,
 } from '@gator/protocol';
 import { ChildTable, type ChildEnd, type ChildRecord } from './children.js';
+import { EndRelay } from './ends.js';
 import { launchRequest } from './launcher.js';
 import { Orchestrator } from './orchestrator.js';
 import { orderMetrics } from './rollup.js';
@@ -97,7 +98,9 @@ export type TierEvent =
   | Extract<LayerEvent, { type: 'summary' }>
   | (Extract<LayerEvent, { type: 'message' }> & { path?: string[] })
   | (Extract<LayerEvent, { type: 'complete' }> & { summary: Summary })
-  | { type: 'child'; id: string; path: string[]; state: ChildEventState; reason?: string; kind: 'job' | 'tier' };
+  | { type: 'child'; id: string; path: string[]; state: ChildEventState; reason?: string; kind: 'job' | 'tier' }
+  /** A job of the subtree ended (each job once, however short): what the live stream prints. */
+  | Extract<LayerEvent, { type: 'end' }>;
 
 export interface TierOutcome {
   result: JobResult;
@@ -123,6 +126,8 @@ export interface TierInternals {
   /** Failed ids and failure records kept by the roll-up. */
   failedIds: number;
   failures: number;
+  /** Job ends not yet accepted by the parent. */
+  unsentEnds: number;
 }
 
 export interface Tier extends RunningLayer<TierOutcome> {
@@ -168,6 +173,7 @@ class TierRunner implements Tier {
   private readonly lostAfterMs: number;
   private readonly children: ChildTable;
   private readonly log: TierLog;
+  private readonly ends: EndRelay;
   private orchestrator!: Orchestrator;
   private store: LayerStore | undefined;
   private messages: MessagePages | undefined;
@@ -186,6 +192,8 @@ class TierRunner implements Tier {
   private finalResult: JobResult | undefined;
   private stopping = false;
   private stopReason: string | undefined;
+  /** The stop came from the user (a signal, the parent tier, `stop()`), not from a problem of the tier. */
+  private stoppedByUser = false;
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
@@ -210,6 +218,14 @@ class TierRunner implements Tier {
     this.tracking = path.resolve(options.tracking);
     this.lostAfterMs = (options.lostAfterIntervals ?? 3) * this.settings.interval * 1000;
     this.children = new ChildTable(this.tracking);
+    this.ends = new EndRelay({
+      ident: this.ident,
+      emit: (end) => this.emit({ type: 'end', end }),
+      forwarding: () => this.uplink?.parentDialect.extensions === true,
+      pending: () => {
+        if (!this.finishing) this.uplink?.update(true);
+      },
+    });
     this.log = new TierLog({
       store: () => this.store,
       path: () => [...this.place.path, this.ident],
@@ -233,6 +249,7 @@ class TierRunner implements Tier {
       folded: this.orchestrator?.rollup.foldedCount ?? 0,
       failedIds: sizes?.failedIds ?? 0,
       failures: sizes?.failures ?? 0,
+      unsentEnds: this.ends.unsent,
     };
   }
 
@@ -242,8 +259,14 @@ class TierRunner implements Tier {
   }
 
   stop(reason?: string): void {
+    this.halt(reason, true);
+  }
+
+  /** Stop the tier: `byUser` when asked to (its own problems stop it too, and fail it). */
+  private halt(reason: string | undefined, byUser: boolean): void {
     if (this.stopping || this.finishing) return;
     this.stopping = true;
+    this.stoppedByUser = byUser;
     this.stopReason = reason ?? 'stop requested';
     if (this.running) this.applyStop();
   }
@@ -301,7 +324,7 @@ class TierRunner implements Tier {
     this.heartbeat = setInterval(() => this.beat(), Math.max(50, this.settings.interval * 1000));
     this.heartbeat.unref?.();
     if (registered) this.uplink?.update();
-    if (!registered) this.stop('could not register with the parent tier');
+    if (!registered) this.halt('could not register with the parent tier', false);
     else if (this.stopping) this.applyStop();
     else this.orchestrator.schedule();
     this.checkDone();
@@ -317,7 +340,8 @@ class TierRunner implements Tier {
       connection: parent,
       ident: this.ident,
       handlers: parentHandlers(this.serving()),
-      report: () => ({ summary: this.compose(), result: this.liveResult() }),
+      report: () => ({ summary: this.ends.attach(this.compose()), result: this.liveResult() }),
+      onUpdateAccepted: ({ summary }) => this.ends.accepted(summary),
       updateTimeoutMs: REQUEST_TIMEOUT_MS,
       onUpdateFailed: (error) => {
         if (!this.finishing) this.log.log(Severity.DEBUG, `Heartbeat to the parent failed: ${error.message}`);
@@ -325,7 +349,7 @@ class TierRunner implements Tier {
       onClosed: () => {
         if (this.finishing) return;
         this.log.log(Severity.WARNING, 'Lost the connection to the parent tier: stopping');
-        this.stop('parent connection lost');
+        this.halt('parent connection lost', false);
       },
     });
     try {
@@ -390,9 +414,12 @@ class TierRunner implements Tier {
     // The last summaries may have arrived after the last throttled check.
     this.checkBudget(this.compose());
     const reasons = this.failureReasons();
-    const result = reasons.length === 0 ? JobResult.SUCCESS : JobResult.FAILURE;
+    // Stopped by the user is its own outcome, not a failure (docs/run-model.md): ABORTED.
+    const stopped = this.stopping && this.stoppedByUser;
+    const result = reasons.length === 0 ? JobResult.SUCCESS : stopped ? JobResult.ABORTED : JobResult.FAILURE;
     const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
-    if (reason) this.log.log(Severity.ERROR, `Tier '${this.ident}' failed: ${reason}`, true);
+    if (reason && stopped) this.log.log(Severity.INFO, `Tier '${this.ident}' stopped: ${reason}`);
+    else if (reason) this.log.log(Severity.ERROR, `Tier '${this.ident}' failed: ${reason}`, true);
     this.finalResult = result;
     const m = this.compose().metrics;
     this.log.log(
@@ -405,9 +432,11 @@ class TierRunner implements Tier {
     store.setMetrics(METRIC_SCOPES.group, final.metrics);
     store.setAttribute('stopped', now());
     store.setAttribute('result', result);
+    if (stopped) store.setAttribute('outcome', 'stopped');
     this.emit({ type: 'summary', summary: final });
 
-    const failures = (await this.uplink?.complete({ summary: final, result, code: 0, reason })) ?? [];
+    // Every end not yet accepted goes with the final report (the parent takes each once).
+    const failures = (await this.uplink?.complete({ summary: this.ends.attachAll(final), result, code: 0, reason })) ?? [];
     if (failures.length > 0) this.log.log(Severity.WARNING, `Could not report completion to the parent tier: ${failures[0]!.error.message}`);
     const c = this.log.counts;
     this.log.log(Severity.INFO, `Recorded ${c.critical} critical, ${c.error} error, ${c.warning} warning, ${c.info} info and ${c.debug} debug messages`);
@@ -440,6 +469,7 @@ class TierRunner implements Tier {
       only: this.o.only,
       log: (severity, message, accounted) => this.log.log(severity, message, accounted),
       pathOf: (rec) => this.childPath(rec),
+      ends: this.ends,
       childEvent: (rec, state, reason) => this.childEvent(rec, state, reason),
       changed: () => this.changed(),
       checkDone: () => this.checkDone(),

@@ -28,7 +28,7 @@ describe('stopping', () => {
     expect(states.s1).toEqual(['launched', 'started', 'failed']);
     expect(states.s2).toEqual(['launched', 'started', 'failed']);
     expect(run.events).toContainEqual(expect.objectContaining({ type: 'message', severity: Severity.WARNING, message: 'Stopping all jobs' }));
-    expect(outcome.result).toBe(JobResult.FAILURE);
+    expect(outcome.result).toBe(JobResult.ABORTED);
     expect(outcome.summary.sub_skipped).toBe(1);
     expect(outcome.summary.metrics.sub_active).toBe(0);
   });

@@ -14,4 +14,6 @@ export type WrapperEvent =
   | { type: 'started'; pid: number; command: string; attempt: number }
   | { type: 'exited'; code: number | null; signal: string | null; attempt: number }
   | LayerEventOf<'summary'>
+  /** The job's end, once (what the live stream prints). */
+  | LayerEventOf<'end'>
   | (LayerEventOf<'complete'> & { code: number });

@@ -46,6 +46,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { MessageLog, nowSeconds, plural } from './message-log.js';
 import { type CompiledRule, compileLogRules } from './rules.js';
 import { sampleInterval } from './sampling.js';
+import { jobEnd } from './job-end.js';
 import { jobSummary } from './summary.js';
 import { type AttemptVerdict, type JobVerdict, NOT_RUN, judgeJob, limitViolations, standing } from './verdict.js';
 
@@ -113,6 +114,8 @@ class JobWrapper implements Wrapper {
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   private stopRequested = false;
+  /** Why the user stopped the job (the parent's `stop`, a signal at the root): its end is `stopped`, not failed. */
+  private userStop: string | undefined;
   private parentLost = false;
   /** Why the job fails for a reason outside the job itself (first reason wins). */
   private fatalReason: string | undefined;
@@ -148,6 +151,7 @@ class JobWrapper implements Wrapper {
   stop(reason = 'stopped'): void {
     if (this.finished || this.stopRequested) return;
     this.stopRequested = true;
+    this.userStop = reason;
     this.log.log(Severity.WARNING, 'Stopping leaf job');
     this.attempt.stop(reason, false);
   }
@@ -287,7 +291,11 @@ class JobWrapper implements Wrapper {
 
   private async finish(last: AttemptVerdict): Promise<WrapperOutcome> {
     const a = this.attempt;
-    const verdict = judgeJob(last, { attempt: a.number, started: a.pid !== 0, fatalReason: this.fatalReason });
+    const judged = judgeJob(last, { attempt: a.number, started: a.pid !== 0, fatalReason: this.fatalReason });
+    // Stopped by the user is its own outcome (docs/run-model.md), not a failure: ABORTED. Only when
+    // the stop decided it: a job that had already timed out, or failed on its own, stays failed.
+    const stopped = judged.result === JobResult.FAILURE && !this.fatalReason && this.userStop !== undefined && last.reason === this.userStop;
+    const verdict: JobVerdict = stopped ? { ...judged, result: JobResult.ABORTED } : judged;
     const { result, code, reason } = verdict;
     this.stoppedAt = nowSeconds();
     this.final = verdict;
@@ -301,7 +309,10 @@ class JobWrapper implements Wrapper {
     const summary = this.summary();
     this.storeMetrics(summary);
     this.emit({ type: 'summary', summary });
-    await this.uplink?.complete({ summary, result, code, reason });
+    const end = jobEnd({ ident: this.ident, verdict, stopped, started: a.pid !== 0 || a.number > 1, attempt: a.number, retries: this.maxAttempts > 1, summary, at: this.stoppedAt });
+    this.emit({ type: 'end', end });
+    // The job's end travels with the final update and `complete` (the parent takes it once).
+    await this.uplink?.complete({ summary: { ...summary, ends: [end], ends_from: 0 }, result, code, reason });
     this.emit({ type: 'complete', result, code, ...(reason !== undefined ? { reason } : {}) });
 
     await this.server?.close().catch(() => undefined);
