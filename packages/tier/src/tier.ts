@@ -565,7 +565,9 @@ class TierRunner implements Tier {
       stopped: this.stopping ? (this.stopReason ?? 'stop requested') : undefined,
       failedChildren: { count: this.orchestrator.failedCount, names: this.orchestrator.failedNames },
       liveChildFailed: this.children.anyLiveFailed(),
-      failedBelow: this.compose().metrics.sub_failed! - this.ownMetrics().sub_failed!,
+      // Python's sub_failed counts every job that did not pass, the stopped ones too: after the
+      // user's stop only the jobs that failed (`jobs_failed`) are failures below.
+      failedBelow: this.stopping && this.stoppedByUser ? (this.compose().metrics.jobs_failed ?? 0) : this.compose().metrics.sub_failed! - this.ownMetrics().sub_failed!,
       own: this.ownProblemReason(),
     });
   }

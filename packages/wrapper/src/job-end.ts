@@ -35,7 +35,8 @@ export function failureKind(verdict: JobVerdict, started: boolean): FailureKind 
 export function jobEnd(facts: JobEndFacts): JobEnd {
   const { verdict } = facts;
   const base = { path: [facts.ident], at: facts.at, ...(facts.retries || facts.attempt > 1 ? { attempt: facts.attempt } : {}) };
-  if (facts.stopped) return { ...base, outcome: 'stopped', ...(verdict.reason ? { reason: verdict.reason } : {}) };
+  // The parent's stop says only "stopped": no reason worth repeating then.
+  if (facts.stopped) return { ...base, outcome: 'stopped', ...(verdict.reason && verdict.reason !== 'stopped' ? { reason: verdict.reason } : {}) };
   if (verdict.result === JobResult.SUCCESS) return { ...base, outcome: 'passed', ...(verdict.reason ? { reason: verdict.reason } : {}) };
   const record = facts.summary.failures?.[0];
   const kind = record?.kind ?? failureKind(verdict, facts.started);

@@ -113,7 +113,7 @@ describe('with a parent tier', () => {
     // Stopped by the user is not a failure: ABORTED, and its end says stopped.
     expect(outcome).toMatchObject({ result: JobResult.ABORTED, code: 255, reason: 'stopped' });
     expect(parent.completes[0]).toMatchObject({ code: 255, result: JobResult.ABORTED, reason: 'stopped' });
-    expect(parent.completes[0]!.summary.ends).toEqual([{ path: ['leaf'], outcome: 'stopped', reason: 'stopped', at: expect.any(Number) }]);
+    expect(parent.completes[0]!.summary.ends).toEqual([{ path: ['leaf'], outcome: 'stopped', at: expect.any(Number) }]);
     expect(parent.completes[0]!.summary.failed_ids).toEqual([]);
   });
 
