@@ -56,6 +56,12 @@ describe('payloadForParent', () => {
     expect(done.summary.metrics.cells).toBe(3);
   });
 
+  it('tells a Python parent a stopped (ABORTED) child as FAILURE: its tier fails only on that', () => {
+    expect(payloadForParent(PYTHON_DIALECT, 'complete', { ident: 'sim', code: 255, result: 3, summary: full }).result).toBe(2);
+    expect(payloadForParent(PYTHON_DIALECT, 'update', { ident: 'sim', result: 3, summary: full }).result).toBe(2);
+    expect(payloadForParent({ version: 1, extensions: true }, 'complete', { ident: 'sim', code: 255, result: 3, summary: full }).result).toBe(3);
+  });
+
   it('sends a Python parent only the keys its handlers name, and never changes the input', () => {
     const log = { timestamp: 1, severity: 'WARNING', message: 'hi', path: ['top', 'sim'] };
     expect(payloadForParent(PYTHON_DIALECT, 'log', log)).toEqual({ timestamp: 1, severity: 'WARNING', message: 'hi' });
