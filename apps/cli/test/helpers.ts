@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 
-export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+// GATOR_CLI_UNDER_TEST points the tests at another build (e.g. to show a test fails on an older one).
+export const CLI = process.env.GATOR_CLI_UNDER_TEST || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface GatorRun {

@@ -16,6 +16,9 @@ const full: Summary = {
   skipped: [],
   sub_lost: 0,
   sub_unselected: 0,
+  // The live stream's job ends: a Python parent must never get them.
+  ends: [{ path: ['sim'], outcome: 'failed', kind: 'exit', reason: 'exited with code 3', signature: 'oops', at: 1 }],
+  ends_from: 0,
 };
 
 describe('dialectFromRegister', () => {
@@ -51,6 +54,12 @@ describe('payloadForParent', () => {
     expect(done).toEqual({ ident: 'sim', code: 3, result: 2, summary: { metrics: full.metrics, failed_ids: [['sim']], running_ids: [] } });
     // Job metrics are metrics: Python sums them like its own.
     expect(done.summary.metrics.cells).toBe(3);
+  });
+
+  it('tells a Python parent a stopped (ABORTED) child as FAILURE: its tier fails only on that', () => {
+    expect(payloadForParent(PYTHON_DIALECT, 'complete', { ident: 'sim', code: 255, result: 3, summary: full }).result).toBe(2);
+    expect(payloadForParent(PYTHON_DIALECT, 'update', { ident: 'sim', result: 3, summary: full }).result).toBe(2);
+    expect(payloadForParent({ version: 1, extensions: true }, 'complete', { ident: 'sim', code: 255, result: 3, summary: full }).result).toBe(3);
   });
 
   it('sends a Python parent only the keys its handlers name, and never changes the input', () => {

@@ -12,7 +12,7 @@
  * (messages logged before registering) the child speaks version 0, which
  * every parent accepts.
  */
-import { PROTOCOL_VERSION } from './constants.js';
+import { JobResult, PROTOCOL_VERSION } from './constants.js';
 import { PYTHON_REQUESTS, PythonSummarySchema, type RequestPayload, type ResponsePayload } from './messages.js';
 
 /** What the parent understands. */
@@ -74,5 +74,8 @@ export function payloadForParent<A extends UpwardAction>(
   const keys = action === 'register' ? [...PYTHON_KEYS.register, 'protocol'] : PYTHON_KEYS[action];
   const out = pick(payload, keys);
   if ('summary' in out && out.summary && typeof out.summary === 'object') out.summary = pick(out.summary, PYTHON_SUMMARY_KEYS);
+  // A layer the user stopped is ABORTED here; Python's tier fails only on a child's FAILURE (its
+  // own stopped layers report that), so a stopped child says FAILURE to a Python parent.
+  if (out.result === JobResult.ABORTED && (action === 'update' || action === 'complete')) out.result = JobResult.FAILURE;
   return out as RequestPayload<A>;
 }

@@ -8,7 +8,7 @@ import { JobState, type JobResult, type Severity } from './constants.js';
 import type { Connection, Handlers } from './connection.js';
 import type { LayerLimits } from './limits.js';
 import type { ApiJob, Metrics, Summary } from './messages.js';
-import type { NoticeKind } from './outcome.js';
+import type { JobEnd, NoticeKind } from './outcome.js';
 import { GatorServer } from './server.js';
 import type { LayerPlace } from './uplink.js';
 
@@ -54,7 +54,9 @@ export type LayerEvent =
    */
   | { type: 'notice'; kind: NoticeKind; message: string; timestamp: number; path?: string[] }
   | { type: 'summary'; summary: Summary }
-  | { type: 'complete'; result: JobResult; reason?: string };
+  | { type: 'complete'; result: JobResult; reason?: string }
+  /** A job ended (once per job; paths from this layer's ident, like the summary's). */
+  | { type: 'end'; end: JobEnd };
 
 /** Call a renderer's listener; its bug must never break the run. */
 export function emitTo<E>(listener: ((event: E) => void) | undefined, event: E): void {

@@ -104,6 +104,12 @@ export const SummarySchema = PythonSummarySchema.extend({
   jobs: JobTallySchema.optional(),
   /** Jobs that ended since the previous update, passed up the tree for the live stream. */
   ends: z.array(JobEndSchema).optional(),
+  /**
+   * The sender's sequence number of the first of `ends` (it numbers its ends from 0). A sender
+   * sends an end again until an update carrying it was accepted (and the final update and
+   * `complete` both carry the last ones): the parent takes each number once.
+   */
+  ends_from: int.optional(),
 });
 export type Summary = z.infer<typeof SummarySchema>;
 

@@ -90,6 +90,8 @@ export const JobEndSchema = z.looseObject({
   reason: z.string().optional(),
   /** The attempt that decided (jobs with `retries`). */
   attempt: z.number().int().optional(),
+  /** Masked signature of a failed job's first error (its failure bucket), so the live stream can group failures. */
+  signature: z.string().optional(),
   /** Unix seconds. */
   at: z.number(),
 });

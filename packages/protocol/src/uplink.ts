@@ -43,6 +43,11 @@ export interface UplinkOptions<S extends UplinkServes> {
   forwardBufferLimit?: number;
   /** A heartbeat the parent did not accept (the connection still open). */
   onUpdateFailed?: (error: Error) => void;
+  /**
+   * The parent accepted a heartbeat: what it carried has arrived (a tier drops
+   * the job ends it sent then, and keeps the rest for the next one).
+   */
+  onUpdateAccepted?: (sent: UplinkReport) => void;
   /** The connection closed before the final report. */
   onClosed?: () => void;
   /**
@@ -138,14 +143,15 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
     clearTimeout(this.throttle);
     this.throttle = undefined;
     this.lastUpdateAt = Date.now();
-    const { summary, result } = this.o.report();
+    const report = this.o.report();
+    const { summary, result } = report;
     const connection = this.connection;
     this.inFlight = connection
       .request('update', payloadForParent(this.dialect, 'update', { ident: this.o.ident, summary, result }), {
         timeoutMs: this.o.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS,
       })
       .then(
-        () => undefined,
+        () => this.o.onUpdateAccepted?.(report),
         (error: Error) => {
           if (connection.isOpen && !this.reporting) this.o.onUpdateFailed?.(error);
         },

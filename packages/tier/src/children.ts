@@ -21,6 +21,8 @@ export interface LiveChild {
   processStarted: number | undefined;
   /** Silence (ms) after which this started child is lost, when longer than the tier's (Python Gator children). */
   lostAfterMs?: number;
+  /** The next number of the child's job ends not yet taken (`ends.ts`). */
+  endsTaken?: number;
 }
 
 export interface ChildRecord {
@@ -48,7 +50,7 @@ export interface ChildRecord {
 }
 
 /** How a child ended, as the tier's events and records say it. */
-export type ChildEnd = 'passed' | 'failed' | 'lost' | 'skipped';
+export type ChildEnd = 'passed' | 'failed' | 'lost' | 'skipped' | 'stopped';
 
 export class ChildTable {
   private readonly records = new Map<string, ChildRecord>();

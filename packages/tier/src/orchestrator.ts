@@ -29,6 +29,7 @@ import {
   type Summary,
 } from '@gator/protocol';
 import type { ChildEnd, ChildRecord, ChildTable } from './children.js';
+import type { EndRelay } from './ends.js';
 import { DependencyGraph, type DependencyNode, type SkipDecision } from './dependencies.js';
 import { Launcher, describeExit } from './launcher.js';
 import { Rollup, orderMetrics, type LiveContribution } from './rollup.js';
@@ -60,6 +61,8 @@ export interface OrchestratorContext {
   /** Ident of the tier and jobs under it, for the roll-up. */
   ident: string;
   expectedJobs: number;
+  /** Where the ends of jobs go (the live stream): the ones this tier decides are added here. */
+  ends: EndRelay;
 }
 
 /** A launched child's process ended; `complete` may still be in flight on its socket for this long. */
@@ -101,6 +104,11 @@ export class Orchestrator {
     this.graph = new DependencyGraph(nodes);
     this.rollup = new Rollup({ ident: ctx.ident, expectedJobs: ctx.expectedJobs });
     this.launcher = new Launcher(ctx.scheduler, this);
+  }
+
+  /** The job ends of this tier's subtree, on their way up. */
+  get ends(): EndRelay {
+    return this.ctx.ends;
   }
 
   /** Exits still awaited from the scheduler. */
@@ -216,6 +224,7 @@ export class Orchestrator {
     }
     if (selected !== false) return true;
     this.ctx.notice('skipped', `Not running '${rec.id}': not selected for rerun`, rec.id);
+    this.ctx.ends.skipped(rec.id, rec.live?.spec, 'not_selected', 'not selected for rerun');
     // Neither skipped nor failed in this run: counted apart as `sub_unselected`, and left out of the tally.
     const size = rec.kind === 'tier' ? rec.expected + 1 : 1;
     const summary: Summary = {
@@ -303,6 +312,8 @@ export class Orchestrator {
     const rec = this.ctx.children.get(skip.id);
     if (!rec || rec.state === JobState.COMPLETE) return;
     const size = rec.kind === 'tier' ? rec.expected + 1 : 1;
+    // Skipped by the stop, or by a dependency (the graph decides nothing else).
+    this.ctx.ends.skipped(rec.id, rec.live?.spec, this.stopping ? 'stopped' : 'dependency', skip.reason);
     const summary: Summary = {
       metrics: orderMetrics({ sub_total: size }),
       failed_ids: [],
@@ -337,6 +348,7 @@ export class Orchestrator {
       jobs: lostTally(rec, last),
     };
     this.ctx.notice('lost', `Child '${rec.id}' lost: ${reason}`, rec.id);
+    this.ctx.ends.lost(rec, rec.live, last, reason);
     if (stopProcess || rec.state === JobState.LAUNCHED || rec.state === JobState.STARTED) this.launcher.stop(rec.id);
     this.finish(rec, JobResult.FAILURE, summary, 'lost', reason);
   }

@@ -101,6 +101,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
       if (rec.state === JobState.COMPLETE) throw new Error('Child sent update after completion');
       if (rec.state !== JobState.STARTED) ctx.log(Severity.ERROR, `Child '${ident}' sent an update before registering`);
       const live = rec.live!;
+      ctx.orchestrator.ends.takeFrom(live, summary);
       live.summary = summary;
       live.dirty = true;
       live.lastHeard = Date.now();
@@ -114,6 +115,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
     complete: ({ ident, result, summary, reason }) => {
       const rec = children.lookup(ident);
       if (rec.state === JobState.COMPLETE) throw new Error('Child sent a second completion message');
+      if (rec.live) ctx.orchestrator.ends.takeFrom(rec.live, summary);
       if ((summary.metrics.sub_active ?? 0) !== 0) {
         ctx.log(Severity.ERROR, `Child '${ident}' reported ${summary.metrics.sub_active} active jobs on completion`);
         if (rec.live) rec.live.summary = summary;
@@ -121,7 +123,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
         throw new Error('Child reported active jobs on completion');
       }
       const r = result as JobResult;
-      ctx.orchestrator.finish(rec, r, summary, r === JobResult.SUCCESS ? 'passed' : 'failed', reason);
+      ctx.orchestrator.finish(rec, r, summary, r === JobResult.SUCCESS ? 'passed' : r === JobResult.ABORTED ? 'stopped' : 'failed', reason);
       return {};
     },
     children: () => ({ children: children.list({ ...ctx.place(), ident: ctx.ident }), status: JobState.STARTED }),

@@ -52,6 +52,7 @@ import {
   METRIC_SCOPES,
 } from '@gator/protocol';
 import { ChildTable, type ChildEnd, type ChildRecord } from './children.js';
+import { EndRelay } from './ends.js';
 import { launchRequest } from './launcher.js';
 import { Orchestrator } from './orchestrator.js';
 import { orderMetrics } from './rollup.js';
@@ -99,7 +100,9 @@ export type TierEvent =
   | (Extract<LayerEvent, { type: 'message' }> & { path?: string[] })
   | Extract<LayerEvent, { type: 'notice' }>
   | (Extract<LayerEvent, { type: 'complete' }> & { summary: Summary })
-  | { type: 'child'; id: string; path: string[]; state: ChildEventState; reason?: string; kind: 'job' | 'tier' };
+  | { type: 'child'; id: string; path: string[]; state: ChildEventState; reason?: string; kind: 'job' | 'tier' }
+  /** A job of the subtree ended (each job once, however short): what the live stream prints. */
+  | Extract<LayerEvent, { type: 'end' }>;
 
 export interface TierOutcome {
   result: JobResult;
@@ -125,6 +128,8 @@ export interface TierInternals {
   /** Failed ids and failure records kept by the roll-up. */
   failedIds: number;
   failures: number;
+  /** Job ends not yet accepted by the parent. */
+  unsentEnds: number;
 }
 
 export interface Tier extends RunningLayer<TierOutcome> {
@@ -170,6 +175,7 @@ class TierRunner implements Tier {
   private readonly lostAfterMs: number;
   private readonly children: ChildTable;
   private readonly log: TierLog;
+  private readonly ends: EndRelay;
   private orchestrator!: Orchestrator;
   private store: LayerStore | undefined;
   private messages: MessagePages | undefined;
@@ -188,6 +194,8 @@ class TierRunner implements Tier {
   private finalResult: JobResult | undefined;
   private stopping = false;
   private stopReason: string | undefined;
+  /** The stop came from the user (a signal, the parent tier, `stop()`), not from a problem of the tier. */
+  private stoppedByUser = false;
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
@@ -212,6 +220,14 @@ class TierRunner implements Tier {
     this.tracking = path.resolve(options.tracking);
     this.lostAfterMs = (options.lostAfterIntervals ?? 3) * this.settings.interval * 1000;
     this.children = new ChildTable(this.tracking);
+    this.ends = new EndRelay({
+      ident: this.ident,
+      emit: (end) => this.emit({ type: 'end', end }),
+      forwarding: () => this.uplink?.parentDialect.extensions === true,
+      pending: () => {
+        if (!this.finishing) this.uplink?.update(true);
+      },
+    });
     this.log = new TierLog({
       store: () => this.store,
       path: () => [...this.place.path, this.ident],
@@ -235,6 +251,7 @@ class TierRunner implements Tier {
       folded: this.orchestrator?.rollup.foldedCount ?? 0,
       failedIds: sizes?.failedIds ?? 0,
       failures: sizes?.failures ?? 0,
+      unsentEnds: this.ends.unsent,
     };
   }
 
@@ -244,8 +261,14 @@ class TierRunner implements Tier {
   }
 
   stop(reason?: string): void {
+    this.halt(reason, true);
+  }
+
+  /** Stop the tier: `byUser` when asked to (its own problems stop it too, and fail it). */
+  private halt(reason: string | undefined, byUser: boolean): void {
     if (this.stopping || this.finishing) return;
     this.stopping = true;
+    this.stoppedByUser = byUser;
     this.stopReason = reason ?? 'stop requested';
     if (this.running) this.applyStop();
   }
@@ -303,7 +326,7 @@ class TierRunner implements Tier {
     this.heartbeat = setInterval(() => this.beat(), Math.max(50, this.settings.interval * 1000));
     this.heartbeat.unref?.();
     if (registered) this.uplink?.update();
-    if (!registered) this.stop('could not register with the parent tier');
+    if (!registered) this.halt('could not register with the parent tier', false);
     else if (this.stopping) this.applyStop();
     else this.orchestrator.schedule();
     this.checkDone();
@@ -319,7 +342,8 @@ class TierRunner implements Tier {
       connection: parent,
       ident: this.ident,
       handlers: parentHandlers(this.serving()),
-      report: () => ({ summary: this.compose(), result: this.liveResult() }),
+      report: () => ({ summary: this.ends.attach(this.compose()), result: this.liveResult() }),
+      onUpdateAccepted: ({ summary }) => this.ends.accepted(summary),
       updateTimeoutMs: REQUEST_TIMEOUT_MS,
       onUpdateFailed: (error) => {
         if (!this.finishing) this.log.log(Severity.DEBUG, `Heartbeat to the parent failed: ${error.message}`);
@@ -327,7 +351,7 @@ class TierRunner implements Tier {
       onClosed: () => {
         if (this.finishing) return;
         this.log.log(Severity.WARNING, 'Lost the connection to the parent tier: stopping');
-        this.stop('parent connection lost');
+        this.halt('parent connection lost', false);
       },
     });
     try {
@@ -406,7 +430,8 @@ class TierRunner implements Tier {
     store.setAttribute('outcome', verdict.outcome);
     this.emit({ type: 'summary', summary: final });
 
-    const failures = (await this.uplink?.complete({ summary: final, result, code: 0, reason })) ?? [];
+    // Every end not yet accepted goes with the final report (the parent takes each once).
+    const failures = (await this.uplink?.complete({ summary: this.ends.attachAll(final), result, code: 0, reason })) ?? [];
     if (failures.length > 0) this.log.log(Severity.WARNING, `Could not report completion to the parent tier: ${failures[0]!.error.message}`);
     const c = this.log.counts;
     this.log.log(Severity.INFO, `Recorded ${c.critical} critical, ${c.error} error, ${c.warning} warning, ${c.info} info and ${c.debug} debug messages`);
@@ -443,6 +468,7 @@ class TierRunner implements Tier {
         if (!this.problems.includes(reason)) this.problems.push(reason);
       },
       pathOf: (rec) => this.childPath(rec),
+      ends: this.ends,
       childEvent: (rec, state, reason) => this.childEvent(rec, state, reason),
       changed: () => this.changed(),
       checkDone: () => this.checkDone(),
@@ -542,6 +568,7 @@ class TierRunner implements Tier {
       failedNames: this.orchestrator.failedNames,
       failedCount: this.orchestrator.failedCount,
       problems: [...(own ? [own] : []), ...this.orchestrator.childProblems],
+      byUser: this.stoppedByUser,
     });
   }
 

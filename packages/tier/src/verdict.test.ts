@@ -17,8 +17,12 @@ describe('tierVerdict', () => {
     expect(tierVerdict(facts({ tally: addTally(tallyOf('passed'), tallyOf('skipped')) })).outcome).toBe('passed');
   });
 
-  it('is stopped, never passed, when the tier was stopped, whatever its children did', () => {
-    expect(tierVerdict(facts({ stopped: 'interrupted by SIGINT' }))).toEqual({ result: JobResult.FAILURE, outcome: 'stopped', reason: 'stopped (interrupted by SIGINT)' });
+  it('is stopped (ABORTED), never passed, when the user stopped the tier, whatever its children did', () => {
+    expect(tierVerdict(facts({ stopped: 'interrupted by SIGINT', byUser: true }))).toEqual({ result: JobResult.ABORTED, outcome: 'stopped', reason: 'stopped (interrupted by SIGINT)' });
+  });
+
+  it('fails when it was stopped for another reason (its parent went away)', () => {
+    expect(tierVerdict(facts({ stopped: 'parent connection lost' }))).toEqual({ result: JobResult.FAILURE, outcome: 'failed', reason: 'stopped (parent connection lost)' });
   });
 
   it('counts failed and lost jobs, naming the first failed children and saying when there were more', () => {

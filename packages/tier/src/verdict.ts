@@ -29,6 +29,8 @@ export interface TierFacts {
   tally: JobTally;
   /** Why the tier was stopped, when it was. */
   stopped?: string | undefined;
+  /** The stop was the user's (Ctrl-C, the parent's `stop`), not its parent going away. */
+  byUser?: boolean;
   /** The first few children that failed, for the reason. */
   failedNames: readonly string[];
   /** Children failed in all: more than `failedNames` shows `…`. */
@@ -46,16 +48,18 @@ export interface TierVerdict {
 }
 
 /**
- * The tier's verdict: `runVerdict` on its subtree. A stopped tier is not
- * recorded as passed (FAILURE, outcome `stopped`), as before; a tier whose
- * children did not all end (cannot happen once it finishes) fails.
+ * The tier's verdict: `runVerdict` on its subtree. Stopped by the user is its
+ * own outcome (ABORTED, outcome `stopped`), not a failure; stopped for any
+ * other reason (its parent went away) it is never recorded as passed: it fails.
  */
 export function tierVerdict(facts: TierFacts): TierVerdict {
   const { tally } = facts;
-  const verdict = runVerdict({ tally, problems: facts.problems, stopped: facts.stopped !== undefined });
-  if (verdict.outcome === 'passed') return { result: JobResult.SUCCESS, outcome: 'passed', reason: undefined };
+  const stopped = facts.stopped !== undefined;
+  const byUser = stopped && facts.byUser === true;
+  const verdict = runVerdict({ tally, problems: facts.problems, stopped: byUser });
+  if (verdict.outcome === 'passed' && !stopped) return { result: JobResult.SUCCESS, outcome: 'passed', reason: undefined };
   const parts: string[] = [];
-  if (facts.stopped !== undefined) parts.push(`stopped (${facts.stopped})`);
+  if (stopped) parts.push(`stopped (${facts.stopped})`);
   const unended = tally.running + tally.pending;
   if (unended > 0) parts.push(`${plural(unended, 'job')} did not end`);
   // The counts as runVerdict says them, with the first failed children named.
@@ -65,7 +69,9 @@ export function tierVerdict(facts: TierFacts): TierVerdict {
     if (!part) continue;
     parts.push(named && /^\d+ jobs? failed$/.test(part) ? `${part} (${named}${more})` : part);
   }
-  return { result: JobResult.FAILURE, outcome: verdict.outcome === 'stopped' ? 'stopped' : 'failed', reason: parts.join('; ') };
+  return byUser
+    ? { result: JobResult.ABORTED, outcome: 'stopped', reason: parts.join('; ') }
+    : { result: JobResult.FAILURE, outcome: 'failed', reason: parts.join('; ') };
 }
 
 /**

@@ -28,7 +28,7 @@ describe('stopping', () => {
     expect(states.s1).toEqual(['launched', 'started', 'failed']);
     expect(states.s2).toEqual(['launched', 'started', 'failed']);
     expect(run.events).toContainEqual(expect.objectContaining({ type: 'message', severity: Severity.WARNING, message: 'Stopping all jobs' }));
-    expect(outcome.result).toBe(JobResult.FAILURE);
+    expect(outcome.result).toBe(JobResult.ABORTED);
     expect(outcome.summary.sub_skipped).toBe(1);
     expect(outcome.summary.metrics.sub_active).toBe(0);
   });
@@ -99,6 +99,39 @@ describe('under a parent tier', () => {
       const outcome = await run.finished();
       expect(childStates(run.events).z).toEqual(['launched', 'started', 'failed']);
       expect(parent.received.at(-1)).toMatchObject({ action: 'complete', payload: { result: outcome.result } });
+    } finally {
+      await parent.close();
+    }
+  });
+
+  it("a stopped tier is ABORTED, and sends its parent the ends it decided (skipped: stopped), each numbered once", async () => {
+    const spec = group({
+      ident: 'p',
+      jobs: [job({ ident: 'z', command: 'sleep', args: ['60'] }), group({ ident: 'g', on_done: ['z'], jobs: [job({ ident: 'x', command: 'pass' }), job({ ident: 'y', command: 'pass' })] })],
+    });
+    const token = 'parent-token-4';
+    const parent = await fakeParent(token);
+    try {
+      const run = await startRoot(spec, { parent: parent.connection, token });
+      await waitFor(() => started(run.events, 'z'));
+      parent.childSide()!.post('stop', {});
+      const outcome = await run.finished();
+      expect(outcome.result).toBe(JobResult.ABORTED);
+      const complete = parent.received.at(-1)!;
+      expect(complete).toMatchObject({ action: 'complete', payload: { result: JobResult.ABORTED } });
+      // What the parent takes: every number once, whichever update or the complete carried it.
+      const taken = new Map<number, { path: string[]; outcome: string; kind?: string }>();
+      for (const r of parent.received) {
+        const summary = (r.payload as { summary?: { ends?: { path: string[]; outcome: string; kind?: string }[]; ends_from?: number } }).summary;
+        summary?.ends?.forEach((end, i) => taken.set(summary.ends_from! + i, end));
+      }
+      expect([...taken.values()].map((e) => [e.path.join('.'), e.outcome, e.kind])).toEqual([
+        ['p.g.x', 'skipped', 'stopped'],
+        ['p.g.y', 'skipped', 'stopped'],
+      ]);
+      expect([...taken.keys()]).toEqual([0, 1]);
+      // The root's renderer gets the same, as events.
+      expect(run.events.filter((e) => e.type === 'end').map((e) => (e as { end: { path: string[] } }).end.path.join('.'))).toEqual(['p.g.x', 'p.g.y']);
     } finally {
       await parent.close();
     }

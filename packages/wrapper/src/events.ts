@@ -15,4 +15,6 @@ export type WrapperEvent =
   | { type: 'exited'; code: number | null; signal: string | null; attempt: number }
   | LayerEventOf<'notice'>
   | LayerEventOf<'summary'>
+  /** The job's end, once (what the live stream prints). */
+  | LayerEventOf<'end'>
   | (LayerEventOf<'complete'> & { code: number });

@@ -31,6 +31,8 @@ export function jobSummary(job: JobSnapshot): Summary {
   const { result, reason } = job.standing;
   const passed = done && result === JobResult.SUCCESS ? 1 : 0;
   const failed = done && result !== JobResult.SUCCESS ? 1 : 0;
+  // A job stopped by the user (ABORTED) did not fail: it is not a job failure, though Python's sub_failed counts it.
+  const jobFailed = done && result === JobResult.FAILURE ? 1 : 0;
   const metrics: Record<string, number> = {
     sub_total: 1,
     sub_active: done ? 0 : 1,
@@ -40,7 +42,7 @@ export function jobSummary(job: JobSnapshot): Summary {
     // Jobs only (sub_* count tiers too), after Python's nine: summed up the tree
     // like every metric, so the root can say "3 of 5 jobs passed".
     jobs_passed: passed,
-    jobs_failed: failed,
+    jobs_failed: jobFailed,
   };
   for (const [name, value] of job.metrics) if (!BUILTIN.has(name)) metrics[name] = value;
   const outcome = job.standing.outcome ?? (result === JobResult.SUCCESS ? 'passed' : 'failed');

@@ -47,6 +47,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { MessageLog, nowSeconds, plural } from './message-log.js';
 import { type CompiledRule, compileLogRules } from './rules.js';
 import { sampleInterval } from './sampling.js';
+import { jobEnd } from './job-end.js';
 import { jobSummary } from './summary.js';
 import { type AttemptVerdict, type JobVerdict, NOT_RUN, judgeJob, limitViolations, standing } from './verdict.js';
 
@@ -288,7 +289,11 @@ class JobWrapper implements Wrapper {
 
   private async finish(last: AttemptVerdict): Promise<WrapperOutcome> {
     const a = this.attempt;
-    const verdict = judgeJob(last, { attempt: a.number, started: a.pid !== 0, fatalReason: this.fatalReason, parentLost: this.parentLost });
+    const judged = judgeJob(last, { attempt: a.number, started: a.pid !== 0, fatalReason: this.fatalReason, parentLost: this.parentLost });
+    // Stopped by the user is its own outcome (docs/run-model.md), not a failure: ABORTED. Only when
+    // the stop decided it (judgeJob): a job that had already timed out, or failed on its own, stays failed.
+    const stopped = judged.outcome === 'stopped';
+    const verdict: JobVerdict = stopped ? { ...judged, result: JobResult.ABORTED } : judged;
     const { result, code, reason } = verdict;
     this.stoppedAt = nowSeconds();
     this.final = verdict;
@@ -303,7 +308,10 @@ class JobWrapper implements Wrapper {
     const summary = this.summary();
     this.storeMetrics(summary);
     this.emit({ type: 'summary', summary });
-    await this.uplink?.complete({ summary, result, code, reason });
+    const end = jobEnd({ ident: this.ident, verdict, stopped, started: a.pid !== 0 || a.number > 1, attempt: a.number, retries: this.maxAttempts > 1, summary, at: this.stoppedAt });
+    this.emit({ type: 'end', end });
+    // The job's end travels with the final update and `complete` (the parent takes it once).
+    await this.uplink?.complete({ summary: { ...summary, ends: [end], ends_from: 0 }, result, code, reason });
     this.emit({ type: 'complete', result, code, ...(reason !== undefined ? { reason } : {}) });
 
     await this.server?.close().catch(() => undefined);

@@ -48,6 +48,10 @@ describe('with a parent tier', () => {
     expect(complete.summary).toEqual(last.summary);
     expect(complete.summary.failed_ids).toEqual([['leaf']]);
     expect(complete.summary.running_ids).toEqual([]);
+    // Its end, once, numbered for the parent (heartbeats carry none).
+    expect(complete.summary.ends).toEqual([{ path: ['leaf'], outcome: 'failed', kind: 'exit', reason: complete.reason, signature: 'oops', at: expect.any(Number) }]);
+    expect(complete.summary.ends_from).toBe(0);
+    expect(parent.updates.slice(0, -1).every((u) => u.summary.ends === undefined)).toBe(true);
     expect(complete.summary.failures).toEqual([
       { path: ['leaf'], reason: complete.reason, errors: ['oops'], log: tracking, signature: 'oops', kind: 'exit' },
     ]);
@@ -106,10 +110,12 @@ describe('with a parent tier', () => {
     expect(parent.childConnection!.post('stop', {})).toBe(true);
     const outcome = await running;
     connection.close();
-    expect(outcome).toMatchObject({ result: JobResult.FAILURE, code: 255, reason: 'stopped' });
-    expect(parent.completes[0]).toMatchObject({ code: 255, result: JobResult.FAILURE, reason: 'stopped' });
+    // Stopped by the user is not a failure: ABORTED, and its end says stopped.
+    expect(outcome).toMatchObject({ result: JobResult.ABORTED, code: 255, reason: 'stopped' });
+    expect(parent.completes[0]).toMatchObject({ code: 255, result: JobResult.ABORTED, reason: 'stopped' });
+    expect(parent.completes[0]!.summary.ends).toEqual([{ path: ['leaf'], outcome: 'stopped', at: expect.any(Number) }]);
+    expect(parent.completes[0]!.summary.failed_ids).toEqual([]);
     expect(parent.completes[0]!.summary.jobs).toMatchObject({ total: 1, stopped: 1 });
-    expect(parent.completes[0]!.summary.failures?.[0]).toMatchObject({ kind: 'stopped' });
   });
 
   it('stops the job and fails when the parent connection drops', async () => {

@@ -32,7 +32,7 @@ describe('stopping', () => {
     wrapper.stop();
     wrapper.stop();
     const outcome = await running;
-    expect(outcome).toMatchObject({ result: JobResult.FAILURE, code: 255, reason: 'stopped' });
+    expect(outcome).toMatchObject({ result: JobResult.ABORTED, code: 255, reason: 'stopped' });
     for (const pid of seen) expect(alive(pid), `pid ${pid}`).toBe(false);
     wrapper.stop();
   });
@@ -60,12 +60,13 @@ describe('stopping', () => {
     const wrapper = createWrapper({ spec: bashJob('echo should not run'), ident: 'job', tracking, onEvent: (e) => events.push(e) });
     wrapper.stop('interrupted');
     const outcome = await wrapper.run();
-    expect(outcome).toMatchObject({ result: JobResult.FAILURE, code: 255, reason: 'interrupted' });
+    expect(outcome).toMatchObject({ result: JobResult.ABORTED, code: 255, reason: 'interrupted' });
     expect(events.some((e) => e.type === 'started')).toBe(false);
+    expect(events.filter((e) => e.type === 'end')).toEqual([{ type: 'end', end: { path: ['job'], outcome: 'stopped', reason: 'interrupted', at: expect.any(Number) } }]);
     const reader = openLayerReader(tracking);
     try {
       expect(reader.attribute('pid')).toBeUndefined();
-      expect(reader.attributes()).toMatchObject({ exit: '255', result: '2', reason: 'interrupted', outcome: 'stopped' });
+      expect(reader.attributes()).toMatchObject({ exit: '255', result: '3', reason: 'interrupted', outcome: 'stopped' });
       expect(reader.attribute('outcome_kind')).toBeUndefined();
       // Why it ended is a notice, not one of the job's messages.
       expect(reader.messages().map((m) => m.message)).toEqual(['Stopping leaf job']);

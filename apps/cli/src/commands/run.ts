@@ -66,6 +66,7 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
       onRunning: ({ kind, address }) => void hub?.register({ ident, layer: kind, address, token }),
       onWrapperEvent: (e) => {
         if (e.type === 'message') reporter.message(e.severity, e.message, e.timestamp);
+        else if (e.type === 'end') reporter.jobEnd(e.end);
         else if (e.type === 'summary') {
           reporter.summary(e.summary);
           hub?.heartbeat(e.summary);
@@ -80,9 +81,9 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
             reporter.summary(e.summary);
             hub?.heartbeat(e.summary);
             break;
-          case 'child':
-            // Skipped jobs arrive with the roll-up (at any depth); lost ones only here.
-            if (e.kind === 'job' && e.state === 'lost') reporter.job({ path: e.path, state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
+          case 'end':
+            // Every job's end, at any depth, once: its final line.
+            reporter.jobEnd(e.end);
             break;
           default:
             break;

@@ -9,7 +9,7 @@
  * the PlainReporter.
  */
 import { createLogUpdate } from 'log-update';
-import type { Summary } from '@gator/protocol';
+import type { JobEnd, Summary } from '@gator/protocol';
 import { colorsFor, dotted, duration, jobTotals, type Colors } from './format.js';
 import { JobTracker, PlainReporter, renderSummary, type Reporter, type ReporterOptions, type RunEnd } from './reporter.js';
 import { stripAnsi } from './export-text.js';
@@ -150,6 +150,10 @@ export class LiveReporter implements Reporter {
     this.tracker.update(summary);
   }
 
+  jobEnd(end: JobEnd): void {
+    this.tracker.end(end);
+  }
+
   note(level: number, text: string): void {
     this.lines.note(level, text);
   }
@@ -157,8 +161,9 @@ export class LiveReporter implements Reporter {
   end(end: RunEnd): void {
     this.last = end.summary;
     this.tracker.update(end.summary);
+    this.tracker.finish(end.summary);
     this.stop();
-    this.out.write(renderSummary(end, this.c, this.options));
+    this.out.write(renderSummary({ ...end, jobs: end.jobs ?? this.tracker.tally(end.expectedJobs) }, this.c, this.options));
   }
 
   close(): void {

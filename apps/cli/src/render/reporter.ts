@@ -5,7 +5,7 @@
  * on the same events.
  */
 import path from 'node:path';
-import { JobResult, Severity, type Failure, type Summary } from '@gator/protocol';
+import { JobResult, Severity, emptyTally, type JobEnd, type JobTally, type Summary } from '@gator/protocol';
 import { clock, colorsFor, dotted, duration, jobTotals, severityTag, type Colors } from './format.js';
 
 export interface RunEnd {
@@ -20,15 +20,19 @@ export interface RunEnd {
   code?: number;
   /** Number of jobs the spec holds (the summary's sub_* count tiers too). */
   expectedJobs?: number;
+  /** The jobs by outcome, as their ends told (when the summary has no `jobs` tally). */
+  jobs?: (JobTally & { unselected: number }) | undefined;
 }
 
 /** A job changed state; a failure carries its bucket once others failed the same way. */
 export interface JobEvent {
   path: string[];
-  state: 'started' | 'passed' | 'failed' | 'lost' | 'skipped';
+  state: 'started' | 'passed' | 'failed' | 'lost' | 'skipped' | 'stopped';
   reason?: string;
   /** The failure bucket of a failed job, when it holds more than this job: `count` jobs failed with `signature` so far. */
   bucket?: { signature: string; count: number };
+  /** Jobs this line stands for (the run's stop: "N jobs not started"), when more than the one at `path`. */
+  count?: number;
 }
 
 export interface Reporter {
@@ -36,6 +40,8 @@ export interface Reporter {
   message(level: number, text: string, timestamp: number, path?: string[]): void;
   /** A job somewhere in the tree changed state. */
   job(event: JobEvent): void;
+  /** A job somewhere in the tree ended (each job once: the layers' `end` events). */
+  jobEnd(end: JobEnd): void;
   /** The root's roll-up changed. */
   summary(summary: Summary): void;
   /** A line of the CLI itself (warnings such as an unreachable hub). */
@@ -54,63 +60,95 @@ export interface ReporterOptions {
   cwd: string;
 }
 
-/** Tracks jobs seen running/failed across roll-ups, to tell start/pass/fail apart. */
+/**
+ * What the live stream says about each job: a start line when a roll-up first
+ * shows it running, and exactly one final line, from the job's end as its
+ * layers reported it (never guessed from two summaries, so never "passed"
+ * then "failed", and no job too short to be seen). Jobs the run's stop kept
+ * from starting are told in one line at the end.
+ */
 export class JobTracker {
   private running = new Map<string, { path: string[]; since: number }>();
-  private failed = new Set<string>();
-  private skipped = new Set<string>();
-  /** Jobs already announced as "passed on attempt N". */
-  private passedAfterRetry = new Set<string>();
+  /** Jobs whose final line was printed (the renderer's memory: one key per job of the run). */
+  private ended = new Set<string>();
+  private readonly bucketCounts = new Map<string, number>();
+  private readonly counts: JobTally = emptyTally();
+  private unselected = 0;
+  private notStarted = 0;
   constructor(private readonly emit: Reporter['job']) {}
 
   update(summary: Summary): void {
     const now = Date.now() / 1000;
-    const failures = new Map<string, Failure>();
-    for (const f of summary.failures ?? []) failures.set(dotted(f.path), f);
     const runningNow = new Map<string, { path: string[]; since: number }>();
-    summary.running_ids.forEach((p, i) => runningNow.set(dotted(p), { path: p, since: summary.running_since?.[i] ?? now }));
+    summary.running_ids.forEach((p, i) => {
+      const key = dotted(p);
+      if (!this.ended.has(key)) runningNow.set(key, { path: p, since: summary.running_since?.[i] ?? now });
+    });
     for (const [key, info] of runningNow) {
       if (!this.running.has(key)) this.emit({ path: info.path, state: 'started' });
     }
-    const failedNow = new Set(summary.failed_ids.map((p) => dotted(p)));
-    const retriedPasses = new Map<string, string[]>();
-    for (const r of summary.retried ?? []) {
-      if (r.result === JobResult.SUCCESS) retriedPasses.set(dotted(r.path), r.path);
-    }
-    for (const [key, info] of this.running) {
-      if (runningNow.has(key)) continue;
-      if (failedNow.has(key) || retriedPasses.has(key)) continue; // reported below
-      this.emit({ path: info.path, state: 'passed' });
-    }
-    for (const r of summary.retried ?? []) {
-      const key = dotted(r.path);
-      if (r.result !== JobResult.SUCCESS || this.passedAfterRetry.has(key)) continue;
-      this.passedAfterRetry.add(key);
-      this.emit({ path: r.path, state: 'passed', reason: `passed on attempt ${r.attempt}` });
-    }
-    const bucketCounts = new Map((summary.buckets ?? []).map((b) => [b.signature, b.count]));
-    for (const p of summary.failed_ids) {
-      const key = dotted(p);
-      if (this.failed.has(key)) continue;
-      this.failed.add(key);
-      const f = failures.get(key);
-      const count = f?.signature !== undefined ? (bucketCounts.get(f.signature) ?? 0) : 0;
-      this.emit({
-        path: p,
-        state: 'failed',
-        ...(f?.reason ? { reason: f.reason } : {}),
-        ...(count > 1 ? { bucket: { signature: f!.signature!, count } } : {}),
-      });
-    }
-    for (const sk of summary.skipped ?? []) {
-      // Jobs a rerun did not select are not part of it (run-model.md): no line for them.
-      if (sk.kind === 'not_selected') continue;
-      const key = dotted(sk.path);
-      if (this.skipped.has(key)) continue;
-      this.skipped.add(key);
-      this.emit({ path: sk.path, state: 'skipped', reason: sk.reason });
-    }
     this.running = runningNow;
+  }
+
+  /** A job's end: its one final line. */
+  end(end: JobEnd): void {
+    const key = dotted(end.path);
+    if (this.ended.has(key)) return;
+    this.ended.add(key);
+    this.running.delete(key);
+    if (end.outcome === 'skipped' && end.kind === 'not_selected') {
+      // Not part of this rerun: neither a line nor a count.
+      this.unselected++;
+      return;
+    }
+    this.counts[end.outcome]++;
+    this.counts.total++;
+    const reason = end.reason ? { reason: end.reason } : {};
+    switch (end.outcome) {
+      case 'failed': {
+        const count = end.signature !== undefined ? (this.bucketCounts.get(end.signature) ?? 0) + 1 : 0;
+        if (end.signature !== undefined) this.bucketCounts.set(end.signature, count);
+        const attempt = end.attempt && end.attempt > 1 && !/attempt/.test(end.reason ?? '') ? { reason: `${end.reason ?? 'failed'} (attempt ${end.attempt})` } : reason;
+        this.emit({ path: end.path, state: 'failed', ...attempt, ...(count > 1 ? { bucket: { signature: end.signature!, count } } : {}) });
+        return;
+      }
+      case 'passed':
+        this.emit({ path: end.path, state: 'passed', ...(end.attempt && end.attempt > 1 ? { reason: `passed on attempt ${end.attempt}` } : {}) });
+        return;
+      case 'skipped':
+        // Not started because the run was stopped: one line for all of them, at the end.
+        if (end.kind === 'stopped') this.notStarted++;
+        else this.emit({ path: end.path, state: 'skipped', ...reason });
+        return;
+      default:
+        this.emit({ path: end.path, state: end.outcome, ...reason });
+    }
+  }
+
+  /**
+   * The run is over: jobs seen running whose end never came (below a Python
+   * Gator tier, which reports none) get their line from the final roll-up, and
+   * the jobs the stop kept from starting get theirs.
+   */
+  finish(summary: Summary): void {
+    const failed = new Set(summary.failed_ids.map((p) => dotted(p)));
+    for (const [key, info] of [...this.running]) {
+      if (summary.running_ids.some((p) => dotted(p) === key)) continue;
+      this.end({ path: info.path, outcome: failed.has(key) ? 'failed' : 'passed', at: Date.now() / 1000 });
+    }
+    if (this.notStarted > 0) {
+      this.emit({ path: [], state: 'skipped', count: this.notStarted, reason: 'run stopped' });
+      this.notStarted = 0;
+    }
+  }
+
+  /**
+   * The jobs by outcome as their ends told, when every job of the run (`expected`) ended;
+   * else undefined (some ends never came: a Python Gator subtree).
+   */
+  tally(expected: number | undefined): (JobTally & { unselected: number }) | undefined {
+    if (expected === undefined || this.counts.total + this.unselected !== expected) return undefined;
+    return { ...this.counts, unselected: this.unselected };
   }
 
   runningJobs(): { path: string[]; since: number }[] {
@@ -147,14 +185,24 @@ export class PlainReporter implements Reporter {
       failed: c.red('✖ failed '),
       lost: c.red('✖ lost   '),
       skipped: c.yellow('○ skipped'),
+      stopped: c.yellow('■ stopped'),
     }[e.state];
     if (this.options.quiet && (e.state === 'started' || e.state === 'passed')) return;
     const bucket = e.bucket ? c.yellow(` [${e.bucket.count} jobs failed with: ${e.bucket.signature}]`) : '';
+    if (e.count !== undefined) {
+      // One line for many jobs: "12 jobs not started: run stopped".
+      this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${c.yellow('○')} ${e.count} job${e.count === 1 ? '' : 's'} not started${e.reason ? c.dim(`: ${e.reason}`) : ''}\n`);
+      return;
+    }
     this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${mark} ${this.show(e.path)}${e.reason ? c.dim(`: ${e.reason}`) : ''}${bucket}\n`);
   }
 
   summary(summary: Summary): void {
     this.tracker.update(summary);
+  }
+
+  jobEnd(end: JobEnd): void {
+    this.tracker.end(end);
   }
 
   note(level: number, text: string): void {
@@ -163,7 +211,8 @@ export class PlainReporter implements Reporter {
 
   end(end: RunEnd): void {
     this.tracker.update(end.summary);
-    this.options.out.write(renderSummary(end, this.c, this.options));
+    this.tracker.finish(end.summary);
+    this.options.out.write(renderSummary({ ...end, jobs: end.jobs ?? this.tracker.tally(end.expectedJobs) }, this.c, this.options));
   }
 
   close(): void {}
@@ -171,7 +220,7 @@ export class PlainReporter implements Reporter {
 
 /** The final summary: totals, wall time, each failed job with its reason, first errors and log. */
 export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOptions, 'cwd' | 'rootIdent'>): string {
-  const t = jobTotals(end.summary, end.expectedJobs);
+  const t = countsOf(end);
   const lines: string[] = [''];
   const rel = (p: string) => {
     const r = path.relative(options.cwd, p);
@@ -220,12 +269,32 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
     (t.lost > 0 ? c.red : c.dim)(`${t.lost} lost`),
     (t.skipped > 0 ? c.yellow : c.dim)(`${t.skipped} skipped`),
   ];
+  if (t.stopped > 0) parts.push(c.yellow(`${t.stopped} stopped`));
   if (t.running > 0) parts.push(c.yellow(`${t.running} still running`));
   lines.push(
-    `${c.bold(end.interrupted ? c.yellow('Interrupted') : end.exitCode === 0 ? c.green('Passed') : c.red('Failed'))}  ` +
+    `${c.bold(end.interrupted ? c.yellow('Stopped') : end.exitCode === 0 ? c.green('Passed') : c.red('Failed'))}  ` +
       `${parts.join(', ')} of ${t.total} job${t.total === 1 ? '' : 's'}${t.unselected > 0 ? c.dim(` (${t.unselected} not rerun)`) : ''}  ` +
       c.dim(`(${m.msg_warning ?? 0} warnings, ${(m.msg_error ?? 0) + (m.msg_critical ?? 0)} errors, ${duration(end.wallSeconds)})`),
   );
   lines.push(c.dim(`Run recorded in ${rel(end.tracking)}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** The counts the summary line shows: the run's tally (`jobs`), else the one its job ends told, else the roll-up's metrics. */
+function countsOf(end: RunEnd): ReturnType<typeof jobTotals> & { stopped: number } {
+  const unselected = end.summary.sub_unselected ?? 0;
+  const tally = end.summary.jobs ? { ...end.summary.jobs, unselected } : end.jobs;
+  if (tally) {
+    return {
+      total: tally.total,
+      passed: tally.passed,
+      failed: tally.failed,
+      lost: tally.lost,
+      skipped: tally.skipped,
+      stopped: tally.stopped,
+      running: tally.running,
+      unselected: tally.unselected,
+    };
+  }
+  return { ...jobTotals(end.summary, end.expectedJobs), stopped: 0 };
 }

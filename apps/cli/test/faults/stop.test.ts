@@ -98,7 +98,7 @@ async function stopAt(moment: Moment, signal: NodeJS.Signals, times = 1): Promis
   }
   if (done.code === 130) {
     // A third Ctrl-C ends the root at once, before its closing summary.
-    if (times === 1) expect(done.stdout).toMatch(/Interrupted/);
+    if (times === 1) expect(done.stdout).toMatch(/Stopped/);
     expect(rootResult(path.join(dir, 'run')), 'an interrupted run recorded as passed').not.toBe(SUCCESS);
   }
   expectNoCrash(done);

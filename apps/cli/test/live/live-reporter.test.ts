@@ -96,6 +96,7 @@ describe('LiveReporter', () => {
     const { r, out } = live();
     const now = Date.now() / 1000;
     r.summary(summary(now));
+    r.jobEnd({ path: ['night', 'a'], outcome: 'failed', kind: 'exit', reason: 'exited with code 3', at: now });
     r.message(40, 'something broke', now, ['night', 'a']);
     await wait(120);
     const during = out.text();

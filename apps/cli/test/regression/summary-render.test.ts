@@ -56,28 +56,48 @@ describe('renderSummary', () => {
 });
 
 describe('JobTracker', () => {
-  it('announces a retried pass once, with its attempt, and a failure with its bucket once others share it', () => {
+  const at = 1;
+  it('prints one final line per job from its end: a retried pass with its attempt, a failure with its bucket once others share it', () => {
     const events: JobEvent[] = [];
     const tracker = new JobTracker((e) => events.push(e));
     tracker.update(summary({ running_ids: [['reg', 'flaky'], ['reg', 'x']], running_since: [1, 1] }));
-    const after = summary({
-      failed_ids: [['reg', 'x'], ['reg', 'y']],
-      failures: [
-        { path: ['reg', 'x'], reason: 'exited with code 1', signature: 'boom <n>' },
-        { path: ['reg', 'y'], reason: 'exited with code 2', signature: 'other' },
-      ],
-      buckets: [
-        { signature: 'boom <n>', count: 2, examples: [['reg', 'x']] },
-        { signature: 'other', count: 1, examples: [['reg', 'y']] },
-      ],
-      retried: [{ path: ['reg', 'flaky'], attempt: 2, result: JobResult.SUCCESS }],
-    });
-    tracker.update(after);
-    tracker.update(after);
+    // The roll-up no longer shows them running: nothing is guessed from that.
+    tracker.update(summary({ failed_ids: [['reg', 'x']] }));
+    expect(events.filter((e) => e.state !== 'started')).toEqual([]);
+    tracker.end({ path: ['reg', 'flaky'], outcome: 'passed', attempt: 2, reason: 'passed on attempt 2', at });
+    tracker.end({ path: ['reg', 'x'], outcome: 'failed', kind: 'exit', reason: 'exited with code 1', signature: 'boom <n>', at });
+    tracker.end({ path: ['reg', 'x'], outcome: 'failed', kind: 'exit', reason: 'exited with code 1', signature: 'boom <n>', at });
+    tracker.end({ path: ['reg', 'y'], outcome: 'failed', kind: 'exit', reason: 'exited with code 2', signature: 'other', at });
+    tracker.end({ path: ['reg', 'z'], outcome: 'failed', kind: 'timeout', reason: 'timed out after 1s', signature: 'boom <n>', attempt: 2, at });
+    // A start seen after the end (a late roll-up) is not printed.
+    tracker.update(summary({ running_ids: [['reg', 'x']], running_since: [1] }));
     expect(events.filter((e) => e.state !== 'started')).toEqual([
       { path: ['reg', 'flaky'], state: 'passed', reason: 'passed on attempt 2' },
-      { path: ['reg', 'x'], state: 'failed', reason: 'exited with code 1', bucket: { signature: 'boom <n>', count: 2 } },
+      { path: ['reg', 'x'], state: 'failed', reason: 'exited with code 1' },
       { path: ['reg', 'y'], state: 'failed', reason: 'exited with code 2' },
+      { path: ['reg', 'z'], state: 'failed', reason: 'timed out after 1s (attempt 2)', bucket: { signature: 'boom <n>', count: 2 } },
     ]);
+    expect(events.filter((e) => e.state === 'started').map((e) => e.path[1])).toEqual(['flaky', 'x']);
+  });
+
+  it('after a stop: running jobs stopped, the not started in one line, and the tally from the ends', () => {
+    const events: JobEvent[] = [];
+    const tracker = new JobTracker((e) => events.push(e));
+    tracker.end({ path: ['reg', 'a'], outcome: 'passed', at });
+    tracker.end({ path: ['reg', 'b'], outcome: 'stopped', reason: 'stopped', at });
+    for (const id of ['c', 'd', 'e']) tracker.end({ path: ['reg', 'g', id], outcome: 'skipped', kind: 'stopped', reason: 'run stopped', at });
+    tracker.end({ path: ['reg', 'f'], outcome: 'skipped', kind: 'dependency', reason: "'a' passed", at });
+    tracker.finish(summary());
+    expect(events).toEqual([
+      { path: ['reg', 'a'], state: 'passed' },
+      { path: ['reg', 'b'], state: 'stopped', reason: 'stopped' },
+      { path: ['reg', 'f'], state: 'skipped', reason: "'a' passed" },
+      { path: [], state: 'skipped', count: 3, reason: 'run stopped' },
+    ]);
+    expect(tracker.tally(6)).toMatchObject({ total: 6, passed: 1, stopped: 1, skipped: 4, failed: 0, unselected: 0 });
+    // Some ends never came: no tally from them.
+    expect(tracker.tally(7)).toBeUndefined();
+    const text = end(summary(), { interrupted: true, exitCode: 130, expectedJobs: 6, jobs: tracker.tally(6) });
+    expect(text).toContain('Stopped  1 passed, 0 failed, 0 lost, 4 skipped, 1 stopped of 6 jobs');
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * The job's end as the live stream tells it (protocol.md "Job ends"): one
+ * record, sent with the final report, so the root prints each job once with
+ * its real outcome instead of guessing it from two summaries. Pure.
+ */
+import { type FailureKind, JobResult, type JobEnd, type Summary } from '@gator/protocol';
+import type { JobVerdict } from './verdict.js';
+
+export interface JobEndFacts {
+  ident: string;
+  verdict: JobVerdict;
+  /** The user's stop (the parent's `stop`, a signal at the root) decided the job. */
+  stopped: boolean;
+  /** The job's process was started at least once. */
+  started: boolean;
+  attempt: number;
+  /** The job may run more than once (`retries`): the attempt is told. */
+  retries: boolean;
+  /** The final summary (its failure record's kind and signature, when it has them). */
+  summary: Summary;
+  at: number;
+}
+
+/** Why a job failed, from what its verdict says (the failure record's own `kind` wins when it has one). */
+export function failureKind(verdict: JobVerdict, started: boolean): FailureKind {
+  const reason = verdict.reason ?? '';
+  if (!started) return 'launch';
+  if (reason.startsWith('timed out')) return 'timeout';
+  if (reason.startsWith('hung')) return 'hang';
+  if (reason.startsWith('exited with code') || reason.startsWith('killed by')) return 'exit';
+  if (/ message \(limit \d+\)/.test(reason)) return 'errors';
+  return verdict.code !== 0 ? 'exit' : 'errors';
+}
+
+export function jobEnd(facts: JobEndFacts): JobEnd {
+  const { verdict } = facts;
+  const base = { path: [facts.ident], at: facts.at, ...(facts.retries || facts.attempt > 1 ? { attempt: facts.attempt } : {}) };
+  // The parent's stop says only "stopped": no reason worth repeating then.
+  if (facts.stopped) return { ...base, outcome: 'stopped', ...(verdict.reason && verdict.reason !== 'stopped' ? { reason: verdict.reason } : {}) };
+  if (verdict.result === JobResult.SUCCESS) return { ...base, outcome: 'passed', ...(verdict.reason ? { reason: verdict.reason } : {}) };
+  const record = facts.summary.failures?.[0];
+  const kind = record?.kind ?? failureKind(verdict, facts.started);
+  return {
+    ...base,
+    outcome: 'failed',
+    kind,
+    reason: verdict.reason ?? 'failed',
+    ...(record?.signature ? { signature: record.signature } : {}),
+  };
+}
