@@ -5,7 +5,7 @@
  * on the same events.
  */
 import path from 'node:path';
-import { JobResult, Severity, type Failure, type Summary } from '@gator/protocol';
+import { JobResult, Severity, runVerdict, type Failure, type JobTally, type Summary } from '@gator/protocol';
 import { clock, colorsFor, dotted, duration, jobTotals, severityTag, type Colors } from './format.js';
 
 export interface RunEnd {
@@ -167,9 +167,24 @@ export class PlainReporter implements Reporter {
   close(): void {}
 }
 
+/**
+ * The jobs of the run's final summary by outcome: the root's `jobs` tally
+ * (the run model, docs/run-model.md), else (older or Python roots) what the
+ * `sub_*`/`jobs_*` metrics tell.
+ */
+export function finalTally(summary: Summary, expectedJobs?: number): JobTally & { unselected: number } {
+  const unselected = summary.sub_unselected ?? 0;
+  if (summary.jobs) return { ...summary.jobs, unselected };
+  const t = jobTotals(summary, expectedJobs);
+  return { total: t.total, passed: t.passed, failed: t.failed, lost: t.lost, skipped: t.skipped, stopped: 0, running: t.running, pending: 0, unselected };
+}
+
 /** The final summary: totals, wall time, each failed job with its reason, first errors and log. */
 export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOptions, 'cwd' | 'rootIdent'>): string {
-  const t = jobTotals(end.summary, end.expectedJobs);
+  const t = finalTally(end.summary, end.expectedJobs);
+  // One verdict rule for every view; a failure of the run's own (a budget) is known from its exit status.
+  const ownProblem = end.exitCode === 1 && t.failed + t.lost === 0 ? [end.reason ?? 'the run failed'] : [];
+  const verdict = runVerdict({ tally: { ...t, running: 0, pending: 0 }, stopped: end.interrupted, problems: ownProblem });
   const lines: string[] = [''];
   const rel = (p: string) => {
     const r = path.relative(options.cwd, p);
@@ -218,9 +233,12 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
     (t.lost > 0 ? c.red : c.dim)(`${t.lost} lost`),
     (t.skipped > 0 ? c.yellow : c.dim)(`${t.skipped} skipped`),
   ];
+  if (t.stopped > 0) parts.push(c.yellow(`${t.stopped} stopped`));
   if (t.running > 0) parts.push(c.yellow(`${t.running} still running`));
+  // A stopped run keeps its word of today here ("Interrupted"): the Ctrl-C path is changed apart.
+  const label = { passed: c.green('Passed'), failed: c.red('Failed'), stopped: c.yellow('Interrupted'), interrupted: c.yellow('Interrupted'), running: c.blue('Running') }[verdict.outcome];
   lines.push(
-    `${c.bold(end.interrupted ? c.yellow('Interrupted') : end.exitCode === 0 ? c.green('Passed') : c.red('Failed'))}  ` +
+    `${c.bold(label)}  ` +
       `${parts.join(', ')} of ${t.total} job${t.total === 1 ? '' : 's'}${t.unselected > 0 ? c.dim(` (${t.unselected} not rerun)`) : ''}  ` +
       c.dim(`(${m.msg_warning ?? 0} warnings, ${(m.msg_error ?? 0) + (m.msg_critical ?? 0)} errors, ${duration(end.wallSeconds)})`),
   );
