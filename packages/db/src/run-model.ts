@@ -226,13 +226,24 @@ function messageCounts(reader: LayerReader, finished: boolean): MessageCounts {
 }
 
 /**
- * The `Job failed: …` line a wrapper logged before notices existed is Gator's,
- * not the job's: take it out of the job's counts (runs without notices only).
+ * The lines Gator logged as messages before it had notices (a wrapper's `Job
+ * failed: …`, a tier's `Skipping …`) are Gator's, not the layer's: take them
+ * out of its counts (layers without notices only).
  */
-function withoutOldFailedLines(reader: LayerReader, counts: MessageCounts): MessageCounts {
-  const critical = reader.countMessages({ minSeverity: Severity.CRITICAL, grep: OLD_FAILED_LINE });
-  const errors = reader.countMessages({ minSeverity: Severity.ERROR, grep: OLD_FAILED_LINE }) - critical;
-  return { ...counts, critical: Math.max(0, counts.critical - critical), error: Math.max(0, counts.error - errors) };
+function withoutOldNoticeLines(reader: LayerReader, kind: 'tier' | 'wrapper', counts: MessageCounts): MessageCounts {
+  const grep = kind === 'wrapper' ? OLD_FAILED_LINE : OLD_TIER_LINE;
+  const out = { ...counts };
+  const levels: [keyof MessageCounts, number, number][] = [
+    ['critical', Severity.CRITICAL, Infinity],
+    ['error', Severity.ERROR, Severity.CRITICAL],
+    ['warning', Severity.WARNING, Severity.ERROR],
+    ['info', Severity.INFO, Severity.WARNING],
+  ];
+  for (const [name, low, high] of levels) {
+    const n = reader.countMessages({ minSeverity: low, grep }) - (high === Infinity ? 0 : reader.countMessages({ minSeverity: high, grep }));
+    out[name] = Math.max(0, out[name] - n);
+  }
+  return out;
 }
 
 function parseSummary(text: string | undefined): Summary | null {
@@ -461,8 +472,9 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
       report.state = report.started !== null ? 'running' : 'pending';
     }
     let counts = safe(() => messageCounts(reader, report.state === 'complete'), emptyCounts());
-    if (kind === 'job' && notices.length === 0 && report.result !== 'SUCCESS' && counts.error + counts.critical > 0) {
-      counts = safe(() => withoutOldFailedLines(reader, counts), counts);
+    // A job that passed never logged `Job failed`; a layer with notices logs none of these lines.
+    if (notices.length === 0 && (kind === 'tier' || report.result !== 'SUCCESS')) {
+      counts = safe(() => withoutOldNoticeLines(reader, node.kind, counts), counts);
     }
     report.messages = counts;
     report.attempts = safe(() => reader.attempts(), []).map((a) => ({
