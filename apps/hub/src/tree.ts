@@ -4,13 +4,14 @@
  * websocket (`resolve`, `get_messages`, protocol.md §5.2/§5.5); finished runs, and
  * finished layers of live runs, are read from their db.sqlite files.
  */
-import { METRIC_SCOPES, JobResult, JobState, type ApiJob, type ApiMessage, type Summary, isGatorError } from '@gator/protocol';
+import { METRIC_SCOPES, JobResult, JobState, type ApiJob, type ApiMessage, type JobOutcome, type JobTally, type Summary, isGatorError } from '@gator/protocol';
 import type { ChildRow } from '@gator/db';
 import { HubError } from './errors.js';
 import { childDbFile, isFile, type CachedLayer, type LayerFiles } from './files.js';
 import type { LiveLayers } from './live.js';
 import { reproOf, safeAttributes, type Repro } from './repro.js';
 import type { RunRecord } from './repository/index.js';
+import { RunTallyCache, nodeKey, type RunTallies } from './run-tallies.js';
 import type { ChildFilter, MessageQuery } from './schemas.js';
 
 /** An ApiJob as the hub serves it: Python's fields plus a few Gator extensions. */
@@ -20,6 +21,10 @@ export interface HubJob extends ApiJob {
   layer?: 'tier' | 'wrapper';
   /** True while the layer is asked over its websocket. */
   live?: boolean;
+  /** Its jobs by outcome, from the run model (tiers never counted; Gator extension). */
+  jobs?: JobTally;
+  /** Its one outcome in the run model (a job's: passed, failed, lost, skipped, stopped, running, pending). */
+  outcome?: JobOutcome;
 }
 
 export interface NodeRef {
@@ -138,6 +143,7 @@ type Target =
 
 export class TreeService {
   private readonly targets = new TtlCache<Target>(10_000);
+  private readonly tallies = new RunTallyCache();
 
   constructor(
     private readonly files: LayerFiles,
@@ -152,6 +158,34 @@ export class TreeService {
   // ------------------------------------------------------------------ resolve
 
   async resolve(ref: NodeRef, options: ResolveOptions): Promise<HubJob> {
+    return this.withTallies(ref.run, await this.resolveNodes(ref, options));
+  }
+
+  /** The run model's tallies of a run (undefined when its files are not readable from here). */
+  runTallies(run: RunRecord): RunTallies | undefined {
+    return this.tallies.get(run);
+  }
+
+  /** Every node of a reply gets its job tally and outcome from the run model. */
+  private withTallies(run: RunRecord, job: HubJob): HubJob {
+    const model = this.tallies.get(run);
+    const visit = (j: HubJob) => {
+      // `path` holds the idents above the node, the root's first.
+      const key = nodeKey([...j.path, j.ident].slice(1));
+      const known = model?.nodes.get(key);
+      if (known) {
+        j.jobs = known.jobs;
+        j.outcome = known.outcome;
+      } else if (key === '' && run.summary?.jobs) {
+        j.jobs = run.summary.jobs;
+      }
+      for (const child of j.children as HubJob[]) visit(child);
+    };
+    visit(job);
+    return job;
+  }
+
+  private async resolveNodes(ref: NodeRef, options: ResolveOptions): Promise<HubJob> {
     const { run } = ref;
     if (run.completion) return this.resolveFromFiles(ref, options, false);
     try {
