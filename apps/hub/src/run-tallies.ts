@@ -5,7 +5,7 @@
  * run's verdict. A finished run's model is read once; a live one's at most
  * every few seconds (its files are committed every ~100 ms).
  */
-import { eachNode, loadRunModel, type NodeModel } from '@gator/db';
+import { eachNode, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
 import { tallyOf, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
 import { isFile } from './files.js';
 import type { RunRecord } from './repository/index.js';
@@ -13,6 +13,8 @@ import type { RunRecord } from './repository/index.js';
 export interface NodeTally {
   jobs: JobTally;
   outcome: JobOutcome;
+  /** Its own messages (a tier's: its subtree's), never Gator's notices. */
+  messages: MessageCounts;
 }
 
 export interface RunTallies {
@@ -65,8 +67,8 @@ export class RunTallyCache {
   private read(dbFile: string): RunTallies {
     const model = loadRunModel(dbFile, { errorLines: 0 });
     const nodes = new Map<string, NodeTally>();
-    for (const n of eachNode(model.root)) nodes.set(nodeKey(n.path.slice(1)), { jobs: tallyOfNode(n), outcome: n.outcome });
-    nodes.set('', { jobs: { ...model.totals }, outcome: model.root.outcome });
+    for (const n of eachNode(model.root)) nodes.set(nodeKey(n.path.slice(1)), { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages });
+    nodes.set('', { jobs: { ...model.totals }, outcome: model.root.outcome, messages: model.messages });
     return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard };
   }
 }

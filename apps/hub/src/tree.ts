@@ -5,7 +5,7 @@
  * finished layers of live runs, are read from their db.sqlite files.
  */
 import { METRIC_SCOPES, JobResult, JobState, type ApiJob, type ApiMessage, type JobOutcome, type JobTally, type Summary, isGatorError } from '@gator/protocol';
-import type { ChildRow } from '@gator/db';
+import type { ChildRow, MessageCounts } from '@gator/db';
 import { HubError } from './errors.js';
 import { childDbFile, isFile, type CachedLayer, type LayerFiles } from './files.js';
 import type { LiveLayers } from './live.js';
@@ -25,6 +25,8 @@ export interface HubJob extends ApiJob {
   jobs?: JobTally;
   /** Its one outcome in the run model (a job's: passed, failed, lost, skipped, stopped, running, pending). */
   outcome?: JobOutcome;
+  /** Its messages by severity in the run model (never Gator's notices). */
+  messages?: MessageCounts;
 }
 
 export interface NodeRef {
@@ -176,6 +178,7 @@ export class TreeService {
       if (known) {
         j.jobs = known.jobs;
         j.outcome = known.outcome;
+        j.messages = known.messages;
       } else if (key === '' && run.summary?.jobs) {
         j.jobs = run.summary.jobs;
       }

@@ -23,6 +23,8 @@ export interface Job {
   jobs?: JobTally;
   /** Its one outcome in the run model. */
   outcome?: string;
+  /** Its messages by severity in the run model (a tier's: its subtree's; never Gator's notices). */
+  messages?: { debug: number; info: number; warning: number; error: number; critical: number };
 }
 
 /** Jobs by outcome (JobTally of @gator/protocol, docs/run-model.md). */

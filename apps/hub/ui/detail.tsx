@@ -137,7 +137,7 @@ export function NodeDetail(props: {
         {progress && isTier(shown) ? (
           <div class="head-progress">
             <ProgressBar progress={progress} wide />
-            <span class="counts">
+            <span class="counts" data-testid="job-counts">
               <span>{progress.total} jobs</span>
               <span class="pass-text">{progress.passed} passed</span>
               <span class="fail-text">{progress.failed} failed</span>
@@ -149,14 +149,16 @@ export function NodeDetail(props: {
             </span>
           </div>
         ) : null}
-        <div class="msg-counts muted">
-          {(['critical', 'error', 'warning', 'info', 'debug'] as const).map((s) =>
-            shown.metrics[`msg_${s}`] ? (
+        <div class="msg-counts muted" data-testid="msg-counts">
+          {(['critical', 'error', 'warning', 'info', 'debug'] as const).map((s) => {
+            // The run model's counts (the jobs' own messages, never Gator's notices), else the msg_* metrics.
+            const n = shown.messages ? shown.messages[s] : shown.metrics[`msg_${s}`];
+            return n ? (
               <span class={`mc s-${s}`}>
-                {shown.metrics[`msg_${s}`]} {s}
+                {n} {s}
               </span>
-            ) : null,
-          )}
+            ) : null;
+          })}
         </div>
       </div>
       <ErrorBanner error={error} />

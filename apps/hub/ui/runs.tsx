@@ -162,8 +162,8 @@ export function RunsPage({ query, onConnection }: { query: URLSearchParams; onCo
                 <td>
                   <ProgressBar progress={p} />
                 </td>
-                <td class="num pass-text">{p?.passed ?? ''}</td>
-                <td class="num fail-text">{p ? p.failed + p.lost : ''}</td>
+                <td class="num pass-text" data-testid="run-pass">{p?.passed ?? ''}</td>
+                <td class="num fail-text" data-testid="run-fail">{p ? p.failed + p.lost : ''}</td>
                 <td class="num">{p?.running ?? ''}</td>
                 <td>
                   <Badge verdict={verdictOf(run)} />
