@@ -655,7 +655,12 @@ export function loadRunModel(trackingDir: string, options: RunModelOptions = {})
     }
     const stopped = root.outcome === 'stopped' || rootAttrs.outcome === 'stopped';
     const verdict = runVerdict({ tally: totals, stopped, interrupted, problems });
-    if (interrupted && lastHeard !== null) verdict.reason = `${verdict.reason}; last heard of at ${new Date(lastHeard * 1000).toISOString()}`;
+    if (interrupted) {
+      const heard = lastHeard !== null ? `; last heard of at ${new Date(lastHeard * 1000).toISOString()}` : '';
+      verdict.reason = `${verdict.reason}${heard}`;
+      // The root itself is not a lost job: it is the run, and the run is interrupted.
+      root.reason = `interrupted: the root is gone without recording its end${heard}`;
+    }
     ctx.notices.sort((a, b) => a.timestamp - b.timestamp);
     return {
       tracking: walked.dir,
