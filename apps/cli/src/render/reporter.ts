@@ -20,6 +20,8 @@ export interface RunEnd {
   code?: number;
   /** Number of jobs the spec holds (the summary's sub_* count tiers too). */
   expectedJobs?: number;
+  /** The run's own messages (the run model: never Gator's notices); else the summary's msg_* metrics. */
+  messages?: { warning: number; error: number; critical: number };
 }
 
 /** A job changed state; a failure carries its bucket once others failed the same way. */
@@ -227,6 +229,9 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   }
   if (end.reason && end.result !== JobResult.SUCCESS && failures.length === 0) lines.push(`${c.red('Reason:')} ${end.reason}`);
   const m = end.summary.metrics;
+  const warnings = end.messages ? end.messages.warning : (m.msg_warning ?? 0);
+  const errors = end.messages ? end.messages.error + end.messages.critical : (m.msg_error ?? 0) + (m.msg_critical ?? 0);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const parts = [
     c.green(`${t.passed} passed`),
     (t.failed > 0 ? c.red : c.dim)(`${t.failed} failed`),
@@ -240,7 +245,7 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   lines.push(
     `${c.bold(label)}  ` +
       `${parts.join(', ')} of ${t.total} job${t.total === 1 ? '' : 's'}${t.unselected > 0 ? c.dim(` (${t.unselected} not rerun)`) : ''}  ` +
-      c.dim(`(${m.msg_warning ?? 0} warnings, ${(m.msg_error ?? 0) + (m.msg_critical ?? 0)} errors, ${duration(end.wallSeconds)})`),
+      c.dim(`(${plural(warnings, 'warning')}, ${plural(errors, 'error')}, ${duration(end.wallSeconds)})`),
   );
   lines.push(c.dim(`Run recorded in ${rel(end.tracking)}`));
   return `${lines.join('\n')}\n`;

@@ -149,7 +149,7 @@ jobs:
     expect(show.stdout).toMatch(/✖ bad\s+FAILURE\s+\S+\s+1 error\b/);
     expect(show.stdout).toMatch(/\nFailed  1 passed, 1 failed, 0 lost, 0 skipped of 2 jobs  \(0 warnings, 1 error/);
     // The summary `gator run` printed tells the same.
-    expect(run.stdout).toMatch(/Failed  1 passed, 1 failed, 0 lost, 0 skipped of 2 jobs/);
+    expect(run.stdout).toMatch(/Failed  1 passed, 1 failed, 0 lost, 0 skipped of 2 jobs  \(0 warnings, 1 error,/);
   });
 });
 
