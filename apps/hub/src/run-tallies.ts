@@ -6,7 +6,7 @@
  * every few seconds (its files are committed every ~100 ms).
  */
 import { eachNode, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
-import { tallyOf, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
+import { tallyOf, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
 import { isFile } from './files.js';
 import type { RunRecord } from './repository/index.js';
 
@@ -26,6 +26,8 @@ export interface RunTallies {
   interrupted: boolean;
   /** Unix seconds. */
   lastHeard: number | null;
+  /** Failed and lost jobs in tree order (paths from the root's ident, as in a roll-up). */
+  failures: Failure[];
 }
 
 const LIVE_TTL_MS = 3000;
@@ -69,6 +71,6 @@ export class RunTallyCache {
     const nodes = new Map<string, NodeTally>();
     for (const n of eachNode(model.root)) nodes.set(nodeKey(n.path.slice(1)), { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages });
     nodes.set('', { jobs: { ...model.totals }, outcome: model.root.outcome, messages: model.messages });
-    return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard };
+    return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard, failures: model.failures };
   }
 }

@@ -506,7 +506,18 @@ export class TreeService {
         if (layer && volatile) this.files.release(layer);
       }
     }
-    const summary = ref.rootPath.length === 0 && ref.run.summary && !ref.run.completion ? ref.run.summary : parseSummary(attributes.summary) ?? (ref.rootPath.length === 0 ? ref.run.summary : null);
+    let summary = ref.rootPath.length === 0 && ref.run.summary && !ref.run.completion ? ref.run.summary : parseSummary(attributes.summary) ?? (ref.rootPath.length === 0 ? ref.run.summary : null);
+    // The failures listed beside the counts are the run model's: the failed and lost jobs of this subtree.
+    const model = this.tallies.get(ref.run);
+    if (summary && model && job.layer === 'tier') {
+      const below = [...job.path, job.ident];
+      // The roll-up's record of a failure keeps its first error lines and signature.
+      const recorded = new Map((summary.failures ?? []).map((f) => [f.path.slice(1).join('.'), f]));
+      const failures = model.failures
+        .filter((f) => below.every((p, i) => i === 0 || f.path[i] === p))
+        .map((f) => recorded.get(f.path.slice(1).join('.')) ?? { path: f.path, reason: f.reason, ...(f.errors ? { errors: f.errors } : {}) });
+      summary = { ...summary, failures, ...(job.jobs ? { jobs: job.jobs } : {}) };
+    }
     let errors: ApiMessage[] = [];
     try {
       errors = (await this.messages(ref, { after: 0, limit: 10, severity: 40 })).messages;

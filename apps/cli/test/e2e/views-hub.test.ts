@@ -91,7 +91,16 @@ describe('the hub and gator show count the same jobs', () => {
     expect(text).toContain('1 failed');
     // The jobs' own messages: one error, not Gator's `Job failed` / `Tier failed` lines.
     expect(((await page.locator('[data-testid=msg-counts]').textContent()) ?? '').replace(/\s+/g, ' ')).toMatch(/^1 error(?!s)/);
+    expect((await page.locator('[data-testid=tab-failures]').textContent())?.trim()).toBe('Failures (1)');
     await page.screenshot({ path: path.join(ARTIFACTS, 'hub-views-group.png') });
+    // The run page: the same jobs beside the same failures.
+    await page.goto(`${url}/runs/${row.uidx}/views`);
+    await page.locator('[data-testid=job-counts]').waitFor(WAIT);
+    const runText = (await page.locator('[data-testid=job-counts]').textContent()) ?? '';
+    expect(runText).toContain('2 jobs');
+    expect(runText).toContain('1 failed');
+    expect((await page.locator('[data-testid=tab-failures]').textContent())?.trim()).toBe('Failures (1)');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'hub-views-run.png') });
 
     hub.child.kill('SIGINT');
     expect((await hub.done).code).toBe(0);
