@@ -5,7 +5,7 @@
  * finished layers of live runs, are read from their db.sqlite files.
  */
 import { METRIC_SCOPES, JobResult, JobState, type ApiJob, type ApiMessage, type JobOutcome, type JobTally, type Summary, isGatorError } from '@gator/protocol';
-import type { ChildRow, MessageCounts } from '@gator/db';
+import { isOldNoticeLine, type ChildRow, type MessageCounts } from '@gator/db';
 import { HubError } from './errors.js';
 import { childDbFile, isFile, type CachedLayer, type LayerFiles } from './files.js';
 import type { LiveLayers } from './live.js';
@@ -520,7 +520,9 @@ export class TreeService {
     }
     let errors: ApiMessage[] = [];
     try {
-      errors = (await this.messages(ref, { after: 0, limit: 10, severity: 40 })).messages;
+      // A job's first errors are its own: not the `Job failed` / `Tier … failed` lines older layers logged.
+      const kind = job.layer ?? 'wrapper';
+      errors = (await this.messages(ref, { after: 0, limit: 10, severity: 40 })).messages.filter((m) => !isOldNoticeLine(kind, m.message));
     } catch {
       // The details are still worth showing without the error lines.
     }
