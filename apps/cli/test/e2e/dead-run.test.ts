@@ -13,7 +13,7 @@ const SPEC = `!JobGroup
 ident: doomed
 jobs:
   - !Job {ident: quick, command: "true"}
-  - !Job {ident: slow, command: sh, args: [-c, 'sleep 3']}
+  - !Job {ident: slow, command: sh, args: [-c, 'sleep 10']}
 `;
 
 function attribute(dbFile: string, name: string): string | undefined {
@@ -39,7 +39,7 @@ function alive(pid: number): boolean {
 }
 
 describe('a dead run', () => {
-  it('gator show says interrupted once the root is killed, not RUNNING', async () => {
+  it('gator show says RUNNING while the root lives, interrupted once it is killed', async () => {
     const dir = tempDir();
     const spec = writeSpec(dir, 'spec.yaml', SPEC);
     const run = startGator(['run', spec, '--tracking', 'run'], { cwd: dir });
@@ -47,6 +47,8 @@ describe('a dead run', () => {
     const slowDb = path.join(dir, 'run', 'slow', 'db.sqlite');
     await waitFor(() => fs.existsSync(slowDb) && attribute(slowDb, 'started') !== undefined && attribute(rootDb, 'pid') !== undefined, 30_000, 'the slow job to start');
     expect(Number(attribute(rootDb, 'pid'))).toBe(run.child.pid);
+    // Alive, it is running.
+    expect((await gator(['show', 'run'], { cwd: dir })).stdout).toMatch(/^▶ doomed\s+RUNNING/);
     const below = descendants(run.child.pid!);
     run.child.kill('SIGKILL');
     await run.done;
