@@ -509,7 +509,9 @@ export class TreeService {
     let summary = ref.rootPath.length === 0 && ref.run.summary && !ref.run.completion ? ref.run.summary : parseSummary(attributes.summary) ?? (ref.rootPath.length === 0 ? ref.run.summary : null);
     // The failures listed beside the counts are the run model's: the failed and lost jobs of this subtree.
     const model = this.tallies.get(ref.run);
-    if (summary && model && job.layer === 'tier') {
+    if (model && job.layer === 'tier') {
+      // A tier that has not written its summary yet (a dead one) still has its failures in the model.
+      summary ??= { metrics: job.metrics, failed_ids: [], running_ids: [] };
       const below = [...job.path, job.ident];
       // The roll-up's record of a failure keeps its first error lines and signature.
       const recorded = new Map((summary.failures ?? []).map((f) => [f.path.slice(1).join('.'), f]));
