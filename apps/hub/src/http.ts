@@ -201,7 +201,7 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
       allow(['GET', 'HEAD']);
       const query = parse(RunQuerySchema, queryObject(url), 'query');
       const page = await ctx.repo.list(query);
-      sendJson(res, 200, { children: page.runs.map((r) => runJob(r, now)), status: 2, total: page.total });
+      sendJson(res, 200, { children: page.runs.map((r) => runJob(r, now, ctx.tree.runTallies(r))), status: 2, total: page.total });
       return;
     }
     if (pathname === '/api/events') {
@@ -275,7 +275,7 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         allow(['GET', 'HEAD']);
         const run = await loadRun(uidText);
         const detail = await ctx.tree.detail({ run, rootPath: hierarchy(rest) });
-        sendJson(res, 200, { ...detail, run: runJob(run, now) });
+        sendJson(res, 200, { ...detail, run: runJob(run, now, ctx.tree.runTallies(run)) });
         return;
       }
       case 'find': {

@@ -1,6 +1,7 @@
 /** Registered runs as the API shows them (Python's ApiJob shape of `GET /api/jobs`, plus extensions). */
-import type { ApiJob, Summary } from '@gator/protocol';
+import type { ApiJob, RunOutcome, Summary } from '@gator/protocol';
 import type { RunRecord } from './repository/index.js';
+import type { RunTallies } from './run-tallies.js';
 
 /** A run without a heartbeat for this long, and not completed, is shown as silent. */
 export const STALE_AFTER_S = 60;
@@ -12,11 +13,20 @@ export interface RunJob extends ApiJob {
   live: boolean;
   /** Live, but no heartbeat for STALE_AFTER_S seconds: the run may have died. */
   stale: boolean;
-  /** Gator extensions of the last summary (failure buckets, skipped/lost counts), when sent. */
-  summary: Pick<Summary, 'buckets' | 'sub_skipped' | 'sub_lost'> & { failures?: number };
+  /**
+   * Gator extensions of the last summary (failure buckets, skipped/lost counts), when sent;
+   * `jobs`: the run's jobs by outcome (tiers never counted), from the heartbeats while it runs
+   * and from the run model (its files) once it is over.
+   */
+  summary: Pick<Summary, 'buckets' | 'sub_skipped' | 'sub_lost' | 'jobs'> & { failures?: number };
+  /** The run model's verdict (passed, failed, stopped, running, interrupted), when its files are readable here. */
+  outcome?: RunOutcome;
+  /** Interrupted runs: when it was last heard of (Unix seconds). */
+  last_heard?: number | null;
 }
 
-export function runJob(run: RunRecord, now = Date.now() / 1000): RunJob {
+/** `tallies`: the run model of the run (TreeService.runTallies), when its files are readable here. */
+export function runJob(run: RunRecord, now = Date.now() / 1000, tallies?: RunTallies): RunJob {
   const stopped = run.completion ? run.completion.timestamp : null;
   const live = run.completion === null;
   const s = run.summary;
@@ -40,8 +50,11 @@ export function runJob(run: RunRecord, now = Date.now() / 1000): RunJob {
     layer: run.layer,
     heartbeat: run.heartbeat,
     live,
-    stale: live && now - (run.heartbeat ?? run.timestamp) > STALE_AFTER_S,
+    stale: live && (tallies?.interrupted === true || now - (run.heartbeat ?? run.timestamp) > STALE_AFTER_S),
+    ...(tallies ? { outcome: tallies.outcome } : {}),
+    ...(tallies?.interrupted ? { last_heard: tallies.lastHeard } : {}),
     summary: {
+      ...jobsOf(run, tallies),
       ...(s?.buckets ? { buckets: s.buckets.slice(0, 5) } : {}),
       ...(s?.sub_skipped !== undefined ? { sub_skipped: s.sub_skipped } : {}),
       ...(s?.sub_lost !== undefined ? { sub_lost: s.sub_lost } : {}),
@@ -66,4 +79,12 @@ export function registrationRow(run: RunRecord) {
     metrics: Object.entries(run.metrics).map(([name, value]) => ({ registration: run.uid, name, value })),
     completion: run.completion ? { uid: run.completion.uid, db_file: run.completion.dbFile, timestamp: run.completion.timestamp, result: run.completion.result } : null,
   };
+}
+
+/** A live run's own latest tally (heartbeats) is newer than its files; a finished run's files are the truth. */
+function jobsOf(run: RunRecord, tallies: RunTallies | undefined): Pick<Summary, 'jobs'> {
+  const fromFiles = tallies?.nodes.get('')?.jobs;
+  const fromHeartbeat = run.summary?.jobs;
+  const jobs = run.completion === null ? (fromHeartbeat ?? fromFiles) : (fromFiles ?? fromHeartbeat);
+  return jobs ? { jobs } : {};
 }

@@ -4,13 +4,14 @@
  * websocket (`resolve`, `get_messages`, protocol.md §5.2/§5.5); finished runs, and
  * finished layers of live runs, are read from their db.sqlite files.
  */
-import { METRIC_SCOPES, JobResult, JobState, type ApiJob, type ApiMessage, type Summary, isGatorError } from '@gator/protocol';
-import type { ChildRow } from '@gator/db';
+import { METRIC_SCOPES, JobResult, JobState, type ApiJob, type ApiMessage, type JobOutcome, type JobTally, type Summary, isGatorError } from '@gator/protocol';
+import { isOldNoticeLine, type ChildRow, type MessageCounts } from '@gator/db';
 import { HubError } from './errors.js';
 import { childDbFile, isFile, type CachedLayer, type LayerFiles } from './files.js';
 import type { LiveLayers } from './live.js';
 import { reproOf, safeAttributes, type Repro } from './repro.js';
 import type { RunRecord } from './repository/index.js';
+import { RunTallyCache, nodeKey, type RunTallies } from './run-tallies.js';
 import type { ChildFilter, MessageQuery } from './schemas.js';
 
 /** An ApiJob as the hub serves it: Python's fields plus a few Gator extensions. */
@@ -20,6 +21,12 @@ export interface HubJob extends ApiJob {
   layer?: 'tier' | 'wrapper';
   /** True while the layer is asked over its websocket. */
   live?: boolean;
+  /** Its jobs by outcome, from the run model (tiers never counted; Gator extension). */
+  jobs?: JobTally;
+  /** Its one outcome in the run model (a job's: passed, failed, lost, skipped, stopped, running, pending). */
+  outcome?: JobOutcome;
+  /** Its messages by severity in the run model (never Gator's notices). */
+  messages?: MessageCounts;
 }
 
 export interface NodeRef {
@@ -138,6 +145,7 @@ type Target =
 
 export class TreeService {
   private readonly targets = new TtlCache<Target>(10_000);
+  private readonly tallies = new RunTallyCache();
 
   constructor(
     private readonly files: LayerFiles,
@@ -152,6 +160,35 @@ export class TreeService {
   // ------------------------------------------------------------------ resolve
 
   async resolve(ref: NodeRef, options: ResolveOptions): Promise<HubJob> {
+    return this.withTallies(ref.run, await this.resolveNodes(ref, options));
+  }
+
+  /** The run model's tallies of a run (undefined when its files are not readable from here). */
+  runTallies(run: RunRecord): RunTallies | undefined {
+    return this.tallies.get(run);
+  }
+
+  /** Every node of a reply gets its job tally and outcome from the run model. */
+  private withTallies(run: RunRecord, job: HubJob): HubJob {
+    const model = this.tallies.get(run);
+    const visit = (j: HubJob) => {
+      // `path` holds the idents above the node, the root's first.
+      const key = nodeKey([...j.path, j.ident].slice(1));
+      const known = model?.nodes.get(key);
+      if (known) {
+        j.jobs = known.jobs;
+        j.outcome = known.outcome;
+        j.messages = known.messages;
+      } else if (key === '' && run.summary?.jobs) {
+        j.jobs = run.summary.jobs;
+      }
+      for (const child of j.children as HubJob[]) visit(child);
+    };
+    visit(job);
+    return job;
+  }
+
+  private async resolveNodes(ref: NodeRef, options: ResolveOptions): Promise<HubJob> {
     const { run } = ref;
     if (run.completion) return this.resolveFromFiles(ref, options, false);
     try {
@@ -469,10 +506,25 @@ export class TreeService {
         if (layer && volatile) this.files.release(layer);
       }
     }
-    const summary = ref.rootPath.length === 0 && ref.run.summary && !ref.run.completion ? ref.run.summary : parseSummary(attributes.summary) ?? (ref.rootPath.length === 0 ? ref.run.summary : null);
+    let summary = ref.rootPath.length === 0 && ref.run.summary && !ref.run.completion ? ref.run.summary : parseSummary(attributes.summary) ?? (ref.rootPath.length === 0 ? ref.run.summary : null);
+    // The failures listed beside the counts are the run model's: the failed and lost jobs of this subtree.
+    const model = this.tallies.get(ref.run);
+    if (model && job.layer === 'tier') {
+      // A tier that has not written its summary yet (a dead one) still has its failures in the model.
+      summary ??= { metrics: job.metrics, failed_ids: [], running_ids: [] };
+      const below = [...job.path, job.ident];
+      // The roll-up's record of a failure keeps its first error lines and signature.
+      const recorded = new Map((summary.failures ?? []).map((f) => [f.path.slice(1).join('.'), f]));
+      const failures = model.failures
+        .filter((f) => below.every((p, i) => i === 0 || f.path[i] === p))
+        .map((f) => recorded.get(f.path.slice(1).join('.')) ?? { path: f.path, reason: f.reason, ...(f.errors ? { errors: f.errors } : {}) });
+      summary = { ...summary, failures, ...(job.jobs ? { jobs: job.jobs } : {}) };
+    }
     let errors: ApiMessage[] = [];
     try {
-      errors = (await this.messages(ref, { after: 0, limit: 10, severity: 40 })).messages;
+      // A job's first errors are its own: not the `Job failed` / `Tier … failed` lines older layers logged.
+      const kind = job.layer ?? 'wrapper';
+      errors = (await this.messages(ref, { after: 0, limit: 10, severity: 40 })).messages.filter((m) => !isOldNoticeLine(kind, m.message));
     } catch {
       // The details are still worth showing without the error lines.
     }

@@ -19,6 +19,24 @@ export interface Job {
   children_total?: number;
   layer?: 'tier' | 'wrapper';
   live?: boolean;
+  /** Its jobs by outcome (the run model: tiers never counted). */
+  jobs?: JobTally;
+  /** Its one outcome in the run model. */
+  outcome?: string;
+  /** Its messages by severity in the run model (a tier's: its subtree's; never Gator's notices). */
+  messages?: { debug: number; info: number; warning: number; error: number; critical: number };
+}
+
+/** Jobs by outcome (JobTally of @gator/protocol, docs/run-model.md). */
+export interface JobTally {
+  total: number;
+  passed: number;
+  failed: number;
+  lost: number;
+  skipped: number;
+  stopped: number;
+  running: number;
+  pending: number;
 }
 
 export interface Bucket {
@@ -43,6 +61,7 @@ export interface Summary {
   stats?: Record<string, { count: number; sum: number; min: number; max: number }>;
   sub_skipped?: number;
   sub_lost?: number;
+  jobs?: JobTally;
 }
 
 export interface RunJob extends Job {
@@ -50,7 +69,10 @@ export interface RunJob extends Job {
   heartbeat: number | null;
   live: boolean;
   stale: boolean;
-  summary: { buckets?: Bucket[]; sub_skipped?: number; sub_lost?: number; failures?: number };
+  summary: { buckets?: Bucket[]; sub_skipped?: number; sub_lost?: number; failures?: number; jobs?: JobTally };
+  /** The run model's verdict: passed, failed, stopped, running, interrupted. */
+  outcome?: string;
+  last_heard?: number | null;
 }
 
 export interface Message {

@@ -86,9 +86,11 @@ export function NodeDetail(props: {
       </div>
     );
   }
-  const verdict = verdictOf(shown);
-  const progress = progressOf(shown.metrics);
   const summary = detail?.summary;
+  // The root says the run's verdict (the run model's), like every other view of the run.
+  const runOutcome = shown.path.length === 0 ? detail?.run?.outcome : undefined;
+  const verdict = verdictOf(runOutcome ? { ...shown, outcome: runOutcome } : shown);
+  const progress = progressOf(shown.jobs ?? summary?.jobs, shown.metrics);
   const failures = summary?.failures ?? [];
   const buckets = summary?.buckets ?? [];
   const runUid = nodeKey.split('/')[0];
@@ -135,24 +137,28 @@ export function NodeDetail(props: {
         {progress && isTier(shown) ? (
           <div class="head-progress">
             <ProgressBar progress={progress} wide />
-            <span class="counts">
+            <span class="counts" data-testid="job-counts">
               <span>{progress.total} jobs</span>
               <span class="pass-text">{progress.passed} passed</span>
               <span class="fail-text">{progress.failed} failed</span>
-              <span>{progress.running} running</span>
-              {summary?.sub_skipped ? <span>{summary.sub_skipped} skipped</span> : null}
-              {summary?.sub_lost ? <span class="fail-text">{summary.sub_lost} lost</span> : null}
+              {progress.lost ? <span class="fail-text">{progress.lost} lost</span> : null}
+              {progress.skipped ? <span>{progress.skipped} skipped</span> : null}
+              {progress.stopped ? <span>{progress.stopped} stopped</span> : null}
+              {progress.running ? <span>{progress.running} running</span> : null}
+              {progress.pending ? <span>{progress.pending} pending</span> : null}
             </span>
           </div>
         ) : null}
-        <div class="msg-counts muted">
-          {(['critical', 'error', 'warning', 'info', 'debug'] as const).map((s) =>
-            shown.metrics[`msg_${s}`] ? (
+        <div class="msg-counts muted" data-testid="msg-counts">
+          {(['critical', 'error', 'warning', 'info', 'debug'] as const).map((s) => {
+            // The run model's counts (the jobs' own messages, never Gator's notices), else the msg_* metrics.
+            const n = shown.messages ? shown.messages[s] : shown.metrics[`msg_${s}`];
+            return n ? (
               <span class={`mc s-${s}`}>
-                {shown.metrics[`msg_${s}`]} {s}
+                {n} {s}
               </span>
-            ) : null,
-          )}
+            ) : null;
+          })}
         </div>
       </div>
       <ErrorBanner error={error} />

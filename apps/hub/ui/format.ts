@@ -1,5 +1,5 @@
 // Display helpers: times, durations, results, progress.
-import type { Job } from './api';
+import type { Job, JobTally } from './api';
 
 export const RESULT_NAMES = ['UNKNOWN', 'PASS', 'FAIL', 'ABORTED'] as const;
 export const SEVERITIES = [
@@ -57,12 +57,29 @@ export interface Progress {
   total: number;
   passed: number;
   failed: number;
+  lost: number;
+  skipped: number;
+  stopped: number;
   running: number;
+  pending: number;
 }
 
-export function progressOf(metrics: Record<string, number> | undefined): Progress | undefined {
+/**
+ * A node's jobs by outcome: its `jobs` tally (the run model: tiers are never
+ * counted as jobs); else, for hubs of older runs, the `jobs_*` metrics of a
+ * wrapper roll-up, else Python's `sub_*` (which count tiers too).
+ */
+export function progressOf(jobs: JobTally | undefined, metrics?: Record<string, number>): Progress | undefined {
+  if (jobs) {
+    return { total: jobs.total, passed: jobs.passed, failed: jobs.failed, lost: jobs.lost, skipped: jobs.skipped, stopped: jobs.stopped, running: jobs.running, pending: jobs.pending };
+  }
   if (!metrics || metrics.sub_total === undefined) return undefined;
+  const none = { lost: 0, skipped: 0, stopped: 0, pending: 0 };
+  if (metrics.jobs_total !== undefined) {
+    return { ...none, total: metrics.jobs_total, passed: metrics.jobs_passed ?? 0, failed: metrics.jobs_failed ?? 0, running: metrics.sub_active ?? 0 };
+  }
   return {
+    ...none,
     total: metrics.sub_total ?? 0,
     passed: metrics.sub_passed ?? 0,
     failed: metrics.sub_failed ?? 0,
@@ -70,9 +87,23 @@ export function progressOf(metrics: Record<string, number> | undefined): Progres
   };
 }
 
-export type Verdict = 'pass' | 'fail' | 'aborted' | 'running' | 'pending' | 'silent' | 'unknown';
+export type Verdict = 'pass' | 'fail' | 'aborted' | 'skipped' | 'stopped' | 'interrupted' | 'running' | 'pending' | 'silent' | 'unknown';
 
-export function verdictOf(job: Pick<Job, 'status' | 'result'> & { stale?: boolean; live?: boolean }): Verdict {
+const FROM_OUTCOME: Record<string, Verdict> = {
+  passed: 'pass',
+  failed: 'fail',
+  lost: 'fail',
+  skipped: 'skipped',
+  stopped: 'stopped',
+  interrupted: 'interrupted',
+  running: 'running',
+  pending: 'pending',
+};
+
+/** The run model's outcome when the hub sent one (`outcome`), else what the result and status tell. */
+export function verdictOf(job: Pick<Job, 'status' | 'result'> & { stale?: boolean; live?: boolean; outcome?: string }): Verdict {
+  const fromModel = job.outcome !== undefined ? FROM_OUTCOME[job.outcome] : undefined;
+  if (fromModel && !(fromModel === 'running' && job.stale)) return fromModel;
   if (job.result === 1) return 'pass';
   if (job.result === 2) return 'fail';
   if (job.result === 3) return 'aborted';
@@ -86,6 +117,9 @@ export const VERDICT_LABEL: Record<Verdict, string> = {
   pass: 'PASS',
   fail: 'FAIL',
   aborted: 'ABORTED',
+  skipped: 'SKIPPED',
+  stopped: 'STOPPED',
+  interrupted: 'INTERRUPTED',
   running: 'RUNNING',
   pending: 'PENDING',
   silent: 'SILENT',
@@ -96,6 +130,9 @@ export const VERDICT_ICON: Record<Verdict, string> = {
   pass: '✔',
   fail: '✖',
   aborted: '⏹',
+  skipped: '○',
+  stopped: '⏹',
+  interrupted: '⚠',
   running: '●',
   pending: '○',
   silent: '⚠',

@@ -159,7 +159,7 @@ export function RunPage({ routeKey, query, onConnection }: { routeKey: string; q
     if (!node) return null;
     const job = node.job;
     const tier = isTier(job);
-    const p = progressOf(job.metrics);
+    const p = progressOf(job.jobs, job.metrics);
     const href = `/runs/${row.key}${location.search}`;
     return (
       <div
@@ -190,7 +190,7 @@ export function RunPage({ routeKey, query, onConnection }: { routeKey: string; q
         {tier ? <ProgressBar progress={p} /> : null}
         {tier && p ? (
           <span class="tcount">
-            {p.passed + p.failed}/{p.total}
+            {p.passed + p.failed + p.lost + p.skipped + p.stopped}/{p.total}
           </span>
         ) : null}
         <span class="tdur">{jobDuration(job, now, runLive && job.status !== 3)}</span>

@@ -131,7 +131,7 @@ export function RunsPage({ query, onConnection }: { query: URLSearchParams; onCo
         </thead>
         <tbody>
           {runs.map((run) => {
-            const p = progressOf(run.metrics);
+            const p = progressOf(run.summary.jobs, run.metrics);
             const end = run.stopped ?? (run.live ? now : run.heartbeat);
             const href = `/runs/${nodeKey(run.uidx, run.ident, [])}`;
             return (
@@ -162,8 +162,8 @@ export function RunsPage({ query, onConnection }: { query: URLSearchParams; onCo
                 <td>
                   <ProgressBar progress={p} />
                 </td>
-                <td class="num pass-text">{p?.passed ?? ''}</td>
-                <td class="num fail-text">{p?.failed ?? ''}</td>
+                <td class="num pass-text" data-testid="run-pass">{p?.passed ?? ''}</td>
+                <td class="num fail-text" data-testid="run-fail">{p ? p.failed + p.lost : ''}</td>
                 <td class="num">{p?.running ?? ''}</td>
                 <td>
                   <Badge verdict={verdictOf(run)} />

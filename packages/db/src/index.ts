@@ -26,3 +26,21 @@ export {
 export { walkRun, closeRun, type RunNode } from './walk.js';
 export { DB_FILE_NAME, MESSAGES_LOG_NAME, SPEC_FILE_NAME, PYTHON_DDL, GATOR_DDL, floatText } from './schema.js';
 export { MessagePages, MAX_MESSAGE_PAGE } from './message-pages.js';
+export {
+  loadRunModel,
+  eachNode,
+  jobsOf,
+  failureOf,
+  emptyCounts,
+  withMean,
+  isOldNoticeLine,
+  rootIsGone,
+  type RunModel,
+  type RunModelOptions,
+  type NodeModel,
+  type NodeState,
+  type NoticeModel,
+  type AttemptModel,
+  type MessageCounts,
+  type ResultName,
+} from './run-model.js';

@@ -11,9 +11,17 @@ test('public API names are pinned', async () => {
     'PYTHON_DDL',
     'SPEC_FILE_NAME',
     'closeRun',
+    'eachNode',
+    'emptyCounts',
+    'failureOf',
     'floatText',
+    'isOldNoticeLine',
+    'jobsOf',
+    'loadRunModel',
     'openLayerReader',
     'openLayerStore',
+    'rootIsGone',
     'walkRun',
+    'withMean',
   ]);
 });

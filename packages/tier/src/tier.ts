@@ -18,6 +18,7 @@
  * the tier; finished children are folded into totals so memory stays bounded.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MessagePages, openLayerStore, type LayerStore } from '@gator/db';
 import {
@@ -318,6 +319,9 @@ class TierRunner implements Tier {
     store.setAttribute('root', this.place.root);
     store.setAttribute('path', this.place.path.join('.'));
     store.setAttribute('started', this.startedAt);
+    // Who to ask whether the layer is still alive (a dead root is shown as interrupted: docs/run-model.md).
+    store.setAttribute('pid', process.pid);
+    store.setAttribute('host', os.hostname());
     this.recordChildren(store, entries);
     entries.length = 0;
 

@@ -125,9 +125,12 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
           : 1
         : exitCodeFor(outcome.result, outcome.summary);
     await hub?.complete(outcome.dbFile, outcome.result, outcome.summary);
+    // The jobs' own messages, as every other view counts them (the run model): never Gator's notices.
+    const messages = await ownMessages(tracking);
     reporter.end({
       result: outcome.result,
       summary: outcome.summary,
+      ...(messages ? { messages } : {}),
       ...(outcome.reason ? { reason: outcome.reason } : {}),
       tracking,
       wallSeconds: (Date.now() - started) / 1000,
@@ -139,5 +142,15 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
   } finally {
     reporter.close();
     await hub?.close();
+  }
+}
+
+/** The run's own message counts from its files (the run model), or undefined when they cannot be read. */
+async function ownMessages(tracking: string): Promise<{ warning: number; error: number; critical: number } | undefined> {
+  try {
+    const { loadRunModel } = await import('@gator/db');
+    return loadRunModel(tracking, { errorLines: 0 }).messages;
+  } catch {
+    return undefined;
   }
 }

@@ -3,8 +3,13 @@
  * merged across its layers' databases. With `--follow` it keeps polling the
  * files (WAL, committed every ~100 ms by running layers) and stops once the
  * root records `stopped` and nothing more arrives.
+ *
+ * Gator's own notices (why a job failed, why one was skipped) are not
+ * messages of the jobs (docs/run-model.md): they are shown apart, marked
+ * `[gator]` instead of a severity, and `--severity` (which selects messages)
+ * leaves them out, so `--severity ERROR` lists each error a job printed once.
  */
-import { closeRun, openLayerReader, walkRun, type LayerReader, type RunNode } from '@gator/db';
+import { closeRun, isOldNoticeLine, openLayerReader, walkRun, type LayerReader, type RunNode } from '@gator/db';
 import { severityName, type ApiMessage } from '@gator/protocol';
 import { clock, colorsFor, dotted, severityTag, type Colors } from '../render/format.js';
 import { eachRunNode, findRunNode } from './run-nodes.js';
@@ -27,25 +32,55 @@ export interface LogsOptions {
 
 export interface LogLine extends ApiMessage {
   path: string[];
+  /** Set for one of Gator's notices (its kind), not a message of the layer. */
+  notice?: string;
+}
+
+/** A message, or one of Gator's notices (`notice` set), of one layer. */
+type Entry = ApiMessage & { notice?: string };
+
+interface Cursor {
+  readonly path: string[];
+  readonly order: number;
+  failure: string | undefined;
+  peek(): Entry | undefined;
+  shift(): Entry | undefined;
+  drainNew(): Entry[];
 }
 
 /** Messages a page: a layer's reader is opened per page, so a huge run never holds every file open. */
 const PAGE = 500;
 
-/** One layer's messages, read forward by uid. */
-class LayerCursor {
+/**
+ * One layer's messages, read forward by uid. The lines Gator logged as
+ * messages before it had notices (`Job failed: …`, `Skipping …`) are shown as
+ * notices (older and Python runs).
+ */
+class LayerCursor implements Cursor {
   after = 0;
-  private buffer: ApiMessage[] = [];
+  private buffer: Entry[] = [];
   private exhausted = false;
   constructor(
     readonly path: string[],
     readonly dbFile: string,
     readonly order: number,
     private readonly query: { minSeverity?: number; grep?: RegExp },
+    private readonly kind: 'tier' | 'wrapper',
   ) {}
 
   /** Why the last read failed (reported at the end if it never recovers). */
   failure: string | undefined;
+
+  /** A page as read (its length tells whether more follow) and what of it is shown. */
+  private readPage(limit: number): { raw: number; last: number | undefined; shown: Entry[] } {
+    const page = this.read(limit);
+    const shown: Entry[] = [];
+    for (const m of page) {
+      if (!isOldNoticeLine(this.kind, m.message)) shown.push(m);
+      else if (this.query.minSeverity === undefined) shown.push({ ...m, notice: 'gator' });
+    }
+    return { raw: page.length, last: page[page.length - 1]?.uid, shown };
+  }
 
   private read(limit: number): ApiMessage[] {
     let reader: LayerReader | undefined;
@@ -64,42 +99,87 @@ class LayerCursor {
   }
 
   /** Next message in uid order, paging as needed (for the initial merge). */
-  peek(): ApiMessage | undefined {
-    if (this.buffer.length === 0 && !this.exhausted) {
-      this.buffer = this.read(PAGE);
-      if (this.buffer.length < PAGE) this.exhausted = true;
+  peek(): Entry | undefined {
+    while (this.buffer.length === 0 && !this.exhausted) {
+      const page = this.readPage(PAGE);
+      if (page.raw < PAGE) this.exhausted = true;
+      if (page.last !== undefined) this.after = page.last;
+      this.buffer = page.shown;
     }
     return this.buffer[0];
   }
 
-  shift(): ApiMessage | undefined {
+  shift(): Entry | undefined {
     const m = this.peek();
-    if (m) {
-      this.buffer.shift();
-      this.after = m.uid;
-    }
+    if (m) this.buffer.shift();
     return m;
   }
 
   /** Everything new since the last read (following). */
-  drainNew(): ApiMessage[] {
-    const out: ApiMessage[] = [];
+  drainNew(): Entry[] {
+    const out: Entry[] = [];
     for (;;) {
-      const page = this.read(PAGE);
-      out.push(...page);
-      if (page.length > 0) this.after = page[page.length - 1]!.uid;
-      if (page.length < PAGE) return out;
+      const page = this.readPage(PAGE);
+      out.push(...page.shown);
+      if (page.last !== undefined) this.after = page.last;
+      if (page.raw < PAGE) return out;
     }
+  }
+}
+
+/** One layer's notices (GatorNotice), read forward by uid; their `path` names the job below the layer. */
+class NoticeCursor implements Cursor {
+  private after = 0;
+  private buffer: Entry[] | undefined;
+  failure: string | undefined;
+  constructor(
+    readonly path: string[],
+    readonly dbFile: string,
+    readonly order: number,
+    private readonly grep: RegExp | undefined,
+  ) {}
+
+  private read(): Entry[] {
+    let reader: LayerReader | undefined;
+    try {
+      reader = openLayerReader(this.dbFile);
+      const rows = reader.notices().filter((n) => n.uid > this.after);
+      if (rows.length > 0) this.after = rows[rows.length - 1]!.uid;
+      return rows
+        .filter((n) => !this.grep || this.grep.test(n.message))
+        .map((n) => ({ uid: n.uid, severity: 0, timestamp: n.timestamp, message: n.path ? `${n.path}: ${n.message}` : n.message, notice: n.kind }));
+    } catch {
+      // Notices are extra: a layer that cannot be read is reported by its message cursor.
+      return [];
+    } finally {
+      reader?.close();
+    }
+  }
+
+  peek(): Entry | undefined {
+    this.buffer ??= this.read();
+    return this.buffer[0];
+  }
+
+  shift(): Entry | undefined {
+    const m = this.peek();
+    if (m) this.buffer!.shift();
+    return m;
+  }
+
+  drainNew(): Entry[] {
+    this.buffer = undefined;
+    return this.read();
   }
 }
 
 /** Binary min-heap of cursors by (timestamp of their next message, tree order). */
 class CursorHeap {
-  private items: { cursor: LayerCursor; head: ApiMessage }[] = [];
-  private less(a: { cursor: LayerCursor; head: ApiMessage }, b: { cursor: LayerCursor; head: ApiMessage }): boolean {
+  private items: { cursor: Cursor; head: Entry }[] = [];
+  private less(a: { cursor: Cursor; head: Entry }, b: { cursor: Cursor; head: Entry }): boolean {
     return a.head.timestamp < b.head.timestamp || (a.head.timestamp === b.head.timestamp && a.cursor.order < b.cursor.order);
   }
-  push(cursor: LayerCursor): void {
+  push(cursor: Cursor): void {
     const head = cursor.peek();
     if (!head) return;
     const items = this.items;
@@ -112,7 +192,7 @@ class CursorHeap {
       i = p;
     }
   }
-  pop(): LayerCursor | undefined {
+  pop(): Cursor | undefined {
     const items = this.items;
     if (items.length === 0) return undefined;
     const top = items[0]!;
@@ -163,10 +243,14 @@ class LineWriter {
 
 export function formatLogLine(line: LogLine, rootIdent: string, c: Colors): string {
   const p = line.path.length > 1 && line.path[0] === rootIdent ? line.path.slice(1) : line.path;
-  return `${c.dim(`[${clock(line.timestamp)}]`)} ${severityTag(line.severity, c)} ${c.dim(dotted(p))} ${line.message}`;
+  const tag = line.notice !== undefined ? c.magenta(`[${'gator'.padEnd(7)}]`) : severityTag(line.severity, c);
+  return `${c.dim(`[${clock(line.timestamp)}]`)} ${tag} ${c.dim(dotted(p))} ${line.message}`;
 }
 
 function jsonLine(line: LogLine): string {
+  if (line.notice !== undefined) {
+    return JSON.stringify({ timestamp: line.timestamp, notice: line.notice, path: dotted(line.path), message: line.message });
+  }
   return JSON.stringify({
     timestamp: line.timestamp,
     severity: severityName(line.severity),
@@ -179,8 +263,8 @@ function jsonLine(line: LogLine): string {
 
 interface Scope {
   rootIdent: string;
-  /** Layers of the subtree asked for: dbFile → path. */
-  layers: Map<string, string[]>;
+  /** Layers of the subtree asked for: dbFile → path and kind. */
+  layers: Map<string, { path: string[]; kind: 'tier' | 'wrapper' }>;
   stopped: boolean;
 }
 
@@ -188,8 +272,8 @@ function readScope(options: LogsOptions): Scope {
   const root = walkRun(options.run);
   try {
     const top = options.jobPath ? findRunNode(root, options.jobPath) : root;
-    const layers = new Map<string, string[]>();
-    for (const n of eachRunNode(top) as Iterable<RunNode>) if (n.exists) layers.set(n.dbFile, n.path);
+    const layers = new Map<string, { path: string[]; kind: 'tier' | 'wrapper' }>();
+    for (const n of eachRunNode(top) as Iterable<RunNode>) if (n.exists) layers.set(n.dbFile, { path: n.path, kind: n.kind });
     let stopped = false;
     try {
       stopped = root.reader.attribute('stopped') !== undefined;
@@ -216,14 +300,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Prints the messages; resolves with the exit code (130 when following was interrupted, 1 when a layer could not be read). */
 export async function logsCommand(options: LogsOptions, out: NodeJS.WriteStream, err?: NodeJS.WritableStream): Promise<number> {
-  const cursors = new Map<string, LayerCursor>();
+  const cursors = new Map<string, Cursor>();
   const code = await printLogs(options, out, cursors);
   const unreadable = [...cursors.values()].filter((c) => c.failure !== undefined);
   for (const c of unreadable) err?.write(`gator: the messages of ${dotted(c.path)} could not be read: ${c.failure}\n`);
   return code === 0 && unreadable.length > 0 ? 1 : code;
 }
 
-async function printLogs(options: LogsOptions, out: NodeJS.WriteStream, cursors: Map<string, LayerCursor>): Promise<number> {
+async function printLogs(options: LogsOptions, out: NodeJS.WriteStream, cursors: Map<string, Cursor>): Promise<number> {
   const c = colorsFor(out);
   const writer = new LineWriter(out);
   const query = {
@@ -232,11 +316,14 @@ async function printLogs(options: LogsOptions, out: NodeJS.WriteStream, cursors:
   };
   let scope = readScope(options);
   const addCursors = () => {
-    for (const [dbFile, p] of scope.layers) {
-      if (!cursors.has(dbFile)) cursors.set(dbFile, new LayerCursor(p, dbFile, cursors.size, query));
+    for (const [dbFile, { path: p, kind }] of scope.layers) {
+      if (cursors.has(dbFile)) continue;
+      cursors.set(dbFile, new LayerCursor(p, dbFile, cursors.size, query, kind));
+      // Notices are not messages: --severity (which selects messages) leaves them out.
+      if (options.minSeverity === undefined) cursors.set(`${dbFile}#notices`, new NoticeCursor(p, dbFile, cursors.size, options.grep));
     }
   };
-  const emit = async (path: string[], m: ApiMessage) => {
+  const emit = async (path: string[], m: Entry) => {
     const line: LogLine = { ...m, path };
     await writer.write(`${options.json ? jsonLine(line) : formatLogLine(line, scope.rootIdent, c)}\n`);
   };
@@ -280,7 +367,7 @@ async function printLogs(options: LogsOptions, out: NodeJS.WriteStream, cursors:
         // as above
       }
     }
-    const batch: { path: string[]; m: ApiMessage; order: number }[] = [];
+    const batch: { path: string[]; m: Entry; order: number }[] = [];
     for (const cursor of cursors.values()) for (const m of cursor.drainNew()) batch.push({ path: cursor.path, m, order: cursor.order });
     batch.sort((a, b) => a.m.timestamp - b.m.timestamp || a.order - b.order || a.m.uid - b.m.uid);
     for (const { path, m } of batch) await emit(path, m);

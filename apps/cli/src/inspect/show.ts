@@ -15,6 +15,7 @@ const MARK: Record<NodeReport['outcome'], (c: Colors) => string> = {
   failed: (c) => c.red('✖'),
   lost: (c) => c.red('✖'),
   skipped: (c) => c.yellow('○'),
+  stopped: (c) => c.yellow('■'),
   running: (c) => c.blue('▶'),
   pending: (c) => c.dim('·'),
 };
@@ -45,12 +46,23 @@ export function totalsText(t: Totals, c: Colors): string {
     (t.lost > 0 ? c.red : c.dim)(`${t.lost} lost`),
     (t.skipped > 0 ? c.yellow : c.dim)(`${t.skipped} skipped`),
   ];
+  if (t.stopped > 0) parts.push(c.yellow(`${t.stopped} stopped`));
   if (t.running > 0) parts.push(c.blue(`${t.running} running`));
   if (t.pending > 0) parts.push(c.dim(`${t.pending} pending`));
   return `${parts.join(', ')} of ${plural(t.total, 'job')}`;
 }
 
+/** What the whole run came to (the verdict), said the same way in the header and the footer. */
+const VERDICT: Record<RunReport['outcome'], { mark: (c: Colors) => string; state: (c: Colors) => string; footer: (c: Colors) => string }> = {
+  passed: { mark: (c) => c.green('✔'), state: (c) => c.green('SUCCESS'), footer: (c) => c.green('Passed') },
+  failed: { mark: (c) => c.red('✖'), state: (c) => c.red('FAILURE'), footer: (c) => c.red('Failed') },
+  stopped: { mark: (c) => c.yellow('■'), state: (c) => c.yellow('STOPPED'), footer: (c) => c.yellow('Stopped') },
+  interrupted: { mark: (c) => c.red('✖'), state: (c) => c.red('INTERRUPTED'), footer: (c) => c.red('Interrupted') },
+  running: { mark: (c) => c.blue('▶'), state: (c) => c.blue('RUNNING'), footer: (c) => c.blue('Running') },
+};
+
 function stateText(n: NodeReport, c: Colors): string {
+  if (n.outcome === 'stopped') return c.yellow('STOPPED');
   switch (n.state) {
     case 'complete':
       return n.result === 'SUCCESS' ? c.green(n.result) : c.red(n.result ?? 'UNKNOWN');
@@ -83,7 +95,8 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
   };
   const rows: { label: string; width: number; node: NodeReport; detailPrefix: string }[] = [];
   const visit = (n: NodeReport, prefix: string, childPrefix: string) => {
-    const label = `${prefix}${MARK[n.outcome](c)} ${c.bold(n.ident)}`;
+    const mark = n === report.root ? VERDICT[report.outcome].mark : MARK[n.outcome];
+    const label = `${prefix}${mark(c)} ${c.bold(n.ident)}`;
     rows.push({ label, width: prefix.length + 2 + n.ident.length, node: n, detailPrefix: childPrefix });
     let kids = n.children ?? [];
     if (options.failedOnly) kids = kids.filter(interesting);
@@ -95,7 +108,7 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
   visit(report.root, '', '');
   const width = Math.min(48, Math.max(...rows.map((r) => r.width)));
   for (const { label, width: w, node, detailPrefix } of rows) {
-    const cols: string[] = [stateText(node, c)];
+    const cols: string[] = [node === report.root ? VERDICT[report.outcome].state(c) : stateText(node, c)];
     if (node.duration !== null) cols.push(duration(node.duration));
     const counts = countsText(node.messages, c);
     if (counts) cols.push(counts);
@@ -116,10 +129,13 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
   const t = report.totals;
   const m = report.messages;
   lines.push(
-    `${c.bold(report.live ? c.blue('Running') : report.result === 'SUCCESS' && t.failed + t.lost + t.skipped === 0 ? c.green('Passed') : c.red('Failed'))}  ` +
+    `${c.bold(VERDICT[report.outcome].footer(c))}  ` +
       `${totalsText(t, c)}  ` +
       c.dim(`(${plural(m.warning, 'warning')}, ${plural(m.error + m.critical, 'error')}${report.duration !== null ? `, ${duration(report.duration)}` : ''})`),
   );
+  if (report.outcome === 'interrupted' || (report.outcome === 'failed' && t.failed + t.lost === 0 && report.verdict.reason)) {
+    lines.push(`${c.dim('reason:')} ${c.red(report.verdict.reason)}`);
+  }
   if (report.buckets.length > 0) {
     lines.push(c.bold('Failure buckets:'));
     for (const b of report.buckets.slice(0, 20)) {

@@ -69,6 +69,7 @@ function counts(jobs: NodeReport[]) {
 function skipMessage(j: NodeReport): string {
   if (j.outcome === 'running') return 'still running when exported';
   if (j.outcome === 'pending') return 'not started when exported';
+  if (j.outcome === 'stopped') return j.reason ?? 'stopped by the user while it ran';
   return j.reason ?? 'never ran';
 }
 

@@ -53,32 +53,43 @@ const ICON: Record<NodeReport['outcome'], string> = {
   failed: '❌',
   lost: '❌',
   skipped: '⏭️',
+  stopped: '⏹️',
   running: '⏳',
   pending: '⏸️',
+};
+
+const VERDICT: Record<RunReport['outcome'], string> = {
+  passed: '✅ passed',
+  failed: '❌ failed',
+  stopped: '⏹️ stopped',
+  interrupted: '❌ interrupted',
+  running: '⏳ running',
 };
 
 export function renderMarkdown(report: RunReport, options: MarkdownOptions = {}): string {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const jobs = jobsOf(report.root);
   const failing = jobs.filter((j) => j.outcome === 'failed' || j.outcome === 'lost');
-  const notRun = jobs.filter((j) => j.outcome === 'skipped' || j.outcome === 'pending' || j.outcome === 'running');
+  const notRun = jobs.filter((j) => j.outcome === 'skipped' || j.outcome === 'stopped' || j.outcome === 'pending' || j.outcome === 'running');
   const t = report.totals;
   const m = report.messages;
   const pointer = (j: NodeReport) => `full log: \`gator logs ${report.tracking} ${j.path.join('.')}\``;
 
   const render = (level: DetailLevel, maxFailures: number): string => {
     const out: string[] = [];
-    const verdict = report.live ? '⏳ running' : t.failed + t.lost + t.skipped === 0 && report.result === 'SUCCESS' ? '✅ passed' : '❌ failed';
+    // The run model's verdict, as every view says it (skipped jobs never fail a run by themselves).
+    const verdict = VERDICT[report.outcome];
     out.push(`# Gator run ${code(report.ident)}: ${verdict}`, '');
     out.push(
       `**${t.passed} passed · ${t.failed} failed · ${t.lost} lost · ${t.skipped} skipped**` +
-        `${t.running > 0 ? ` · ${t.running} running` : ''}${t.pending > 0 ? ` · ${t.pending} pending` : ''} of ${plural(t.total, 'job')}` +
+        `${t.stopped > 0 ? ` · ${t.stopped} stopped` : ''}${t.running > 0 ? ` · ${t.running} running` : ''}${t.pending > 0 ? ` · ${t.pending} pending` : ''} of ${plural(t.total, 'job')}` +
         ` — ${plural(m.warning, 'warning')}, ${plural(m.error + m.critical, 'error')}` +
         `${report.duration !== null ? ` — ${duration(report.duration)}` : ''}`,
       '',
       `Run database: ${code(report.dbFile)}`,
     );
-    if (report.reason && report.result !== 'SUCCESS') out.push('', `Reason: ${cell(cut(report.reason, level.reasonChars, 'see gator show'))}`);
+    const why = report.outcome !== 'passed' ? report.verdict.reason || report.reason : null;
+    if (why) out.push('', `Reason: ${cell(cut(why, level.reasonChars, 'see gator show'))}`);
 
     if (failing.length > 0) {
       out.push('', `## Failures (${failing.length})`);

@@ -5,7 +5,7 @@
  * on the same events.
  */
 import path from 'node:path';
-import { JobResult, Severity, emptyTally, type JobEnd, type JobTally, type Summary } from '@gator/protocol';
+import { JobResult, Severity, emptyTally, runVerdict, type Failure, type JobEnd, type JobTally, type Summary } from '@gator/protocol';
 import { clock, colorsFor, dotted, duration, jobTotals, severityTag, type Colors } from './format.js';
 
 export interface RunEnd {
@@ -22,6 +22,8 @@ export interface RunEnd {
   expectedJobs?: number;
   /** The jobs by outcome, as their ends told (when the summary has no `jobs` tally). */
   jobs?: (JobTally & { unselected: number }) | undefined;
+  /** The run's own messages (the run model: never Gator's notices); else the summary's msg_* metrics. */
+  messages?: { warning: number; error: number; critical: number };
 }
 
 /** A job changed state; a failure carries its bucket once others failed the same way. */
@@ -218,9 +220,25 @@ export class PlainReporter implements Reporter {
   close(): void {}
 }
 
+/**
+ * The jobs of the run's final summary by outcome: the root's `jobs` tally
+ * (the run model, docs/run-model.md), else (older or Python roots) what the
+ * `sub_*`/`jobs_*` metrics tell.
+ */
+export function finalTally(summary: Summary, expectedJobs?: number): JobTally & { unselected: number } {
+  const unselected = summary.sub_unselected ?? 0;
+  if (summary.jobs) return { ...summary.jobs, unselected };
+  const t = jobTotals(summary, expectedJobs);
+  return { total: t.total, passed: t.passed, failed: t.failed, lost: t.lost, skipped: t.skipped, stopped: 0, running: t.running, pending: 0, unselected };
+}
+
 /** The final summary: totals, wall time, each failed job with its reason, first errors and log. */
 export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOptions, 'cwd' | 'rootIdent'>): string {
-  const t = countsOf(end);
+  // The root's tally; else (a Python child below, say) the jobs by outcome as their ends told.
+  const t = !end.summary.jobs && end.jobs ? end.jobs : finalTally(end.summary, end.expectedJobs);
+  // One verdict rule for every view; a failure of the run's own (a budget) is known from its exit status.
+  const ownProblem = end.exitCode === 1 && t.failed + t.lost === 0 ? [end.reason ?? 'the run failed'] : [];
+  const verdict = runVerdict({ tally: { ...t, running: 0, pending: 0 }, stopped: end.interrupted, problems: ownProblem });
   const lines: string[] = [''];
   const rel = (p: string) => {
     const r = path.relative(options.cwd, p);
@@ -263,6 +281,9 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   }
   if (end.reason && end.result !== JobResult.SUCCESS && failures.length === 0) lines.push(`${c.red('Reason:')} ${end.reason}`);
   const m = end.summary.metrics;
+  const warnings = end.messages ? end.messages.warning : (m.msg_warning ?? 0);
+  const errors = end.messages ? end.messages.error + end.messages.critical : (m.msg_error ?? 0) + (m.msg_critical ?? 0);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const parts = [
     c.green(`${t.passed} passed`),
     (t.failed > 0 ? c.red : c.dim)(`${t.failed} failed`),
@@ -271,30 +292,13 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   ];
   if (t.stopped > 0) parts.push(c.yellow(`${t.stopped} stopped`));
   if (t.running > 0) parts.push(c.yellow(`${t.running} still running`));
+  const label = { passed: c.green('Passed'), failed: c.red('Failed'), stopped: c.yellow('Stopped'), interrupted: c.yellow('Interrupted'), running: c.blue('Running') }[verdict.outcome];
   lines.push(
-    `${c.bold(end.interrupted ? c.yellow('Stopped') : end.exitCode === 0 ? c.green('Passed') : c.red('Failed'))}  ` +
+    `${c.bold(label)}  ` +
       `${parts.join(', ')} of ${t.total} job${t.total === 1 ? '' : 's'}${t.unselected > 0 ? c.dim(` (${t.unselected} not rerun)`) : ''}  ` +
-      c.dim(`(${m.msg_warning ?? 0} warnings, ${(m.msg_error ?? 0) + (m.msg_critical ?? 0)} errors, ${duration(end.wallSeconds)})`),
+      c.dim(`(${plural(warnings, 'warning')}, ${plural(errors, 'error')}, ${duration(end.wallSeconds)})`),
   );
   lines.push(c.dim(`Run recorded in ${rel(end.tracking)}`));
   return `${lines.join('\n')}\n`;
 }
 
-/** The counts the summary line shows: the run's tally (`jobs`), else the one its job ends told, else the roll-up's metrics. */
-function countsOf(end: RunEnd): ReturnType<typeof jobTotals> & { stopped: number } {
-  const unselected = end.summary.sub_unselected ?? 0;
-  const tally = end.summary.jobs ? { ...end.summary.jobs, unselected } : end.jobs;
-  if (tally) {
-    return {
-      total: tally.total,
-      passed: tally.passed,
-      failed: tally.failed,
-      lost: tally.lost,
-      skipped: tally.skipped,
-      stopped: tally.stopped,
-      running: tally.running,
-      unselected: tally.unselected,
-    };
-  }
-  return { ...jobTotals(end.summary, end.expectedJobs), stopped: 0 };
-}

@@ -80,7 +80,7 @@ describe('inspecting a real run through the built CLI', () => {
     const r = await gator(['show', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.totals).toEqual({ total: 5, passed: 3, failed: 1, lost: 0, skipped: 1, running: 0, pending: 0 });
+    expect(report.totals).toEqual({ total: 5, passed: 3, failed: 1, lost: 0, skipped: 1, stopped: 0, running: 0, pending: 0 });
     expect(report.live).toBe(false);
     // Every layer's stored result, as the files hold it.
     const walk = (n: { dbFile: string | null; result: string | null; children?: unknown[] }): void => {

@@ -49,7 +49,7 @@ describe('gator show', () => {
     expect(r.out).toContain('│ Assertion failed at /src/alu.c:12: expected 4, got 5');
     expect(r.out).toMatch(/└─ ○ report\s+SKIPPED/);
     expect(r.out).toContain("reason: dependency 'tests' failed");
-    expect(r.out).toContain('Failed  2 passed, 2 failed, 0 lost, 1 skipped of 5 jobs  (2 warnings, 4 errors, 8.0s)');
+    expect(r.out).toContain('Failed  2 passed, 2 failed, 0 lost, 1 skipped of 5 jobs  (1 warning, 4 errors, 8.0s)');
     expect(r.out).toContain('2 × Assertion failed at <path>:<n>: expected <n>, got <n>');
     expect(r.out).toMatch(/coverage\s+3\s+210\s+60\s+80\s+70/);
     // Not a terminal: no colours.
@@ -107,7 +107,7 @@ describe('gator logs', () => {
       '[ERROR  ] tests.seed_1 backtrace: alu_add <- main',
       '[ERROR  ] tests.seed_2 Assertion failed at /src/alu.c:40: expected 1, got 0',
       '[ERROR  ] tests 2 of 3 children failed',
-      "[WARNING] nightly Skipping job 'report': dependency 'tests' failed",
+      "[gator  ] nightly Skipping job 'report': dependency 'tests' failed",
     ]);
   });
 
@@ -119,7 +119,7 @@ describe('gator logs', () => {
     expect(grep.out.trim().split('\n')).toHaveLength(2);
     const json = await runInspect(['logs', run.tracking, '--severity', 'warning', '--json'], run.base);
     const rows = json.out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows.map((x) => x.severity)).toEqual(['WARNING', 'ERROR', 'ERROR', 'ERROR', 'ERROR', 'WARNING']);
+    expect(rows.map((x) => x.severity)).toEqual(['WARNING', 'ERROR', 'ERROR', 'ERROR', 'ERROR']);
     expect(rows[1]).toMatchObject({ path: 'nightly.tests.seed_1', level: 40, timestamp: T0 + 5.5 });
   });
 

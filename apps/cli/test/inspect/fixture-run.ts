@@ -206,3 +206,34 @@ export function makeFixtureRun(options: { live?: boolean; skippedList?: boolean 
   root.close();
   return { base, tracking };
 }
+
+/** One layer of a small tree written by `writeTree` (a child without `attrs` never started). */
+export interface TreeLayer {
+  ident: string;
+  attrs?: Record<string, string | number>;
+  messages?: [number, string][];
+  notices?: { kind: 'failed' | 'lost' | 'stopped' | 'skipped' | 'problem'; path?: string; message: string }[];
+  summary?: Partial<Summary>;
+  children?: TreeLayer[];
+  /** ChildEntry result of a child that never started. */
+  entryResult?: number;
+}
+
+/** Writes a small run tree with the store, as tiers and wrappers write it (new contract or old). */
+export function writeTree(dir: string, layer: TreeLayer): void {
+  const store = openLayerStore({ dir, kind: layer.children ? 'tier' : 'wrapper' });
+  store.setAttribute('ident', layer.ident);
+  for (const [name, value] of Object.entries(layer.attrs ?? {})) store.setAttribute(name, value);
+  for (const [severity, message] of layer.messages ?? []) store.addMessage({ severity, message, timestamp: T0 + 1 });
+  for (const n of layer.notices ?? []) store.addNotice({ ...n, timestamp: T0 + 2 });
+  if (layer.summary) store.setAttribute('summary', JSON.stringify({ metrics: {}, failed_ids: [], running_ids: [], ...layer.summary }));
+  for (const child of layer.children ?? []) {
+    const childDir = path.join(dir, child.ident);
+    const uidx = store.addChild({ ident: child.ident, dbFile: path.join(childDir, 'db.sqlite'), expectedChildren: child.children?.length ?? 0 });
+    if (child.attrs) {
+      writeTree(childDir, child);
+      store.updateChild(uidx, { started: T0, stopped: child.attrs.stopped !== undefined ? T0 + 9 : null, result: Number(child.attrs.result ?? JobResult.UNKNOWN) });
+    } else if (child.entryResult !== undefined) store.updateChild(uidx, { result: child.entryResult });
+  }
+  store.close();
+}

@@ -1,0 +1,76 @@
+/**
+ * The hub's counts of a run come from the one run model (@gator/db
+ * `loadRunModel`, docs/run-model.md), never from the `sub_*` metrics (which
+ * count tiers as jobs): the job tally of every node, its one outcome and the
+ * run's verdict. A finished run's model is read once; a live one's at most
+ * every few seconds (its files are committed every ~100 ms).
+ */
+import { eachNode, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
+import { tallyOf, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
+import { isFile } from './files.js';
+import type { RunRecord } from './repository/index.js';
+
+export interface NodeTally {
+  jobs: JobTally;
+  outcome: JobOutcome;
+  /** Its own messages (a tier's: its subtree's), never Gator's notices. */
+  messages: MessageCounts;
+}
+
+export interface RunTallies {
+  /** By the node's idents below the root, dotted ('' is the root). */
+  nodes: Map<string, NodeTally>;
+  outcome: RunOutcome;
+  /** Why, in words (empty when it passed). */
+  reason: string;
+  interrupted: boolean;
+  /** Unix seconds. */
+  lastHeard: number | null;
+  /** Failed and lost jobs in tree order (paths from the root's ident, as in a roll-up). */
+  failures: Failure[];
+}
+
+const LIVE_TTL_MS = 3000;
+const KEEP = 500;
+
+/** The key of a node: its idents below the root, dotted. */
+export function nodeKey(pathFromRoot: readonly string[]): string {
+  return pathFromRoot.join('.');
+}
+
+function tallyOfNode(n: NodeModel): JobTally {
+  return n.totals ? { ...n.totals } : tallyOf(n.outcome);
+}
+
+export class RunTallyCache {
+  private readonly entries = new Map<string, { at: number; value: RunTallies | undefined }>();
+
+  /** The model's tallies of a run, or undefined when its files cannot be read from here. */
+  get(run: RunRecord): RunTallies | undefined {
+    const dbFile = run.completion?.dbFile || run.dbFile || '';
+    if (!dbFile) return undefined;
+    const key = `${run.uid}:${dbFile}`;
+    const hit = this.entries.get(key);
+    const finished = run.completion !== null;
+    if (hit && (finished || Date.now() - hit.at < LIVE_TTL_MS)) return hit.value;
+    let value: RunTallies | undefined;
+    try {
+      value = isFile(dbFile) ? this.read(dbFile) : undefined;
+    } catch {
+      // Not readable from here (another host's path, a file being created): the heartbeat's numbers stay.
+      value = undefined;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, { at: Date.now(), value });
+    if (this.entries.size > KEEP) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
+  }
+
+  private read(dbFile: string): RunTallies {
+    const model = loadRunModel(dbFile, { errorLines: 0 });
+    const nodes = new Map<string, NodeTally>();
+    for (const n of eachNode(model.root)) nodes.set(nodeKey(n.path.slice(1)), { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages });
+    nodes.set('', { jobs: { ...model.totals }, outcome: model.root.outcome, messages: model.messages });
+    return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard, failures: model.failures };
+  }
+}
