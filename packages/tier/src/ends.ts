@@ -74,6 +74,12 @@ export class EndRelay {
     for (const path of jobPaths(childId, spec)) this.add({ path, outcome: 'skipped', kind, reason, at });
   }
 
+  /** A child the scheduler could not launch: every job under it failed (kind `launch`), as the tally counts it. */
+  failedToLaunch(childId: string, spec: Spec | undefined, reason: string): void {
+    const at = Date.now() / 1000;
+    for (const path of jobPaths(childId, spec)) this.add({ path, outcome: 'failed', kind: 'launch', reason, at });
+  }
+
   /**
    * A child given up on: a job whose end never came is lost; below a tier, the
    * jobs its last summary had running are (the others ended, or never started).

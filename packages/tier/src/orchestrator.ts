@@ -208,7 +208,7 @@ export class Orchestrator {
     try {
       request = this.ctx.request(rec);
     } catch (error) {
-      this.lose(rec, `could not be launched: ${(error as Error).message}`);
+      this.lose(rec, `could not be launched: ${(error as Error).message}`, false, true);
       return;
     }
     this.launcher.launch(rec, request);
@@ -255,7 +255,7 @@ export class Orchestrator {
   onRefused(rec: ChildRecord, error: Error): void {
     if (rec.state === JobState.COMPLETE) return;
     if (this.stopping) this.skip({ id: rec.id, baseId: rec.baseId, reason: RUN_STOPPED, specProblem: false }, undefined, 'stopped');
-    else this.lose(rec, `could not be launched: ${error.message}`);
+    else this.lose(rec, `could not be launched: ${error.message}`, false, true);
   }
 
   /** Launcher: the child's process ended. */
@@ -326,7 +326,7 @@ export class Orchestrator {
   }
 
   /** Give up on a child (its process ended or went silent without completing): FAILURE, with what it last said. */
-  lose(rec: ChildRecord, reason: string, stopProcess = false): void {
+  lose(rec: ChildRecord, reason: string, stopProcess = false, launchFailed = false): void {
     if (rec.state === JobState.COMPLETE) return;
     const last = rec.live?.summary;
     const metrics: Metrics = last ? { ...last.metrics } : { sub_total: rec.kind === 'tier' ? rec.expected + 1 : 1 };
@@ -335,7 +335,11 @@ export class Orchestrator {
     metrics.sub_active = 0;
     const failed_ids = [...(last?.failed_ids ?? []), ...(last?.running_ids ?? [])];
     if (!failed_ids.some((p) => p.length === 1 && p[0] === rec.id)) failed_ids.unshift([rec.id]);
-    const failures: Failure[] = [{ path: [rec.id], reason: `lost: ${reason}`, log: this.ctx.children.dirOf(rec), kind: 'lost' }, ...(last?.failures ?? [])];
+    // One that could not be launched never ran: its jobs failed (kind `launch`), they were not lost.
+    const failures: Failure[] = [
+      { path: [rec.id], reason: `lost: ${reason}`, log: this.ctx.children.dirOf(rec), kind: launchFailed ? 'launch' : 'lost' },
+      ...(last?.failures ?? []),
+    ];
     const summary: Summary = {
       metrics: orderMetrics(metrics),
       failed_ids,
@@ -345,10 +349,11 @@ export class Orchestrator {
       ...(last?.sub_skipped ? { sub_skipped: last.sub_skipped } : {}),
       ...(last?.stats ? { stats: last.stats } : {}),
       ...(last?.buckets ? { buckets: last.buckets } : {}),
-      jobs: lostTally(rec, last),
+      jobs: launchFailed ? tallyOf('failed', jobsOf(rec)) : lostTally(rec, last),
     };
-    this.ctx.notice('lost', `Child '${rec.id}' lost: ${reason}`, rec.id);
-    this.ctx.ends.lost(rec, rec.live, last, reason);
+    this.ctx.notice(launchFailed ? 'failed' : 'lost', `Child '${rec.id}' lost: ${reason}`, rec.id);
+    if (launchFailed) this.ctx.ends.failedToLaunch(rec.id, rec.live?.spec, reason);
+    else this.ctx.ends.lost(rec, rec.live, last, reason);
     if (stopProcess || rec.state === JobState.LAUNCHED || rec.state === JobState.STARTED) this.launcher.stop(rec.id);
     this.finish(rec, JobResult.FAILURE, summary, 'lost', reason);
   }

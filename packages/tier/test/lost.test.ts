@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobResult, group, job } from '@gator/protocol';
+import { randomBytes } from 'node:crypto';
+import { createLocalScheduler } from '@gator/scheduler-local';
+import { JobResult, group, job, type Scheduler } from '@gator/protocol';
 import { childStates, removeTempDirs, runRoot } from './helpers/harness.js';
 
 afterEach(removeTempDirs);
@@ -49,5 +51,27 @@ describe('children that never complete', () => {
     expect(outcome.result).toBe(JobResult.FAILURE);
     expect(outcome.summary.sub_lost).toBe(1);
     // The leak check at the end of the run proves the hung process was ended.
+  });
+
+  it('a child the scheduler refuses failed to launch (kind launch): failed in the tally, not lost', async () => {
+    const spec = group({ ident: 'refused', jobs: [job({ ident: 'nope', command: 'pass' }), job({ ident: 'fine', command: 'pass' })] });
+    const token = randomBytes(12).toString('hex');
+    const real = await createLocalScheduler({ options: { concurrency: '8', grace: '1' }, token });
+    const refusing: Scheduler = {
+      name: real.name,
+      capabilities: real.capabilities,
+      launch: (request) => (request.id === 'nope' ? Promise.reject(new Error('no slot for it')) : real.launch(request)),
+      stop: (id) => real.stop(id),
+      close: () => real.close(),
+    };
+    try {
+      const { outcome, events } = await runRoot(spec, { scheduler: refusing, token });
+      expect(outcome.result).toBe(JobResult.FAILURE);
+      expect(outcome.summary.jobs).toMatchObject({ total: 2, passed: 1, failed: 1, lost: 0 });
+      expect(outcome.summary.failures).toContainEqual(expect.objectContaining({ path: ['refused', 'nope'], kind: 'launch' }));
+      expect(events).toContainEqual(expect.objectContaining({ type: 'notice', kind: 'failed', path: ['refused', 'nope'] }));
+    } finally {
+      await real.close();
+    }
   });
 });

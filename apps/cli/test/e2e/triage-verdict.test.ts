@@ -3,6 +3,7 @@
  * status of `gator run` are one verdict (docs/run-model.md), and Gator's notices
  * are kept apart from the jobs' messages. Through the built CLI, real processes.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
@@ -22,6 +23,25 @@ ident: pair
 jobs:
   - !Job {ident: good, command: "true"}
   - !Job {ident: bad, command: bash, args: [-c, "echo broken >&2"]}
+`;
+
+const TREE = `!JobGroup
+ident: top
+jobs:
+  - !Job {ident: build, command: "true"}
+  - !JobGroup
+    ident: suite
+    on_pass: [build]
+    jobs:
+      - !JobArray
+        ident: sims
+        repeats: 3
+        jobs:
+          - !Job {ident: sim, command: "true"}
+      - !Job {ident: lint, command: bash, args: [-c, "echo lint broke >&2"]}
+      - !Job {ident: if_lint_passed, on_pass: [lint], command: "true"}
+      - !Job {ident: if_lint_failed, on_fail: [lint], command: "true"}
+  - !Job {ident: publish, on_pass: [suite], command: "true"}
 `;
 
 const KINDS = `!JobGroup
@@ -86,6 +106,34 @@ describe('one verdict from the layers', () => {
     expect(bad.messages.filter((m) => m.severity >= 40).map((m) => m.message)).toEqual(['broken']);
     expect(bad.notices.map((n) => [n.kind, n.message])).toEqual([['failed', 'Job failed: 1 ERROR message (limit 0): broken']]);
     expect(bad.attributes).toMatchObject({ result: '2', outcome: 'failed', outcome_kind: 'errors' });
+  });
+
+  it('the tally of a three-level tree sums to its total and matches what each wrapper recorded', async () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, 'tree.yaml', TREE);
+    const run = await gator(['run', spec, '--tracking', 'run', '--sched-arg', 'concurrency=3'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const jobs = readLayer(path.join(dir, 'run')).summary.jobs;
+    // 7 jobs (tiers are not jobs): build, 3 sims, if_lint_failed passed; lint failed; if_lint_passed, publish skipped.
+    expect(jobs).toEqual({ total: 8, passed: 5, failed: 1, lost: 0, skipped: 2, stopped: 0, running: 0, pending: 0 });
+    const sum = jobs.passed + jobs.failed + jobs.lost + jobs.skipped + jobs.stopped + jobs.running + jobs.pending;
+    expect(sum).toBe(jobs.total);
+    // Every wrapper that ran, found through the ChildEntry rows: their outcomes are the tally's.
+    const outcomes: Record<string, number> = {};
+    const visit = (layerDir: string): void => {
+      const reader = openLayerReader(layerDir);
+      const children = reader.children();
+      const { outcome, cmd } = reader.attributes();
+      reader.close();
+      if (cmd !== undefined) outcomes[outcome!] = (outcomes[outcome!] ?? 0) + 1;
+      for (const c of children) if (c.dbFile && fs.existsSync(c.dbFile)) visit(path.dirname(c.dbFile));
+    };
+    visit(path.join(dir, 'run'));
+    expect(outcomes).toEqual({ passed: jobs.passed, failed: jobs.failed });
+    const suite = readLayer(path.join(dir, 'run', 'suite'));
+    expect(suite.attributes).toMatchObject({ result: '2', outcome: 'failed' });
+    expect(suite.summary.jobs).toMatchObject({ total: 6, passed: 4, failed: 1, skipped: 1 });
+    expect(readLayer(path.join(dir, 'run', 'suite', 'sims')).attributes).toMatchObject({ result: SUCCESS, outcome: 'passed' });
   });
 
   it('records why each job failed: its exit code, its errors, its timeout', async () => {
