@@ -87,6 +87,13 @@ export interface TierOptions extends LayerOptions {
   launchWindow?: number;
   /** Which children to run (rerun-failed); `false` records the child as skipped, `'descend'` runs it. */
   only?: (childPath: string[]) => boolean | 'descend';
+  /**
+   * Environment a child job is given over its spec's (a rerun's recorded env and
+   * seed, so a rerun runs the job as it ran); undefined for none. Called once per child.
+   */
+  childEnv?: (childPath: string[]) => Record<string, string> | undefined;
+  /** Extra `Attribute` rows this tier writes when it starts (e.g. a rerun's `rerun_of`). */
+  attributes?: Record<string, string>;
   /** Everything the CLI may render. The library never prints. */
   onEvent?: (event: TierEvent) => void;
 }
@@ -252,7 +259,7 @@ class TierRunner implements Tier {
 
   private async execute(): Promise<TierOutcome> {
     const spec = this.o.spec;
-    const entries = childEntries(spec);
+    const entries = this.withChildEnv(childEntries(spec));
     const seen = new Set<string>();
     for (const e of entries) {
       if (seen.has(e.id)) {
@@ -293,6 +300,7 @@ class TierRunner implements Tier {
     store.setAttribute('root', this.place.root);
     store.setAttribute('path', this.place.path.join('.'));
     store.setAttribute('started', this.startedAt);
+    for (const [name, value] of Object.entries(this.o.attributes ?? {})) store.setAttribute(name, value);
     this.recordChildren(store, entries);
     entries.length = 0;
 
@@ -337,6 +345,16 @@ class TierRunner implements Tier {
       this.log.log(Severity.CRITICAL, text);
       return false;
     }
+  }
+
+  /** Jobs get `childEnv`'s variables over their spec's (a tier child's jobs get theirs from its own tier). */
+  private withChildEnv(entries: ReturnType<typeof childEntries>): ReturnType<typeof childEntries> {
+    const extra = this.o.childEnv;
+    if (!extra) return entries;
+    return entries.map((e) => {
+      const env = e.spec.kind === 'job' ? extra([...this.place.path, this.ident, e.id]) : undefined;
+      return env ? { ...e, spec: { ...e.spec, env: { ...(e.spec.env ?? {}), ...env } } } : e;
+    });
   }
 
   /** One ChildEntry row per child, in spec order, before any launch (uidx = row id). */
