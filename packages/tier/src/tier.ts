@@ -47,6 +47,7 @@ import {
   type Limits,
   type Metrics,
   type Scheduler,
+  type Spec,
   type Summary,
   METRIC_SCOPES,
 } from '@gator/protocol';
@@ -259,7 +260,7 @@ class TierRunner implements Tier {
 
   private async execute(): Promise<TierOutcome> {
     const spec = this.o.spec;
-    const entries = this.withChildEnv(childEntries(spec));
+    const entries = childEntries(spec);
     const seen = new Set<string>();
     for (const e of entries) {
       if (seen.has(e.id)) {
@@ -347,14 +348,11 @@ class TierRunner implements Tier {
     }
   }
 
-  /** Jobs get `childEnv`'s variables over their spec's (a tier child's jobs get theirs from its own tier). */
-  private withChildEnv(entries: ReturnType<typeof childEntries>): ReturnType<typeof childEntries> {
-    const extra = this.o.childEnv;
-    if (!extra) return entries;
-    return entries.map((e) => {
-      const env = e.spec.kind === 'job' ? extra([...this.place.path, this.ident, e.id]) : undefined;
-      return env ? { ...e, spec: { ...e.spec, env: { ...(e.spec.env ?? {}), ...env } } } : e;
-    });
+  /** A job's spec with `childEnv`'s variables over its own (a tier child's jobs get theirs from its own tier). */
+  private withChildEnv(e: ReturnType<typeof childEntries>[number]): Spec {
+    // Called once registered: the place (this tier's path) is known.
+    const env = e.spec.kind === 'job' ? this.o.childEnv?.([...this.place.path, this.ident, e.id]) : undefined;
+    return env ? { ...e.spec, env: { ...(e.spec.env ?? {}), ...env } } : e.spec;
   }
 
   /** One ChildEntry row per child, in spec order, before any launch (uidx = row id). */
@@ -387,7 +385,7 @@ class TierRunner implements Tier {
         stopped: null,
         reason: undefined,
         metrics: undefined,
-        live: { spec: e.spec, connection: undefined, handle: undefined, summary: undefined, dirty: false, lastHeard: 0, processStarted: undefined },
+        live: { spec: this.withChildEnv(e), connection: undefined, handle: undefined, summary: undefined, dirty: false, lastHeard: 0, processStarted: undefined },
       };
       this.children.add(rec);
     }
