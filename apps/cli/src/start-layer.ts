@@ -8,7 +8,7 @@ import type { Connection, JobArray, JobGroup, Job, Scheduler, SchedulerContext, 
 import type { InProcessRunner } from '@gator/scheduler-local';
 import type { TierEvent, TierOutcome } from '@gator/tier';
 import type { WrapperEvent, WrapperOutcome } from '@gator/wrapper';
-import { childCommandFor } from './child-command.js';
+import { childCommandFor, cliCommand } from './child-command.js';
 import type { RunOptions } from './options.js';
 import { createScheduler, schedulerNameForChildren } from './schedulers.js';
 
@@ -110,6 +110,8 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
       const wrapper = createWrapper({
         ...common,
         spec: { ...(start.spec as Job), ident: start.ident },
+        // The job reaches this wrapper with `gator log` / `gator metric`, this same CLI.
+        jobCli: cliCommand(),
         ...serverHosts(undefined, options),
         ...(start.onWrapperEvent ? { onEvent: start.onWrapperEvent } : {}),
       });
