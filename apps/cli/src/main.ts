@@ -20,15 +20,22 @@ export function commandNames(cli: CAC): string[] {
   return [...cli.commands.map((c) => c.name).filter((name) => name !== ''), 'help'];
 }
 
-/** Every option of every command, by its spellings: whether it takes a value. */
+/**
+ * The options' spellings: which take a value before the command word (those of
+ * `run`, the default command, and the global ones: `--json` is a flag of `show`
+ * but takes a FILE in `export`), and which are kebab-case booleans (any command).
+ */
 function optionShapes(cli: CAC): { takesValue: Set<string>; kebabBooleans: Set<string> } {
   const takesValue = new Set<string>();
   const kebabBooleans = new Set<string>();
   for (const command of [cli.globalCommand, ...cli.commands]) {
+    const beforeCommand = command === cli.globalCommand || command.name === 'run';
     for (const option of command.options) {
       const spellings = option.rawName.split(',').map((part) => part.trim().split(/[\s<[]/)[0]!);
       for (const spelling of spellings) {
-        if (!option.isBoolean) takesValue.add(spelling);
+        if (!option.isBoolean) {
+          if (beforeCommand) takesValue.add(spelling);
+        }
         // cac declares `--all-msg` as boolean under `allMsg`, so its parser would take the next word as its value.
         else if (/^--\w+-/.test(spelling)) kebabBooleans.add(spelling);
       }

@@ -68,7 +68,7 @@ describe('pnpm gator', () => {
     const here = fs.mkdtempSync(path.join(REPO, 'apps/cli/test-results/pnpm-gator-'));
     try {
       fs.writeFileSync(path.join(here, 'hello.yaml'), HELLO);
-      const env = { ...process.env, CI: 'true' };
+      const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
       delete env.GATOR_TOKEN;
       execFileSync('pnpm', ['gator', 'run', 'hello.yaml'], { cwd: here, env, encoding: 'utf8' });
       expect(fs.readdirSync(path.join(here, 'tracking'))).toHaveLength(1);
