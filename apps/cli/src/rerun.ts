@@ -38,8 +38,23 @@ export function failedJobPaths(runDir: string): string[][] {
   return failedJobs(runDir).map((j) => j.path);
 }
 
-/** Every job of `run` that did not pass, with the environment its wrapper recorded (when it started). */
-export function failedJobs(runDir: string): FailedJob[] {
+/**
+ * Every job of `run` that did not pass, with the environment its wrapper
+ * recorded. A rerun's jobs it did not select were not part of it: they keep
+ * their standing in the run it reran (when that run is still there).
+ */
+export function failedJobs(runDir: string, seen = new Set<string>()): FailedJob[] {
+  const own = ownFailedJobs(runDir);
+  const file = layerFile(runDir, 'rerun');
+  seen.add(path.resolve(runDir));
+  if (!fs.existsSync(file)) return own;
+  const selection = readSelection(file);
+  if (seen.has(path.resolve(selection.from)) || !fs.existsSync(layerFile(selection.from, 'db'))) return own;
+  const selected = (p: readonly string[]) => selection.whole.some((w) => w.length <= p.length && w.every((x, i) => p[i] === x));
+  return [...own.filter((j) => selected(j.path)), ...failedJobs(selection.from, seen).filter((j) => !selected(j.path))];
+}
+
+function ownFailedJobs(runDir: string): FailedJob[] {
   const out: FailedJob[] = [];
   const visit = (dir: string, prefix: string[]) => {
     const reader = openLayerReader(dir);

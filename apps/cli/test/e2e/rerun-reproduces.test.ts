@@ -48,6 +48,12 @@ describe('--rerun-failed reproduces', () => {
     const json = await gator(['show', second, '--json'], { cwd: dir });
     expect(JSON.parse(json.stdout).rerunOf).toBe(path.join(dir, 'tracking/first'));
 
+    // A rerun of the rerun: what the rerun did not select keeps its standing in the first run.
+    const again = await gator(['run', spec, '--rerun-failed', 'tracking/second', '--tracking', 'tracking/again', '--interval', '0.5'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stdout + again.stderr).toContain('Rerunning 1 failed');
+    expect(seedOf(path.join(dir, 'tracking/again'))).toBe(recorded);
+
     const fresh = await gator(['run', spec, '--rerun-failed', 'tracking/first', '--new-seeds', '--tracking', 'tracking/third', '--interval', '0.5'], { cwd: dir });
     expect(fresh.code, fresh.stderr).toBe(1);
     // A fresh random seed (a collision is 1 in 2^31).
