@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ENV, JobResult, UsageError, connect, isGatorError, layerFile, loadSpec, loadSpecFile, type Connection, type Spec } from '@gator/protocol';
 import type { RunOptions } from './options.js';
 import { inProcessRunner } from './in-process.js';
-import { startLayer } from './start-layer.js';
+import { startLayer, type Prepared } from './start-layer.js';
 
 export interface ChildContext {
   cwd: string;
@@ -47,10 +47,11 @@ export async function runChild(specPath: string | undefined, options: RunOptions
       const reply = await parent.request('spec', { ident: id });
       spec = loadSpec(reply.spec, `<spec of '${id}' from ${identity.parent}>`);
     }
-    let only: ((p: string[]) => boolean | 'descend') | undefined;
+    let prepared: Prepared | undefined;
     if (spec.kind !== 'job' && options.root.rerunSelect) {
       const rerun = await import('./rerun.js');
-      only = rerun.selector(rerun.readSelection(options.root.rerunSelect));
+      const selection = rerun.readSelection(options.root.rerunSelect);
+      prepared = { only: rerun.selector(selection), childEnv: rerun.childEnv(selection) };
     }
     const layer = await startLayer({
       spec,
@@ -61,7 +62,7 @@ export async function runChild(specPath: string | undefined, options: RunOptions
       parent,
       cwd: ctx.cwd,
       inProcess: inProcessRunner(runChild),
-      ...(only ? { prepare: async () => ({ only }) } : {}),
+      ...(prepared ? { prepare: async () => prepared } : {}),
     });
     return layer.kind !== 'nothing' && layer.outcome.result === JobResult.SUCCESS ? 0 : 1;
   } catch (error) {

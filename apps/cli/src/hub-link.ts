@@ -26,8 +26,12 @@ function owner(): string {
 export async function linkHub(address: string, reporter: Reporter): Promise<HubLink> {
   const { createHubClient } = await import('@gator/hub');
   let warned = false;
+  let troubled: () => void = () => {};
+  // Resolves at the hub's first problem: the run stops waiting on it from then on.
+  const trouble = new Promise<void>((resolve) => (troubled = resolve));
   const client = createHubClient(address, {
     onWarning: (message: string) => {
+      troubled();
       if (warned) return;
       warned = true;
       reporter.note(Severity.WARNING, `hub ${address}: ${message}`);
@@ -37,13 +41,19 @@ export async function linkHub(address: string, reporter: Reporter): Promise<HubL
   let registered: Promise<unknown> | undefined;
   return {
     async register(info) {
-      // The layer's server starts inside run(); wait (bounded) for its address.
-      let url = info.address();
-      for (let i = 0; i < 500 && !url; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-        url = info.address();
-      }
-      registered = Promise.resolve(client.register({ ident: info.ident, url: url ?? '', layer: info.layer, owner: owner(), token: info.token }));
+      // Set at once, so `complete` of a short run waits for the registration it started.
+      registered = (async () => {
+        // The layer's server starts inside run(); wait (bounded) for its address.
+        let url = info.address();
+        for (let i = 0; i < 500 && !url; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          url = info.address();
+        }
+        const uid = await client.register({ ident: info.ident, url: url ?? '', layer: info.layer, owner: owner(), token: info.token });
+        // Where the hub shows this run (its page route, `/runs/<uid>`).
+        if (uid !== undefined) reporter.note(Severity.INFO, `Hub: ${client.url}/runs/${uid}`);
+        return uid;
+      })();
       await registered;
       if (lastSummary) client.heartbeat(lastSummary);
     },
@@ -52,8 +62,12 @@ export async function linkHub(address: string, reporter: Reporter): Promise<HubL
       if (registered) client.heartbeat(summary);
     },
     async complete(dbFile, result, summary) {
-      // Never wait long for a hub: a kept timer also keeps the process alive meanwhile.
-      await Promise.race([registered, new Promise((r) => setTimeout(r, 300))]);
+      // A run shorter than its registration (a lone !Job) still registers: wait for it,
+      // bounded, and not at all once the hub had a problem (a down hub never slows a run).
+      // The timer is kept (not unref'd): it is what keeps the process alive while the client retries.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([registered, trouble, new Promise((r) => (timer = setTimeout(r, 1500)))]);
+      clearTimeout(timer);
       client.heartbeat(summary);
       client.complete({ db_file: dbFile, result });
     },

@@ -20,6 +20,53 @@ export function commandNames(cli: CAC): string[] {
   return [...cli.commands.map((c) => c.name).filter((name) => name !== ''), 'help'];
 }
 
+/**
+ * The options' spellings: which take a value before the command word (those of
+ * `run`, the default command, and the global ones: `--json` is a flag of `show`
+ * but takes a FILE in `export`), and which are kebab-case booleans (any command).
+ */
+function optionShapes(cli: CAC): { takesValue: Set<string>; kebabBooleans: Set<string> } {
+  const takesValue = new Set<string>();
+  const kebabBooleans = new Set<string>();
+  for (const command of [cli.globalCommand, ...cli.commands]) {
+    const beforeCommand = command === cli.globalCommand || command.name === 'run';
+    for (const option of command.options) {
+      const spellings = option.rawName.split(',').map((part) => part.trim().split(/[\s<[]/)[0]!);
+      for (const spelling of spellings) {
+        if (!option.isBoolean) {
+          if (beforeCommand) takesValue.add(spelling);
+        }
+        // cac declares `--all-msg` as boolean under `allMsg`, so its parser would take the next word as its value.
+        else if (/^--\w+-/.test(spelling)) kebabBooleans.add(spelling);
+      }
+    }
+  }
+  return { takesValue, kebabBooleans };
+}
+
+/**
+ * The command word first, so options work in any position: `gator --all-msg
+ * SPEC`, `gator --sched-arg k=v run SPEC`. The first word that is not an option
+ * or an option's value is the command, else `run`'s SPEC. Kebab-case boolean
+ * flags get an explicit `=true` (see `optionShapes`).
+ */
+export function commandFirst(cli: CAC, argv: readonly string[]): string[] {
+  const names = commandNames(cli);
+  const { takesValue, kebabBooleans } = optionShapes(cli);
+  const args = argv.map((a) => (kebabBooleans.has(a) ? `${a}=true` : a));
+  for (let i = 0; i < args.length; i += 1) {
+    const word = args[i]!;
+    if (word === '--') break;
+    if (word.startsWith('-')) {
+      if (!word.includes('=') && takesValue.has(word)) i += 1;
+      continue;
+    }
+    if (names.includes(word)) return [word, ...args.slice(0, i), ...args.slice(i + 1)];
+    break;
+  }
+  return ['run', ...args];
+}
+
 export function buildCli(io: Io, setExit: (code: number) => void): CAC {
   const cli = cac('gator');
   cli.version(VERSION, '--version');
@@ -86,7 +133,7 @@ async function runMain(argv: string[], io: Io = { out: process.stdout, err: proc
   }
   const cli = buildCli(io, (c) => (code = c));
   const first = args[0]!;
-  if (!commandNames(cli).includes(first) && first !== '--help' && first !== '-h' && first !== '--version') args.unshift('run');
+  if (first !== '--help' && first !== '-h' && first !== '--version') args.splice(0, args.length, ...commandFirst(cli, args));
   if (args[0] === 'help') args.splice(0, 1, '--help');
   try {
     cli.parse(['node', 'gator', ...args], { run: false });

@@ -19,6 +19,8 @@ export interface RootOptions {
   rerunFailed?: string | true;
   /** The selection file a child tier applies (written by the root). */
   rerunSelect?: string;
+  /** `--new-seeds`: a rerun draws fresh seeds instead of reusing the recorded ones. */
+  newSeeds: boolean;
 }
 
 /** Where this layer is and how it listens: not passed down (each child gets its own). */
@@ -52,6 +54,11 @@ export const ROOT_FLAGS = [
     flag: '--rerun-failed [run]',
     key: 'rerunFailed',
     help: 'Run only what failed, was lost or skipped in RUN (default: the latest run), plus its dependants',
+  },
+  {
+    flag: '--new-seeds',
+    key: 'newSeeds',
+    help: 'With --rerun-failed: give rerun jobs fresh seeds (default: each reuses the seed and environment it ran with)',
   },
   {
     flag: '--rerun-select <file>',
@@ -91,7 +98,7 @@ export function readRunOptions(raw: RawFlags, env: NodeJS.ProcessEnv = process.e
     const value = text(key);
     if (value !== undefined) identity[key] = value;
   }
-  const root: RootOptions = { quiet: bool(raw, 'quiet'), verbose: bool(raw, 'verbose'), progress: bool(raw, 'progress') };
+  const root: RootOptions = { quiet: bool(raw, 'quiet'), verbose: bool(raw, 'verbose'), progress: bool(raw, 'progress'), newSeeds: bool(raw, 'newSeeds') };
   const hub = text('hub');
   if (hub) root.hub = hub;
   const select = text('rerunSelect');

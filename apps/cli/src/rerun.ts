@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { GatorError, JobResult, childEntries, layerFile, type Spec } from '@gator/protocol';
+import { ENV, GatorError, JobResult, childEntries, layerFile, type Spec } from '@gator/protocol';
 import { openLayerReader } from '@gator/db';
 
 export const SelectionSchema = z.object({
@@ -16,14 +16,46 @@ export const SelectionSchema = z.object({
   whole: z.array(z.array(z.string())),
   /** Source run, for the record. */
   from: z.string(),
+  /**
+   * The environment each selected job recorded (its `env` attribute: spec env,
+   * GATOR_SEED, GATOR_ARRAY_INDEX), given to it again so the rerun runs it as it
+   * ran; without GATOR_SEED under `--new-seeds`.
+   */
+  env: z.array(z.object({ path: z.array(z.string()), env: z.record(z.string(), z.string()) })).default([]),
 });
 export type Selection = z.infer<typeof SelectionSchema>;
 
 const key = (p: readonly string[]) => p.join('\u0000');
 
+/** A job of a run that did not pass: its path (below the root ident) and the environment it recorded. */
+export interface FailedJob {
+  path: string[];
+  env?: Record<string, string>;
+}
+
 /** Paths (below the root ident) of every job of `run` that did not pass. */
 export function failedJobPaths(runDir: string): string[][] {
-  const out: string[][] = [];
+  return failedJobs(runDir).map((j) => j.path);
+}
+
+/**
+ * Every job of `run` that did not pass, with the environment its wrapper
+ * recorded. A rerun's jobs it did not select were not part of it: they keep
+ * their standing in the run it reran (when that run is still there).
+ */
+export function failedJobs(runDir: string, seen = new Set<string>()): FailedJob[] {
+  const own = ownFailedJobs(runDir);
+  const file = layerFile(runDir, 'rerun');
+  seen.add(path.resolve(runDir));
+  if (!fs.existsSync(file)) return own;
+  const selection = readSelection(file);
+  if (seen.has(path.resolve(selection.from)) || !fs.existsSync(layerFile(selection.from, 'db'))) return own;
+  const selected = (p: readonly string[]) => selection.whole.some((w) => w.length <= p.length && w.every((x, i) => p[i] === x));
+  return [...own.filter((j) => selected(j.path)), ...failedJobs(selection.from, seen).filter((j) => !selected(j.path))];
+}
+
+function ownFailedJobs(runDir: string): FailedJob[] {
+  const out: FailedJob[] = [];
   const visit = (dir: string, prefix: string[]) => {
     const reader = openLayerReader(dir);
     let rows;
@@ -35,25 +67,41 @@ export function failedJobPaths(runDir: string): string[][] {
     for (const row of rows) {
       const p = [...prefix, row.ident];
       const hasDb = Boolean(row.dbFile) && fs.existsSync(row.dbFile);
-      const isTier = hasDb && openLayerKind(row.dbFile) === 'tier';
-      if (isTier) {
+      const recorded = hasDb ? openLayer(row.dbFile) : undefined;
+      if (recorded?.kind === 'tier') {
         visit(path.dirname(row.dbFile), p);
         continue;
       }
       // A job, or a tier that never ran (skipped wholesale): rerun unless it passed.
-      if (row.result !== JobResult.SUCCESS) out.push(p);
+      if (row.result !== JobResult.SUCCESS) out.push({ path: p, ...(recorded?.env ? { env: recorded.env } : {}) });
     }
   };
   visit(runDir, []);
   return out;
 }
 
-function openLayerKind(dbFile: string): 'tier' | 'wrapper' {
+/** A layer's kind and, for a job, the environment it recorded (Python runs record none). */
+function openLayer(dbFile: string): { kind: 'tier' | 'wrapper'; env?: Record<string, string> } {
   const reader = openLayerReader(dbFile);
   try {
-    return reader.attribute('cmd') !== undefined ? 'wrapper' : 'tier';
+    if (reader.attribute('cmd') === undefined) return { kind: 'tier' };
+    const env = recordedEnv(reader.attribute('env'));
+    return { kind: 'wrapper', ...(env ? { env } : {}) };
   } finally {
     reader.close();
+  }
+}
+
+function recordedEnv(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = String(v);
+    return out;
+  } catch {
+    return undefined;
   }
 }
 
@@ -91,12 +139,25 @@ export function selectWithDependants(spec: Spec, failed: string[][]): string[][]
   return wholeList;
 }
 
-export function rerunSelection(runDir: string, spec: Spec): Selection {
+/** What to rerun of `runDir`; `newSeeds` drops the recorded GATOR_SEED so the tiers draw fresh ones. */
+export function rerunSelection(runDir: string, spec: Spec, options: { newSeeds?: boolean } = {}): Selection {
   if (!fs.existsSync(layerFile(runDir, 'db'))) {
     throw new GatorError('GATOR_RUN_NOT_FOUND', `No Gator run at ${runDir} to rerun.`);
   }
-  const failed = failedJobPaths(runDir);
-  return { whole: selectWithDependants(spec, failed), from: runDir };
+  const failed = failedJobs(runDir);
+  const env = failed.flatMap((job) => {
+    if (!job.env) return [];
+    const recorded = { ...job.env };
+    if (options.newSeeds) delete recorded[ENV.SEED];
+    return [{ path: job.path, env: recorded }];
+  });
+  return { whole: selectWithDependants(spec, failed.map((j) => j.path)), from: runDir, env };
+}
+
+/** The tier's `childEnv`: the recorded environment of a selected job, by its path (root ident included). */
+export function childEnv(selection: Selection): (childPath: string[]) => Record<string, string> | undefined {
+  const byPath = new Map(selection.env.map((e) => [key(e.path), e.env]));
+  return (childPath) => byPath.get(key(childPath.slice(1)));
 }
 
 /** The tier's `only`: true to run a child entirely, 'descend' for a tier holding selected jobs, false to leave it. */

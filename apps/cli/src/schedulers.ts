@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import {
   SchedulerError,
+  checkSchedulerArgs,
+  closestName,
   isScheduler,
   isSchedulerFactory,
   type Scheduler,
@@ -93,11 +95,12 @@ export function locateScheduler(name: string, cwd = process.cwd()): string | und
     const found = resolvePackage(spec, cwd) ?? selfResolve(spec);
     if (found) return found;
   }
+  const near = closestName(name, BUILTIN_SCHEDULERS);
   throw new SchedulerError(
     'GATOR_SCHEDULER_NOT_FOUND',
     name,
-    `No scheduler named '${name}': it is not built in (${BUILTIN_SCHEDULERS.join(', ')}) and no package ${tried.map((t) => `'${t}'`).join(' or ')} is installed.`,
-    { hint: `Install it (npm i ${tried[0]}) or pass a module path (--scheduler ./my-scheduler.js).` },
+    `No scheduler named '${name}' (--scheduler ${name}): it is not built in (${BUILTIN_SCHEDULERS.join(', ')}) and no package ${tried.map((t) => `'${t}'`).join(' or ')} is installed.${near ? ` Did you mean ${near}?` : ''}`,
+    { hint: near ? `--scheduler ${near}` : `Install it (npm i ${tried[0]}) or pass a module path (--scheduler ./my-scheduler.js).` },
   );
 }
 
@@ -126,6 +129,16 @@ export async function loadSchedulerFactory(name: string, cwd = process.cwd()): P
     );
   }
   return factory;
+}
+
+/**
+ * Check `--scheduler` and `--sched-arg` before anything runs: the scheduler
+ * must exist, and when it declares its options (the built-in ones do), every
+ * key must be one of them and every value valid. Throws `SchedulerError` (exit 2).
+ */
+export async function checkSchedulerChoice(name: string, options: Record<string, string>, cwd = process.cwd()): Promise<void> {
+  const factory = await loadSchedulerFactory(name, cwd);
+  if (factory.options) checkSchedulerArgs(name, options, factory.options);
 }
 
 /**

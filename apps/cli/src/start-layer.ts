@@ -8,7 +8,7 @@ import type { Connection, JobArray, JobGroup, Job, Scheduler, SchedulerContext, 
 import type { InProcessRunner } from '@gator/scheduler-local';
 import type { TierEvent, TierOutcome } from '@gator/tier';
 import type { WrapperEvent, WrapperOutcome } from '@gator/wrapper';
-import { childCommandFor } from './child-command.js';
+import { childCommandFor, cliCommand } from './child-command.js';
 import type { RunOptions } from './options.js';
 import { createScheduler, schedulerNameForChildren } from './schedulers.js';
 
@@ -31,13 +31,24 @@ export interface LayerStart {
    * Before a tier runs, with its scheduler: the root checks resources and
    * works out a rerun's selection. `false` ends the layer without running it.
    */
-  prepare?: (scheduler: Scheduler) => Promise<{ only?: (childPath: string[]) => boolean | 'descend'; rerunSelect?: string } | false>;
+  prepare?: (scheduler: Scheduler) => Promise<Prepared | false>;
   /** The layer is running (its server address, once listening, for a hub). */
   onRunning?: (layer: { kind: 'tier' | 'wrapper'; address: () => string | undefined }) => void;
   /** SIGINT/SIGTERM reached this process (the layer is asked to stop). */
   onInterrupt?: () => void;
   /** How this process hosts job wrappers (`--sched-arg wrappers=inprocess` of the local scheduler). */
   inProcess?: InProcessRunner;
+}
+
+/** What `prepare` decided for a tier: which children run, with what, and what the tier records. */
+export interface Prepared {
+  only?: (childPath: string[]) => boolean | 'descend';
+  /** A rerun's recorded environment (and seed) per job. */
+  childEnv?: (childPath: string[]) => Record<string, string> | undefined;
+  /** The rerun selection file children apply. */
+  rerunSelect?: string;
+  /** Attributes the tier writes when it starts (`rerun_of`). */
+  attributes?: Record<string, string>;
 }
 
 export type LayerResult =
@@ -99,6 +110,8 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
       const wrapper = createWrapper({
         ...common,
         spec: { ...(start.spec as Job), ident: start.ident },
+        // The job reaches this wrapper with `gator log` / `gator metric`, this same CLI.
+        jobCli: cliCommand(),
         ...serverHosts(undefined, options),
         ...(start.onWrapperEvent ? { onEvent: start.onWrapperEvent } : {}),
       });
@@ -127,6 +140,8 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
         schedArgs: settings.schedArgs,
         childCommand: childCommandFor(root),
         ...(prepared.only ? { only: prepared.only } : {}),
+        ...(prepared.childEnv ? { childEnv: prepared.childEnv } : {}),
+        ...(prepared.attributes ? { attributes: prepared.attributes } : {}),
         cwd: start.cwd,
         ...serverHosts(scheduler, options),
         ...(start.onTierEvent ? { onEvent: start.onTierEvent } : {}),

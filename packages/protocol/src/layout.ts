@@ -18,6 +18,8 @@ export const LAYER_FILES = {
   error: 'error.log',
   /** The root of a rerun: which jobs it selected from which run. */
   rerun: 'rerun.json',
+  /** A job's directory put first on its PATH: holds the `gator` command that reaches its wrapper. */
+  jobBin: 'bin',
 } as const;
 
 export type LayerFile = keyof typeof LAYER_FILES;

@@ -41,6 +41,7 @@
  * that want it (`ChildHandle`, `spawnInGroup`).
  */
 import { z } from 'zod';
+import { closest, distance } from 'fastest-levenshtein';
 import { SchedulerError } from './errors.js';
 
 /** What a child needs while it runs. Tiers ask for nothing. */
@@ -156,14 +157,30 @@ export interface SchedulerContext {
   onEvent?: (event: { level: 'debug' | 'info' | 'warning' | 'error'; message: string }) => void;
 }
 
-export type SchedulerFactory = (context: SchedulerContext) => Scheduler | Promise<Scheduler>;
+/**
+ * The `--sched-arg` options a scheduler accepts: each name's schema, reading
+ * the string given (or `undefined` when it is not given).
+ */
+export type SchedulerOptionSchemas = Readonly<Record<string, z.ZodType>>;
+
+export type SchedulerFactory = ((context: SchedulerContext) => Scheduler | Promise<Scheduler>) & {
+  /**
+   * Optional: the options it accepts. When declared, the CLI refuses unknown
+   * keys (suggesting the closest) and bad values before anything runs, even
+   * for a spec that never creates the scheduler (a lone `!Job`).
+   */
+  readonly options?: SchedulerOptionSchemas;
+};
 
 /**
- * Identity helper for a scheduler package's default export, there for type
- * inference: `export default defineScheduler((ctx) => new MyScheduler(ctx))`.
+ * A scheduler package's default export: `export default defineScheduler((ctx)
+ * => new MyScheduler(ctx), { options: { queue: z.string().optional() } })`.
  */
-export function defineScheduler(factory: SchedulerFactory): SchedulerFactory {
-  return factory;
+export function defineScheduler(
+  factory: (context: SchedulerContext) => Scheduler | Promise<Scheduler>,
+  declared: { options?: SchedulerOptionSchemas } = {},
+): SchedulerFactory {
+  return declared.options ? Object.assign(factory, { options: declared.options }) : factory;
 }
 
 /** True when `value` looks like a scheduler factory (a function of one argument). */
@@ -203,6 +220,37 @@ export function schedulerOption<T extends z.ZodType>(
       : `Option \`${name}=${given}\` is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}.`,
     { hint: `Pass it as --sched-arg ${name}=VALUE.` },
   );
+}
+
+/** The name in `names` nearest to `word` by edit distance, when near enough to be a typo. */
+export function closestName(word: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  const best = closest(word, [...names]);
+  // A typo changes a few letters; a name half rewritten is not a suggestion.
+  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/**
+ * Check `--sched-arg` options against what a scheduler declares: an unknown
+ * key (with the closest known one suggested) or a bad value is a
+ * `SchedulerError` naming it. Keys in `alsoKnown` (options other layers read,
+ * e.g. ones a tier passes to its children) are let through.
+ */
+export function checkSchedulerArgs(
+  scheduler: string,
+  options: Record<string, string>,
+  schemas: SchedulerOptionSchemas,
+  alsoKnown: readonly string[] = [],
+): void {
+  const names = Object.keys(schemas);
+  for (const key of Object.keys(options)) {
+    if (key in schemas || alsoKnown.includes(key)) continue;
+    const near = closestName(key, names);
+    throw new SchedulerError('GATOR_SCHEDULER_OPTION', scheduler, `Unknown option \`${key}\` (--sched-arg ${key}=${options[key]}).${near ? ` Did you mean ${near}?` : ''}`, {
+      hint: `The ${scheduler} scheduler's options: ${names.join(', ')}.`,
+    });
+  }
+  for (const [name, schema] of Object.entries(schemas)) schedulerOption(scheduler, options, name, schema);
 }
 
 /** Parse `KEY=VALUE` strings (keys trimmed and lower-cased, values trimmed). */

@@ -4,6 +4,7 @@
  * room; nested tiers share the root's pool.
  */
 import { defineScheduler } from '@gator/protocol';
+import { localSchedulerOptions } from './options.js';
 import { createLocalScheduler } from './local-scheduler.js';
 
 export {
@@ -18,4 +19,5 @@ export { localSchedulerOptions, parseLocalOptions, type LocalSchedulerOptions, t
 export { ResourcePool, impossibleReasons, type Demand, type Ticket } from './pool.js';
 export { POOL_ENV } from './wire.js';
 
-export default defineScheduler((context) => createLocalScheduler(context));
+// Declared options: the CLI refuses unknown keys and bad values before anything runs.
+export default defineScheduler((context) => createLocalScheduler(context), { options: localSchedulerOptions.shape });

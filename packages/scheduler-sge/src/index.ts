@@ -4,6 +4,7 @@
  * accounting, stops them with qdel. `--scheduler sge` selects it.
  */
 import { defineScheduler } from '@gator/protocol';
+import { sgeOptionSchemas } from './options.js';
 import { createSgeScheduler } from './sge-scheduler.js';
 
 export { SgeScheduler, createSgeScheduler, resolveAdvertiseHost, type SgeCounters } from './sge-scheduler.js';
@@ -16,4 +17,5 @@ export {
   type SgeOptions,
 } from './options.js';
 
-export default defineScheduler((context) => createSgeScheduler(context));
+// Declared options: the CLI refuses unknown keys and bad values before anything runs.
+export default defineScheduler((context) => createSgeScheduler(context), { options: sgeOptionSchemas });

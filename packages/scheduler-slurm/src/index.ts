@@ -4,6 +4,7 @@
  * `--scheduler slurm` selects it.
  */
 import { defineScheduler } from '@gator/protocol';
+import { slurmOptionSchemas } from './options.js';
 import { createSlurmScheduler } from './slurm-scheduler.js';
 
 export { SlurmScheduler, createSlurmScheduler, resolveAdvertiseHost, type ClusterInfo } from './slurm-scheduler.js';
@@ -15,4 +16,5 @@ export {
   type SlurmOptions,
 } from './options.js';
 
-export default defineScheduler((context) => createSlurmScheduler(context));
+// Declared options: the CLI refuses unknown keys and bad values before anything runs.
+export default defineScheduler((context) => createSlurmScheduler(context), { options: slurmOptionSchemas });

@@ -351,7 +351,7 @@ export class Orchestrator {
       ...(last?.buckets ? { buckets: last.buckets } : {}),
       jobs: launchFailed ? tallyOf('failed', jobsOf(rec)) : lostTally(rec, last),
     };
-    this.ctx.notice(launchFailed ? 'failed' : 'lost', `Child '${rec.id}' lost: ${reason}`, rec.id);
+    this.ctx.notice(launchFailed ? 'failed' : 'lost', `Child '${rec.id}' ${launchFailed ? 'could not be launched' : 'lost'}: ${reason}`, rec.id);
     if (launchFailed) this.ctx.ends.failedToLaunch(rec.id, rec.live?.spec, reason);
     else this.ctx.ends.lost(rec, rec.live, last, reason);
     if (stopProcess || rec.state === JobState.LAUNCHED || rec.state === JobState.STARTED) this.launcher.stop(rec.id);

@@ -49,6 +49,7 @@ import {
   type Limits,
   type Metrics,
   type Scheduler,
+  type Spec,
   type Summary,
   METRIC_SCOPES,
 } from '@gator/protocol';
@@ -90,6 +91,13 @@ export interface TierOptions extends LayerOptions {
   launchWindow?: number;
   /** Which children to run (rerun-failed); `false` records the child as skipped, `'descend'` runs it. */
   only?: (childPath: string[]) => boolean | 'descend';
+  /**
+   * Environment a child job is given over its spec's (a rerun's recorded env and
+   * seed, so a rerun runs the job as it ran); undefined for none. Called once per child.
+   */
+  childEnv?: (childPath: string[]) => Record<string, string> | undefined;
+  /** Extra `Attribute` rows this tier writes when it starts (e.g. a rerun's `rerun_of`). */
+  attributes?: Record<string, string>;
   /** Everything the CLI may render. The library never prints. */
   onEvent?: (event: TierEvent) => void;
 }
@@ -322,6 +330,7 @@ class TierRunner implements Tier {
     // Who to ask whether the layer is still alive (a dead root is shown as interrupted: docs/run-model.md).
     store.setAttribute('pid', process.pid);
     store.setAttribute('host', os.hostname());
+    for (const [name, value] of Object.entries(this.o.attributes ?? {})) store.setAttribute(name, value);
     this.recordChildren(store, entries);
     entries.length = 0;
 
@@ -369,6 +378,13 @@ class TierRunner implements Tier {
     }
   }
 
+  /** A job's spec with `childEnv`'s variables over its own (a tier child's jobs get theirs from its own tier). */
+  private withChildEnv(e: ReturnType<typeof childEntries>[number]): Spec {
+    // Called once registered: the place (this tier's path) is known.
+    const env = e.spec.kind === 'job' ? this.o.childEnv?.([...this.place.path, this.ident, e.id]) : undefined;
+    return env ? { ...e.spec, env: { ...(e.spec.env ?? {}), ...env } } : e.spec;
+  }
+
   /** One ChildEntry row per child, in spec order, before any launch (uidx = row id). */
   private recordChildren(store: LayerStore, entries: ReturnType<typeof childEntries>): void {
     for (const e of entries) {
@@ -399,7 +415,7 @@ class TierRunner implements Tier {
         stopped: null,
         reason: undefined,
         metrics: undefined,
-        live: { spec: e.spec, connection: undefined, handle: undefined, summary: undefined, dirty: false, lastHeard: 0, processStarted: undefined },
+        live: { spec: this.withChildEnv(e), connection: undefined, handle: undefined, summary: undefined, dirty: false, lastHeard: 0, processStarted: undefined },
       };
       this.children.add(rec);
     }

@@ -40,7 +40,7 @@ import {
 import { Attempt, type AttemptContext, runAttempts } from './attempt.js';
 import type { WrapperEvent } from './events.js';
 import { finalAttributes, startAttributes } from './attributes.js';
-import { jobEnvironment } from './environment.js';
+import { jobEnvironment, writeJobBin } from './environment.js';
 import { JobStore } from './job-store.js';
 import { type WrapperQueries, jobApiHandlers, parentApiHandlers, wrapperQueries } from './job-api.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
@@ -64,6 +64,12 @@ export interface WrapperOptions extends LayerOptions {
   maxLineBytes?: number;
   /** What happens, for the CLI to render (the library never prints). */
   onEvent?: (event: WrapperEvent) => void;
+  /**
+   * The argv prefix that runs the Gator CLI hosting this wrapper (`[node,
+   * cli.js]`): the job gets a `gator` command first on its PATH that runs it, so
+   * `gator log` / `gator metric` work in the job. Absent: PATH as inherited.
+   */
+  jobCli?: readonly string[];
 }
 
 export interface WrapperOutcome {
@@ -171,6 +177,7 @@ class JobWrapper implements Wrapper {
       parentAddress: jobAddress,
       jobPath: [...this.place.path, this.ident].join('.'),
       tracking: this.tracking,
+      binDir: this.o.jobCli && this.o.jobCli.length > 0 ? writeJobBin(this.tracking, this.o.jobCli) : undefined,
     });
     const cwd = path.resolve(process.cwd(), this.spec.cwd ?? '.');
     const argv = this.expandArgv(env);

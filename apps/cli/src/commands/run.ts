@@ -5,6 +5,7 @@
  * emits, and turns its outcome into the exit status. Every other layer is a
  * child process started through a scheduler (`../child.ts`).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ENV, JobResult, SchedulerError, Severity, UsageError, expectedJobs, loadSpecFile, runVerdict, type Summary } from '@gator/protocol';
@@ -35,11 +36,22 @@ export function exitCodeFor(result: number, summary: Summary): number {
 
 export async function runRoot(specPath: string | undefined, options: RunOptions, ctx: RunContext): Promise<number> {
   if (options.identity.parent) return runChild(specPath, options, ctx);
+  // `gator run --rerun-failed SPEC`: the optional RUN value took the spec; a file is a spec, not a run.
+  if (!specPath && typeof options.root.rerunFailed === 'string' && fs.statSync(path.resolve(ctx.cwd, options.root.rerunFailed), { throwIfNoEntry: false })?.isFile()) {
+    specPath = options.root.rerunFailed;
+    options = { ...options, root: { ...options.root, rerunFailed: true } };
+  }
   if (!specPath) {
     throw new UsageError('No spec file given.', { hint: 'Usage: gator run SPEC.yaml (see gator run --help)' });
   }
   const { settings, identity, root } = options;
+  if (root.newSeeds && !root.rerunFailed) {
+    throw new UsageError('--new-seeds only applies to a rerun.', { hint: 'gator run SPEC --rerun-failed --new-seeds' });
+  }
   const spec = loadSpecFile(path.resolve(ctx.cwd, specPath));
+  // Wrong --scheduler / --sched-arg is refused before anything runs, whatever the spec's size.
+  const { checkSchedulerChoice } = await import('../schedulers.js');
+  await checkSchedulerChoice(settings.scheduler, settings.schedArgs, ctx.cwd);
   // The run to rerun is found before this run's directory exists (it would be the newest).
   const previous = root.rerunFailed ? findRun(root.rerunFailed === true ? undefined : root.rerunFailed, ctx.cwd) : undefined;
   const tracking = makeTrackingDir(identity.tracking ? path.resolve(ctx.cwd, identity.tracking) : defaultTrackingDir(ctx.cwd));
@@ -104,14 +116,20 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
         }
         if (!previous) return {};
         const rerun = await import('../rerun.js');
-        const selection = rerun.rerunSelection(previous, spec);
+        const selection = rerun.rerunSelection(previous, spec, { newSeeds: root.newSeeds });
         const from = path.relative(ctx.cwd, previous) || previous;
         if (selection.whole.length === 0) {
           reporter.note(Severity.INFO, `Nothing to rerun: every job of ${from} passed.`);
           return false;
         }
         reporter.note(Severity.INFO, `Rerunning ${selection.whole.length} failed, lost or skipped job${selection.whole.length === 1 ? '' : 's'} (and dependants) of ${from}`);
-        return { only: rerun.selector(selection), rerunSelect: rerun.writeSelection(tracking, selection) };
+        return {
+          only: rerun.selector(selection),
+          childEnv: rerun.childEnv(selection),
+          rerunSelect: rerun.writeSelection(tracking, selection),
+          // The rerun's record points back to the run it reran (gator show prints it).
+          attributes: { rerun_of: previous },
+        };
       },
     });
     if (layer.kind === 'nothing') return 0;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CAC } from 'cac';
-import { SEVERITY_NAMES, UsageError, severityFromName } from '@gator/protocol';
+import { GatorError, SEVERITY_NAMES, UsageError, severityFromName } from '@gator/protocol';
 import { findRun } from '../tracking.js';
 
 import type { Io } from '../io.js';
@@ -59,19 +59,61 @@ export function parseGrep(v: unknown): RegExp | undefined {
   }
 }
 
-/** `[RUN] [JOB]` with one word: a run when it names an existing path, else a job path. */
+/** Where a run named `word` may be: the path itself, or a run directory under ./tracking. */
+function runPlaces(word: string, cwd: string): string[] {
+  return [path.resolve(cwd, word), path.join(cwd, 'tracking', word)];
+}
+
+/** The run `word` names (a path, or a name under ./tracking), else undefined. */
+function namedRun(word: string, cwd: string): string | undefined {
+  const place = runPlaces(word, cwd).find((p) => fs.existsSync(p));
+  return place === undefined ? undefined : findRun(place, cwd);
+}
+
+/** A RUN argument: the run it names, or GATOR_RUN_NOT_FOUND saying where it looked (never the newest run instead). */
+function runNamed(word: string, cwd: string): string {
+  const found = namedRun(word, cwd);
+  if (found) return found;
+  const [asPath, asName] = runPlaces(word, cwd);
+  throw new GatorError('GATOR_RUN_NOT_FOUND', `No run '${word}': nothing at ${asPath} nor ${asName}.`, {
+    hint: 'Give a tracking directory (or its name under ./tracking); without RUN, the newest run is used.',
+  });
+}
+
+/** `[RUN] [JOB]` with one word: a run when it names one (a path or a name under ./tracking), else a job path. */
 function runAndJob(first: string | undefined, second: string | undefined, tracking: unknown, io: Io): { run: string; job?: string } {
   const given = str(tracking);
   if (second !== undefined) {
     if (given) throw new UsageError('Give the run either as RUN or as --tracking, not both.');
-    return { run: findRun(String(first), io.cwd), job: String(second) };
+    return { run: runNamed(String(first), io.cwd), job: String(second) };
   }
   if (first !== undefined) {
     const word = String(first);
-    if (!given && fs.existsSync(path.resolve(io.cwd, word))) return { run: findRun(word, io.cwd) };
-    return { run: findRun(given, io.cwd), job: word };
+    const run = given ? undefined : namedRun(word, io.cwd);
+    if (run) return { run };
+    return { run: given ? runNamed(given, io.cwd) : findRun(undefined, io.cwd), job: word };
   }
-  return { run: findRun(given, io.cwd) };
+  return { run: given ? runNamed(given, io.cwd) : findRun(undefined, io.cwd) };
+}
+
+/** `[RUN]` of show and export: a run, or an error naming it. */
+function runOnly(word: string | undefined, io: Io): string {
+  return word === undefined ? findRun(undefined, io.cwd) : runNamed(word, io.cwd);
+}
+
+/** One attribute of a run's root layer (undefined when absent or unreadable). */
+async function rootAttribute(run: string, name: string): Promise<string | undefined> {
+  const { openLayerReader } = await import('@gator/db');
+  try {
+    const reader = openLayerReader(run);
+    try {
+      return reader.attribute(name);
+    } finally {
+      reader.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** Adds `show`, `logs`, `export` and `repro` to the CLI. */
@@ -84,10 +126,11 @@ export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number
     .example('gator show')
     .example('gator show tracking/2026-01-01T10:00:00.000 --json')
     .action(async (run: string | undefined, options: Record<string, unknown>) => {
-      const { run: dir } = runAndJob(run ?? str(options.tracking), undefined, undefined, io);
+      const dir = runOnly(run ?? str(options.tracking), io);
       const { loadRunReport } = await import('./run-report.js');
       const { showCommand } = await import('./show.js');
-      showCommand(loadRunReport(dir), { json: Boolean(options.json), failedOnly: Boolean(options.failed), cwd: io.cwd }, io.out);
+      const rerunOf = await rootAttribute(dir, 'rerun_of');
+      showCommand(loadRunReport(dir), { json: Boolean(options.json), failedOnly: Boolean(options.failed), cwd: io.cwd, ...(rerunOf ? { rerunOf } : {}) }, io.out);
       setExit(0);
     });
 
@@ -138,7 +181,7 @@ export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number
     .option('--max-bytes <n>', 'Size limit of the JUnit and Markdown files (default 65535)')
     .example('gator export --junit results.xml --markdown "$GITHUB_STEP_SUMMARY"')
     .action(async (run: string | undefined, options: Record<string, unknown>) => {
-      const { run: dir } = runAndJob(run ?? str(options.tracking), undefined, undefined, io);
+      const dir = runOnly(run ?? str(options.tracking), io);
       const junit = fileOption('junit', options.junit);
       const json = fileOption('json', options.json);
       const markdown = fileOption('markdown', options.markdown);
@@ -163,7 +206,9 @@ export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number
     .example('gator repro tracking/2026-01-01T10:00:00.000 tests.seed_3 --exec')
     .action(async (first: string | undefined, second: string | undefined, options: Record<string, unknown>) => {
       if (first === undefined) throw new UsageError('gator repro needs a JOB_PATH.', { hint: 'e.g. gator repro tests.seed_3 (gator show lists the jobs)' });
-      const target = second === undefined ? { run: findRun(str(options.tracking), io.cwd), job: String(first) } : runAndJob(first, second, options.tracking, io);
+      const tracking = str(options.tracking);
+      const target =
+        second === undefined ? { run: tracking ? runNamed(tracking, io.cwd) : findRun(undefined, io.cwd), job: String(first) } : runAndJob(first, second, options.tracking, io);
       const { readRecipe, renderRecipe, execRecipe } = await import('./repro.js');
       const recipe = readRecipe(target.run, target.job!);
       if (options.exec) {

@@ -8,6 +8,8 @@ export interface ShowOptions {
   /** Only branches with failed, lost or running jobs. */
   failedOnly?: boolean;
   cwd: string;
+  /** The tracking directory of the run this one reran (its root's `rerun_of` attribute). */
+  rerunOf?: string;
 }
 
 const MARK: Record<NodeReport['outcome'], (c: Colors) => string> = {
@@ -93,6 +95,7 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
     const r = path.relative(options.cwd, p);
     return r.startsWith('..') ? p : r || '.';
   };
+  if (options.rerunOf) lines.push(c.dim(`Rerun of ${rel(options.rerunOf)}`));
   const rows: { label: string; width: number; node: NodeReport; detailPrefix: string }[] = [];
   const visit = (n: NodeReport, prefix: string, childPrefix: string) => {
     const mark = n === report.root ? VERDICT[report.outcome].mark : MARK[n.outcome];
@@ -159,7 +162,8 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
 
 export function showCommand(report: RunReport, options: ShowOptions & { json?: boolean }, out: NodeJS.WriteStream): void {
   if (options.json) {
-    out.write(renderJson(report));
+    // rerunOf rides along with the report's fields (absent when the run was not a rerun).
+    out.write(renderJson(options.rerunOf ? ({ ...report, rerunOf: options.rerunOf } as RunReport) : report));
     return;
   }
   out.write(`${renderShow(report, options, colorsFor(out))}\n`);
