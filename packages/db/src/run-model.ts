@@ -19,6 +19,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import {
   BUILTIN_METRICS,
   FAILURE_KINDS,
@@ -29,8 +30,10 @@ import {
   Severity,
   SummarySchema,
   addTally,
+  childEntries,
   emptyTally,
   layerFile,
+  loadSpec,
   runVerdict,
   type Bucket,
   type Failure,
@@ -40,6 +43,7 @@ import {
   type MetricStats,
   type RunOutcome,
   type RunVerdict,
+  type Spec,
   type Summary,
   METRIC_SCOPES,
 } from '@gator/protocol';
@@ -343,6 +347,76 @@ interface Context {
   /** The root is dead without recording its end. */
   interrupted: boolean;
   notices: NoticeModel[];
+  /** The run's spec (the root's spec.yaml), to list the jobs of subtrees that never started. */
+  spec: Spec | undefined;
+}
+
+/** The root's spec, or undefined when it cannot be read (a Python run, a damaged file). */
+function readRootSpec(dir: string): Spec | undefined {
+  try {
+    return loadSpec(fs.readFileSync(layerFile(dir, 'spec'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The spec of the layer at `path` (idents from the root), found by walking the root's spec. */
+function specAt(root: Spec | undefined, path: readonly string[]): Spec | undefined {
+  let spec = root;
+  for (const id of path.slice(1)) {
+    if (!spec || spec.kind === 'job') return undefined;
+    // Seeds are not needed to find a child: no randomness spent.
+    spec = childEntries(spec, { random: () => 0 }).find((e) => e.id === id)?.spec;
+  }
+  return spec;
+}
+
+/**
+ * The layers under a subtree that never started (pruned by a dependency or a
+ * stop): each of its jobs is a job of the run, skipped for the subtree's reason.
+ */
+function neverStarted(parent: NodeModel, spec: Spec): NodeModel[] {
+  if (spec.kind === 'job') return [];
+  return childEntries(spec, { random: () => 0 }).map((entry) => {
+    const node: NodeModel = {
+      ...parent,
+      path: [...parent.path, entry.id],
+      ident: entry.id,
+      kind: entry.spec.kind === 'job' ? 'job' : 'tier',
+      dir: path.join(parent.dir, entry.trackingSubdir ?? entry.id),
+      dbFile: null,
+      messages: emptyCounts(),
+      metrics: {},
+      errors: [],
+      attempts: [],
+      children: undefined,
+      totals: undefined,
+    };
+    if (node.kind === 'tier') {
+      node.children = neverStarted(node, entry.spec);
+      const totals = emptyTally();
+      for (const child of node.children) addTally(totals, child.totals ?? tallyOfNode(child));
+      node.totals = totals;
+    } else delete node.children, delete node.totals;
+    return node;
+  });
+}
+
+/** The jobs of a subtree that never started were skipped for the subtree's reason. */
+function inheritSkip(node: NodeModel): void {
+  for (const child of node.children ?? []) {
+    if (child.dbFile) continue;
+    child.reason = node.reason;
+    child.outcomeKind = node.outcomeKind;
+    inheritSkip(child);
+  }
+}
+
+function tallyOfNode(node: NodeModel): JobTally {
+  const t = emptyTally();
+  t.total = 1;
+  t[node.outcome] = 1;
+  return t;
 }
 
 function outcomeOf(state: NodeState, result: ResultName | null): JobOutcome {
@@ -528,6 +602,7 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
         if (why) built.outcomeKind = skipKindOf(why) ?? built.outcomeKind;
       }
       if (built.outcome === 'skipped') built.outcomeKind ??= skipKindOf(built.reason);
+      if (!built.dbFile && built.outcome === 'skipped') inheritSkip(built);
       return built;
     });
     const totals = emptyTally();
@@ -542,8 +617,14 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
         totals[child.outcome] += 1;
       }
     }
-    // A pruned sub-tier never ran: its expected jobs count as skipped.
-    if (!node.exists && entry && entry.expectedChildren > 0 && report.children.length === 0 && report.reason !== NOT_SELECTED) {
+    // A sub-tier that never started: its jobs, from the spec, are the run's jobs too (skipped for its reason).
+    const pruned = !node.exists && report.children.length === 0 ? specAt(ctx.spec, node.path) : undefined;
+    if (pruned) {
+      report.children = neverStarted(report, pruned);
+      for (const child of report.children) if (!(child.outcome === 'skipped' && (child.outcomeKind === 'not_selected' || child.reason === NOT_SELECTED))) addTally(totals, child.totals ?? tallyOfNode(child));
+    }
+    // Without a spec to list them, its expected jobs count as skipped.
+    if (!pruned && !node.exists && entry && entry.expectedChildren > 0 && report.children.length === 0 && report.reason !== NOT_SELECTED) {
       totals.total += entry.expectedChildren;
       totals[report.state === 'skipped' ? 'skipped' : 'pending'] += entry.expectedChildren;
     }
@@ -636,6 +717,7 @@ export function loadRunModel(trackingDir: string, options: RunModelOptions = {})
       runOver: recordedEnd || interrupted,
       interrupted,
       notices: [],
+      spec: readRootSpec(walked.dir),
     };
     const summary = parseSummary(rootAttrs.summary);
     const root = buildNode(walked, ctx, new Map());

@@ -454,7 +454,8 @@ class TierRunner implements Tier {
     const failures = (await this.uplink?.complete({ summary: this.ends.attachAll(final), result, code: 0, reason })) ?? [];
     if (failures.length > 0) this.log.log(Severity.WARNING, `Could not report completion to the parent tier: ${failures[0]!.error.message}`);
     const c = this.log.counts;
-    this.log.log(Severity.INFO, `Recorded ${c.critical} critical, ${c.error} error, ${c.warning} warning, ${c.info} info and ${c.debug} debug messages`);
+    // The tier's own lines only (the run's totals are the Complete line's): bookkeeping, so DEBUG.
+    this.log.log(Severity.DEBUG, `Recorded ${c.critical} critical, ${c.error} error, ${c.warning} warning, ${c.info} info and ${c.debug} debug messages of its own`);
     store.setAttribute('summary', JSON.stringify(final));
     if (reason) store.setAttribute('reason', reason);
     await this.server?.close().catch(() => {});
@@ -465,8 +466,8 @@ class TierRunner implements Tier {
   }
 
   private applyStop(): void {
-    this.log.log(Severity.WARNING, 'Stopping all jobs');
-    if (this.stopReason && this.stopReason !== 'stop requested') this.log.log(Severity.INFO, `Reason for stopping: ${this.stopReason}`);
+    // Gator's notice, not a message of the run: never counted, never against the limits.
+    this.log.notice('stopped', this.stopReason && this.stopReason !== 'stop requested' ? `Stopping all jobs: ${this.stopReason}` : 'Stopping all jobs');
     // Bounded wait: ask the scheduler, then give up on whoever is left.
     this.orchestrator.stop(Math.max(10_000, 3 * this.settings.interval * 1000));
   }
@@ -598,11 +599,12 @@ class TierRunner implements Tier {
    */
   private completeLine(summary: Summary): string {
     const m = summary.metrics;
-    const own = this.log.counts;
     const j = summary.jobs!;
-    const w = (m.msg_warning ?? 0) - own.warning;
-    const e = (m.msg_error ?? 0) - own.error;
-    const c = (m.msg_critical ?? 0) - own.critical;
+    // Every message of the subtree (the jobs' and the layers' own; never Gator's notices): the
+    // same totals as the run's summary line and `gator show`.
+    const w = m.msg_warning ?? 0;
+    const e = m.msg_error ?? 0;
+    const c = m.msg_critical ?? 0;
     const active = j.running + j.pending;
     return `Complete - W: ${w}, E: ${e}, C: ${c}, T: ${j.total}, A: ${active}, P: ${j.passed}, F: ${j.failed}, lost: ${j.lost}, skipped: ${j.skipped}, stopped: ${j.stopped}`;
   }

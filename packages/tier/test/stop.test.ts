@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobResult, Severity, group, job } from '@gator/protocol';
+import { JobResult, group, job } from '@gator/protocol';
 import { childStates, fakeParent, removeTempDirs, startRoot, waitFor } from './helpers/harness.js';
 
 afterEach(removeTempDirs);
@@ -27,7 +27,7 @@ describe('stopping', () => {
     expect(run.events).toContainEqual(expect.objectContaining({ type: 'child', id: 'later', reason: 'run stopped' }));
     expect(states.s1).toEqual(['launched', 'started', 'failed']);
     expect(states.s2).toEqual(['launched', 'started', 'failed']);
-    expect(run.events).toContainEqual(expect.objectContaining({ type: 'message', severity: Severity.WARNING, message: 'Stopping all jobs' }));
+    expect(run.events).toContainEqual(expect.objectContaining({ type: 'notice', kind: 'stopped', message: expect.stringMatching(/^Stopping all jobs/) }));
     expect(outcome.result).toBe(JobResult.ABORTED);
     expect(outcome.summary.sub_skipped).toBe(1);
     expect(outcome.summary.metrics.sub_active).toBe(0);

@@ -3,7 +3,7 @@
  * record, sent with the final report, so the root prints each job once with
  * its real outcome instead of guessing it from two summaries. Pure.
  */
-import { type FailureKind, JobResult, type JobEnd, type Summary } from '@gator/protocol';
+import type { JobEnd, Summary } from '@gator/protocol';
 import type { JobVerdict } from './verdict.js';
 
 export interface JobEndFacts {
@@ -21,25 +21,16 @@ export interface JobEndFacts {
   at: number;
 }
 
-/** Why a job failed, from what its verdict says (the failure record's own `kind` wins when it has one). */
-export function failureKind(verdict: JobVerdict, started: boolean): FailureKind {
-  const reason = verdict.reason ?? '';
-  if (!started) return 'launch';
-  if (reason.startsWith('timed out')) return 'timeout';
-  if (reason.startsWith('hung')) return 'hang';
-  if (reason.startsWith('exited with code') || reason.startsWith('killed by')) return 'exit';
-  if (/ message \(limit \d+\)/.test(reason)) return 'errors';
-  return verdict.code !== 0 ? 'exit' : 'errors';
-}
-
 export function jobEnd(facts: JobEndFacts): JobEnd {
   const { verdict } = facts;
   const base = { path: [facts.ident], at: facts.at, ...(facts.retries || facts.attempt > 1 ? { attempt: facts.attempt } : {}) };
   // The parent's stop says only "stopped": no reason worth repeating then.
-  if (facts.stopped) return { ...base, outcome: 'stopped', ...(verdict.reason && verdict.reason !== 'stopped' ? { reason: verdict.reason } : {}) };
-  if (verdict.result === JobResult.SUCCESS) return { ...base, outcome: 'passed', ...(verdict.reason ? { reason: verdict.reason } : {}) };
+  if (facts.stopped || verdict.outcome === 'stopped') return { ...base, outcome: 'stopped', ...(verdict.reason && verdict.reason !== 'stopped' ? { reason: verdict.reason } : {}) };
+  if (verdict.outcome === 'passed') return { ...base, outcome: 'passed', ...(verdict.reason ? { reason: verdict.reason } : {}) };
+  if (verdict.outcome === 'lost') return { ...base, outcome: 'lost', reason: verdict.reason ?? 'lost' };
   const record = facts.summary.failures?.[0];
-  const kind = record?.kind ?? failureKind(verdict, facts.started);
+  // The verdict's kind (verdict.ts) is the one the attributes and the failure record carry.
+  const kind = verdict.kind ?? record?.kind ?? (facts.started ? 'errors' : 'launch');
   return {
     ...base,
     outcome: 'failed',

@@ -156,7 +156,8 @@ class JobWrapper implements Wrapper {
   stop(reason = 'stopped'): void {
     if (this.finished || this.stopRequested) return;
     this.stopRequested = true;
-    this.log.log(Severity.WARNING, 'Stopping leaf job');
+    // Why the job ends here is Gator's notice, not one of the job's messages (Python logs a WARNING).
+    this.notice('stopped', 'Stopping leaf job');
     this.attempt.stop(reason, false);
   }
 

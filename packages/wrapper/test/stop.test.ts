@@ -69,8 +69,11 @@ describe('stopping', () => {
       expect(reader.attributes()).toMatchObject({ exit: '255', result: '3', reason: 'interrupted', outcome: 'stopped' });
       expect(reader.attribute('outcome_kind')).toBeUndefined();
       // Why it ended is a notice, not one of the job's messages.
-      expect(reader.messages().map((m) => m.message)).toEqual(['Stopping leaf job']);
-      expect(reader.notices().map((n) => [n.kind, n.message])).toEqual([['stopped', 'Job stopped: interrupted']]);
+      expect(reader.messages().map((m) => m.message)).toEqual([]);
+      expect(reader.notices().map((n) => [n.kind, n.message])).toEqual([
+        ['stopped', 'Stopping leaf job'],
+        ['stopped', 'Job stopped: interrupted'],
+      ]);
     } finally {
       reader.close();
     }

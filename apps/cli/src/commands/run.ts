@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ENV, JobResult, SchedulerError, Severity, UsageError, expectedJobs, loadSpecFile, runVerdict, type Summary } from '@gator/protocol';
+import { type NoticeKind, ENV, JobResult, SchedulerError, Severity, UsageError, expectedJobs, loadSpecFile, runVerdict, type Summary } from '@gator/protocol';
 import type { RunOptions } from '../options.js';
 import { runChild } from '../child.js';
 import { inProcessRunner } from '../in-process.js';
@@ -33,6 +33,9 @@ export function exitCodeFor(result: number, summary: Summary): number {
   const verdict = runVerdict({ tally: summary.jobs, problems: result === JobResult.SUCCESS ? [] : ['the root failed'] });
   return verdict.exit ?? 1;
 }
+
+/** The root's notices worth a line: failed, lost and skipped jobs have theirs from their ends already. */
+const SHOWN_NOTICES = new Set<NoticeKind>(['stopped', 'problem']);
 
 export async function runRoot(specPath: string | undefined, options: RunOptions, ctx: RunContext): Promise<number> {
   if (options.identity.parent) return runChild(specPath, options, ctx);
@@ -78,6 +81,7 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
       onRunning: ({ kind, address }) => void hub?.register({ ident, layer: kind, address, token }),
       onWrapperEvent: (e) => {
         if (e.type === 'message') reporter.message(e.severity, e.message, e.timestamp);
+        else if (e.type === 'notice' && SHOWN_NOTICES.has(e.kind)) reporter.notice(e.message, e.timestamp);
         else if (e.type === 'end') reporter.jobEnd(e.end);
         else if (e.type === 'summary') {
           reporter.summary(e.summary);
@@ -92,6 +96,9 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
           case 'summary':
             reporter.summary(e.summary);
             hub?.heartbeat(e.summary);
+            break;
+          case 'notice':
+            if (SHOWN_NOTICES.has(e.kind)) reporter.notice(e.message, e.timestamp);
             break;
           case 'end':
             // Every job's end, at any depth, once: its final line.

@@ -135,6 +135,10 @@ export class LiveReporter implements Reporter {
     this.timer.unref();
   }
 
+  notice(text: string, timestamp: number, path?: string[]): void {
+    this.lines.notice(text, timestamp, path);
+  }
+
   message(level: number, text: string, timestamp: number, path?: string[]): void {
     this.lines.message(level, text, timestamp, path);
   }

@@ -5,7 +5,7 @@
  * on the same events.
  */
 import path from 'node:path';
-import { JobResult, Severity, emptyTally, runVerdict, type Failure, type JobEnd, type JobTally, type Summary } from '@gator/protocol';
+import { JobResult, Severity, emptyTally, runVerdict, type JobEnd, type JobTally, type Summary } from '@gator/protocol';
 import { clock, colorsFor, dotted, duration, jobTotals, severityTag, type Colors } from './format.js';
 
 export interface RunEnd {
@@ -40,6 +40,8 @@ export interface JobEvent {
 export interface Reporter {
   /** A message of a layer (the root's own, a root job's output, or forwarded with --all-msg). */
   message(level: number, text: string, timestamp: number, path?: string[]): void;
+  /** One of Gator's notices (a stop, a problem of a layer): told apart from messages, never counted. */
+  notice(text: string, timestamp: number, path?: string[]): void;
   /** A job somewhere in the tree changed state. */
   job(event: JobEvent): void;
   /** A job somewhere in the tree ended (each job once: the layers' `end` events). */
@@ -177,6 +179,11 @@ export class PlainReporter implements Reporter {
     if (this.options.quiet && level < Severity.WARNING) return;
     const who = p && p.length ? `${this.c.dim(this.show(p))} ` : '';
     this.options.out.write(`${this.c.dim(`[${clock(timestamp)}]`)} ${severityTag(level, this.c)} ${who}${text}\n`);
+  }
+
+  notice(text: string, timestamp: number, p?: string[]): void {
+    const who = p && p.length ? `${this.c.dim(this.show(p))} ` : '';
+    this.options.out.write(`${this.c.dim(`[${clock(timestamp)}]`)} ${this.c.dim('[gator  ]')} ${who}${text}\n`);
   }
 
   job(e: JobEvent): void {
