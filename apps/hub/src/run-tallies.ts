@@ -15,6 +15,11 @@ export interface NodeTally {
   outcome: JobOutcome;
   /** Its own messages (a tier's: its subtree's), never Gator's notices. */
   messages: MessageCounts;
+  /**
+   * A subtree that never started has no database to list its children: the
+   * model lists them from the spec (their idents and kinds, in order).
+   */
+  neverStarted?: { ident: string; kind: 'job' | 'tier' }[];
 }
 
 export interface RunTallies {
@@ -69,7 +74,11 @@ export class RunTallyCache {
   private read(dbFile: string): RunTallies {
     const model = loadRunModel(dbFile, { errorLines: 0 });
     const nodes = new Map<string, NodeTally>();
-    for (const n of eachNode(model.root)) nodes.set(nodeKey(n.path.slice(1)), { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages });
+    for (const n of eachNode(model.root)) {
+      const tally: NodeTally = { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages };
+      if (!n.dbFile && n.children?.length) tally.neverStarted = n.children.map((c) => ({ ident: c.ident, kind: c.kind }));
+      nodes.set(nodeKey(n.path.slice(1)), tally);
+    }
     nodes.set('', { jobs: { ...model.totals }, outcome: model.root.outcome, messages: model.messages });
     return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard, failures: model.failures };
   }

@@ -160,7 +160,7 @@ export class TreeService {
   // ------------------------------------------------------------------ resolve
 
   async resolve(ref: NodeRef, options: ResolveOptions): Promise<HubJob> {
-    return this.withTallies(ref.run, await this.resolveNodes(ref, options));
+    return this.withTallies(ref.run, await this.resolveNodes(ref, options), options.depth);
   }
 
   /** The run model's tallies of a run (undefined when its files are not readable from here). */
@@ -169,9 +169,9 @@ export class TreeService {
   }
 
   /** Every node of a reply gets its job tally and outcome from the run model. */
-  private withTallies(run: RunRecord, job: HubJob): HubJob {
+  private withTallies(run: RunRecord, job: HubJob, depth = 0): HubJob {
     const model = this.tallies.get(run);
-    const visit = (j: HubJob) => {
+    const visit = (j: HubJob, level: number) => {
       // `path` holds the idents above the node, the root's first.
       const key = nodeKey([...j.path, j.ident].slice(1));
       const known = model?.nodes.get(key);
@@ -182,9 +182,33 @@ export class TreeService {
       } else if (key === '' && run.summary?.jobs) {
         j.jobs = run.summary.jobs;
       }
-      for (const child of j.children as HubJob[]) visit(child);
+      // A subtree that never started: its layers, as the model lists them from the spec.
+      if (j.children.length === 0 && known?.neverStarted && level < depth) {
+        j.children = known.neverStarted.map(
+          (c): HubJob => ({
+            uidx: 0,
+            root: run.uid,
+            path: [...j.path, j.ident],
+            ident: c.ident,
+            status: JobState.COMPLETE,
+            metrics: {},
+            server_url: '',
+            db_file: '',
+            owner: null,
+            started: null,
+            updated: null,
+            stopped: null,
+            result: JobResult.ABORTED,
+            children: [],
+            expected_children: c.kind === 'tier',
+            layer: c.kind === 'tier' ? 'tier' : 'wrapper',
+            live: false,
+          }),
+        );
+      }
+      for (const child of j.children as HubJob[]) visit(child, level + 1);
     };
-    visit(job);
+    visit(job, 0);
     return job;
   }
 
