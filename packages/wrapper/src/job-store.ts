@@ -4,13 +4,15 @@
  * the job once (`onFailure`) and the wrapper goes on reporting.
  */
 import { layerFile } from '@gator/protocol';
-import { type LayerStore, MessagePages, openLayerStore } from '@gator/db';
+import { type LayerStore, MessagePages, type NewNotice, openLayerStore } from '@gator/db';
 
 export class JobStore {
   store: LayerStore | undefined;
   /** A write failed (or the store could not be opened): the job fails with it. */
   failed = false;
   private pages: MessagePages | undefined;
+  /** Notices told before the store was open (a stop before the start): stored first once it is. */
+  private early: NewNotice[] = [];
 
   constructor(
     private readonly tracking: string,
@@ -23,6 +25,7 @@ export class JobStore {
     this.store = store;
     store.on('error', (error) => this.onError(error));
     if (store.failure) this.onError(store.failure);
+    for (const n of this.early.splice(0)) this.write((s) => s.addNotice(n));
     return store;
   }
 
@@ -42,6 +45,12 @@ export class JobStore {
       this.onError(error);
       return undefined;
     }
+  }
+
+  /** Store one of Gator's notices; before the store is open, it waits for it. */
+  notice(n: NewNotice): void {
+    if (this.store) this.write((s) => s.addNotice(n));
+    else if (!this.failed) this.early.push(n);
   }
 
   attr(name: string, value: string | number): void {

@@ -373,7 +373,7 @@ class JobWrapper implements Wrapper {
   /** One of Gator's notices about this job: stored apart from its messages (GatorNotice), never counted. */
   private notice(kind: NoticeKind, message: string): void {
     const timestamp = nowSeconds();
-    if (!this.db.failed) this.db.write((s) => s.addNotice({ kind, message, timestamp }));
+    if (!this.db.failed) this.db.notice({ kind, message, timestamp });
     this.emit({ type: 'notice', kind, message, timestamp, path: [...this.place.path, this.ident] });
   }
 
