@@ -15,6 +15,8 @@ export interface NodeTally {
   outcome: JobOutcome;
   /** Its own messages (a tier's: its subtree's), never Gator's notices. */
   messages: MessageCounts;
+  /** Why it did not pass (the model's reason: the same words `gator show` prints). */
+  reason: string | null;
   /**
    * A subtree that never started has no database to list its children: the
    * model lists them from the spec (their idents and kinds, in order).
@@ -75,11 +77,11 @@ export class RunTallyCache {
     const model = loadRunModel(dbFile, { errorLines: 0 });
     const nodes = new Map<string, NodeTally>();
     for (const n of eachNode(model.root)) {
-      const tally: NodeTally = { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages };
+      const tally: NodeTally = { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages, reason: n.outcome === 'passed' ? null : n.reason };
       if (!n.dbFile && n.children?.length) tally.neverStarted = n.children.map((c) => ({ ident: c.ident, kind: c.kind }));
       nodes.set(nodeKey(n.path.slice(1)), tally);
     }
-    nodes.set('', { jobs: { ...model.totals }, outcome: model.root.outcome, messages: model.messages });
+    nodes.set('', { ...nodes.get(''), jobs: { ...model.totals }, outcome: model.root.outcome, messages: model.messages, reason: model.root.outcome === 'passed' ? null : model.root.reason });
     return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard, failures: model.failures };
   }
 }

@@ -27,6 +27,8 @@ export interface HubJob extends ApiJob {
   outcome?: JobOutcome;
   /** Its messages by severity in the run model (never Gator's notices). */
   messages?: MessageCounts;
+  /** Why it did not pass, in the run model's words (Gator extension). */
+  reason?: string;
 }
 
 export interface NodeRef {
@@ -179,6 +181,7 @@ export class TreeService {
         j.jobs = known.jobs;
         j.outcome = known.outcome;
         j.messages = known.messages;
+        if (known.reason) j.reason = known.reason;
       } else if (key === '' && run.summary?.jobs) {
         j.jobs = run.summary.jobs;
       }

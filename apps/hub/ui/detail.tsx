@@ -134,6 +134,11 @@ export function NodeDetail(props: {
             {shown.status === 2 && props.runLive ? ' · running' : ''}
           </span>
         </div>
+        {shown.reason ? (
+          <div class="muted" data-testid="detail-reason">
+            {shown.reason}
+          </div>
+        ) : null}
         {progress && isTier(shown) ? (
           <div class="head-progress">
             <ProgressBar progress={progress} wide />

@@ -297,8 +297,17 @@ function skipReasonsFromLines(reader: LayerReader): Map<string, string> {
 /** Why a tier skipped children, from its skipped notices (path = the child's path below the tier). */
 function skipReasonsFromNotices(notices: NoticeRow[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const n of notices) if (n.kind === 'skipped' && !out.has(n.path)) out.set(n.path, n.message);
+  for (const n of notices) if (n.kind === 'skipped' && !out.has(n.path)) out.set(n.path, reasonOfNotice(n.message));
   return out;
+}
+
+/** The reason a skip notice gives, without its sentence's start (`Skipping job 'x': `), as the live lines say it. */
+function reasonOfNotice(message: string): string {
+  const m =
+    /^(?:Skipping|Cannot launch) (?:job|group|array) '[^']+'(?: \(\d+ copies\))?: (.*)$/s.exec(message) ??
+    /^Not running '[^']+': (.*)$/s.exec(message) ??
+    /^Skipping \d+ child(?:ren)? that had not been launched: (.*)$/s.exec(message);
+  return m ? m[1]! : message;
 }
 
 function skipReasonFor(skips: Map<string, string>, ident: string): string | undefined {
