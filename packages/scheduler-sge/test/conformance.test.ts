@@ -8,4 +8,7 @@ testScheduler({
   create: () => createSgeScheduler({ options: { queue: 'tiny.q', poll: '0.2', grace: '1', host: '127.0.0.1' } }),
   slots: 2,
   licenses: { simtool: 2 },
+  // A hang guard, not a timing check: after sge.test.ts restarts the qmaster, the engine only
+  // schedules again once the execd has reported in (its load_report_time), which can pass 30 s.
+  timeoutMs: 90_000,
 });
