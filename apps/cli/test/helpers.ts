@@ -70,6 +70,14 @@ export async function gator(args: string[], options: { cwd: string; env?: Record
   return startGator(args, options).done;
 }
 
+/** `gator hub` on a free port with its database in `dir`, once it listens: its `url` (no trailing /) and `address` (`host:port`, for `--hub`). */
+export async function startHub(dir: string): Promise<{ hub: GatorRun; url: string; address: string }> {
+  const hub = startGator(['hub', '--port', '0', '--database', path.join(dir, 'hub.sqlite')], { cwd: dir });
+  let url = '';
+  await waitFor(() => (url = /listening on (http:\/\/\S+)/.exec(hub.stdout)?.[1]?.replace(/\/$/, '') ?? '') !== '', 30_000, 'the hub to listen');
+  return { hub, url, address: url.replace(/^http:\/\//, '') };
+}
+
 /** Wait until `predicate` is true (polling), or fail after `timeoutMs`. */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

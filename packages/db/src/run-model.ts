@@ -284,31 +284,34 @@ function safe<T>(fn: () => T, fallback: T): T {
 function skipReasonsFromLines(reader: LayerReader): Map<string, string> {
   const out = new Map<string, string>();
   for (const m of reader.messages({ grep: /^(Skipping|Cannot launch|Not running) / })) {
-    const named = /^(?:Skipping|Cannot launch) (?:job|group|array) '([^']+)'(?: \(\d+ copies\))?: (.*)$/s.exec(m.message);
-    if (named) out.set(named[1]!, named[2]!);
-    const unselected = /^Not running '([^']+)': (.*)$/s.exec(m.message);
-    if (unselected) out.set(unselected[1]!, unselected[2]!);
-    const rest = /^Skipping \d+ child(?:ren)? that had not been launched: (.*)$/s.exec(m.message);
-    if (rest && !out.has('')) out.set('', rest[1]!);
+    const said = skipSentence(m.message);
+    if (!said) continue;
+    if (said.ident !== undefined) out.set(said.ident, said.reason);
+    else if (!out.has('')) out.set('', said.reason);
   }
   return out;
+}
+
+/**
+ * A tier's skip sentence (`Skipping job 'report': dependency 'tests' failed`,
+ * `Cannot launch array 'x' (3 copies): …`, `Not running 'x': not selected for
+ * rerun`, `Skipping 3 children that had not been launched: run stopped`): who
+ * (no ident: all the rest) and why, as the live lines say it.
+ */
+function skipSentence(text: string): { ident?: string; reason: string } | undefined {
+  const named = /^(?:Skipping|Cannot launch) (?:job|group|array) '([^']+)'(?: \(\d+ copies\))?: (.*)$/s.exec(text) ?? /^Not running '([^']+)': (.*)$/s.exec(text);
+  if (named) return { ident: named[1]!, reason: named[2]! };
+  const rest = /^Skipping \d+ child(?:ren)? that had not been launched: (.*)$/s.exec(text);
+  return rest ? { reason: rest[1]! } : undefined;
 }
 
 /** Why a tier skipped children, from its skipped notices (path = the child's path below the tier). */
 function skipReasonsFromNotices(notices: NoticeRow[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const n of notices) if (n.kind === 'skipped' && !out.has(n.path)) out.set(n.path, reasonOfNotice(n.message));
+  for (const n of notices) if (n.kind === 'skipped' && !out.has(n.path)) out.set(n.path, skipSentence(n.message)?.reason ?? n.message);
   return out;
 }
 
-/** The reason a skip notice gives, without its sentence's start (`Skipping job 'x': `), as the live lines say it. */
-function reasonOfNotice(message: string): string {
-  const m =
-    /^(?:Skipping|Cannot launch) (?:job|group|array) '[^']+'(?: \(\d+ copies\))?: (.*)$/s.exec(message) ??
-    /^Not running '[^']+': (.*)$/s.exec(message) ??
-    /^Skipping \d+ child(?:ren)? that had not been launched: (.*)$/s.exec(message);
-  return m ? m[1]! : message;
-}
 
 function skipReasonFor(skips: Map<string, string>, ident: string): string | undefined {
   const direct = skips.get(ident);

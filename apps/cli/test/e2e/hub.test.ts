@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGator, tempDir, waitFor, writeSpec } from '../helpers.js';
+import { startGator, startHub, tempDir, writeSpec } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
@@ -35,13 +35,7 @@ describe('gator hub + gator run --hub', () => {
   it('shows a real run live in a browser, and its result once finished', async () => {
     expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/test-setup.sh`).toBe(true);
     const dir = tempDir();
-    const hub = startGator(['hub', '--port', '0', '--database', path.join(dir, 'hub.sqlite')], { cwd: dir });
-    let url = '';
-    await waitFor(() => {
-      url = /listening on (http:\/\/\S+)/.exec(hub.stdout)?.[1] ?? '';
-      return url !== '';
-    }, 30_000, 'the hub to listen');
-    const address = url.replace(/^http:\/\//, '').replace(/\/$/, '');
+    const { hub, url, address } = await startHub(dir);
 
     const spec = writeSpec(dir, 'spec.yaml', SPEC);
     const run = startGator(['run', spec, '--tracking', 'run', '--hub', address, '--interval', '0.5', '--sched-arg', 'concurrency=3'], { cwd: dir });
@@ -73,7 +67,7 @@ describe('gator hub + gator run --hub', () => {
     // Finished: the run's verdict comes from its files.
     await page.waitForSelector('[data-testid=tree-row][data-ident=hubrun][data-verdict=fail]', WAIT);
     await page.screenshot({ path: path.join(ARTIFACTS, 'hub-e2e-finished.png') });
-    const jobs = (await (await fetch(`${url.replace(/\/$/, '')}/api/jobs`)).json()) as { children: { ident: string; status: number; result: number; db_file: string }[] };
+    const jobs = (await (await fetch(`${url}/api/jobs`)).json()) as { children: { ident: string; status: number; result: number; db_file: string }[] };
     const registered = jobs.children.find((j) => j.ident === 'hubrun');
     expect(registered).toMatchObject({ status: 3, result: 2 });
     expect(registered!.db_file).toBe(path.join(dir, 'run', 'db.sqlite'));

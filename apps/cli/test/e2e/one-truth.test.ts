@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
 import { FINAL_OUTCOMES, emptyTally, type FinalOutcome, type JobTally } from '@gator/protocol';
-import { gator, startGator, tempDir, waitFor, writeSpec, type GatorRun } from '../helpers.js';
+import { gator, startGator, startHub, tempDir, waitFor, writeSpec, type GatorRun } from '../helpers.js';
 
 // ---------------------------------------------------------------- the trees
 
@@ -314,11 +314,7 @@ async function hubView(ident: string): Promise<View> {
 }
 
 beforeAll(async () => {
-  hub = startGator(['hub', '--port', '0', '--database', path.join(hubDir, 'hub.sqlite')], { cwd: hubDir });
-  await waitFor(() => {
-    hubAddress = /listening on http:\/\/(\S+?)\/?(\s|$)/.exec(hub!.stdout)?.[1] ?? '';
-    return hubAddress !== '';
-  }, 30_000, 'the hub to listen');
+  ({ hub, address: hubAddress } = await startHub(hubDir));
 });
 afterAll(async () => {
   hub?.child.kill('SIGTERM');

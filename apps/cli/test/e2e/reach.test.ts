@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO, gator, startGator, tempDir, waitFor, writeSpec, type GatorRun } from '../helpers.js';
+import { REPO, gator, startHub, tempDir, writeSpec, type GatorRun } from '../helpers.js';
 import { attributesOf, messagesOf } from '../regression/support.js';
 
 const HELLO = fs.readFileSync(path.join(REPO, 'examples/hello.yaml'), 'utf8');
@@ -25,9 +25,9 @@ afterEach(async () => {
 describe('--hub', () => {
   it('registers a single-!Job run and prints the URL where the hub shows it', async () => {
     const dir = tempDir();
-    hub = startGator(['hub', '--port', '0', '--database', path.join(dir, 'hub.sqlite')], { cwd: dir });
-    let url = '';
-    await waitFor(() => (url = /listening on (http:\/\/\S+)/.exec(hub!.stdout)?.[1]?.replace(/\/$/, '') ?? '') !== '', 30_000, 'the hub to listen');
+    const started = await startHub(dir);
+    hub = started.hub;
+    const url = started.url;
     const spec = writeSpec(dir, 'hello.yaml', HELLO);
 
     const run = await gator(['run', spec, '--hub', url.replace(/^http:\/\//, '')], { cwd: dir });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gator as runGator, startGator, tempDir, waitFor, writeSpec } from '../helpers.js';
+import { gator as runGator, startHub, tempDir, writeSpec } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
@@ -38,12 +38,7 @@ describe('the hub and gator show count the same jobs', () => {
   it('a group of 2 jobs, one failing: 2 jobs, 1 passed, 1 failed everywhere', async () => {
     expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/test-setup.sh`).toBe(true);
     const dir = tempDir();
-    const hub = startGator(['hub', '--port', '0', '--database', path.join(dir, 'hub.sqlite')], { cwd: dir });
-    let url = '';
-    await waitFor(() => {
-      url = /listening on (http:\/\/\S+)/.exec(hub.stdout)?.[1]?.replace(/\/$/, '') ?? '';
-      return url !== '';
-    }, 30_000, 'the hub to listen');
+    const { hub, url } = await startHub(dir);
     const spec = writeSpec(dir, 'spec.yaml', SPEC);
     const run = await runGator(['run', spec, '--tracking', 'run', '--hub', url.replace(/^http:\/\//, ''), '--interval', '0.5'], { cwd: dir });
     expect(run.code, run.stdout + run.stderr).toBe(1);
