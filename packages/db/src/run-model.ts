@@ -414,6 +414,22 @@ function neverStarted(parent: NodeModel, spec: Spec): NodeModel[] {
   });
 }
 
+/** A layer given up on before it wrote anything, and the jobs under it. */
+function markLost(node: NodeModel, reason: string): void {
+  node.state = 'lost';
+  node.outcome = 'lost';
+  node.outcomeKind = null;
+  node.result = 'FAILURE';
+  node.reason = reason;
+  if (node.kind !== 'tier') return;
+  const totals = emptyTally();
+  for (const child of node.children ?? []) {
+    markLost(child, reason);
+    addTally(totals, child.totals ?? tallyOfNode(child));
+  }
+  node.totals = node.children?.length ? totals : { ...emptyTally(), total: node.totals?.total ?? 0, lost: node.totals?.total ?? 0 };
+}
+
 /** The jobs of a subtree that never started were skipped for the subtree's reason. */
 function inheritSkip(node: NodeModel): void {
   for (const child of node.children ?? []) {
@@ -605,6 +621,8 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
     const listed = new Map<string, string>();
     for (const sk of summary?.skipped ?? []) listed.set([...node.path.slice(0, -1), ...sk.path].join('.'), sk.reason);
     const fromNotices = skipReasonsFromNotices(notices);
+    const lostChildren = new Map<string, string>();
+    for (const n of notices) if (n.kind === 'lost' && n.path) lostChildren.set(n.path, `lost: ${/^Child '[^']+' lost: (.*)$/s.exec(n.message)?.[1] ?? n.message}`);
     const logged = node.exists && notices.length === 0 ? safe(() => skipReasonsFromLines(node.reader), new Map<string, string>()) : new Map<string, string>();
     report.children = node.children.map((child) => {
       const built = buildNode(child, ctx, failures);
@@ -614,7 +632,10 @@ function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Fail
         if (why) built.outcomeKind = skipKindOf(why) ?? built.outcomeKind;
       }
       if (built.outcome === 'skipped') built.outcomeKind ??= skipKindOf(built.reason);
-      if (!built.dbFile && built.outcome === 'skipped') inheritSkip(built);
+      // A child that never wrote its database and that the tier gave up on: lost, with every job under it (as its tally says).
+      const lost = !built.dbFile ? lostChildren.get(child.ident) : undefined;
+      if (lost !== undefined) markLost(built, lost);
+      else if (!built.dbFile && built.outcome === 'skipped') inheritSkip(built);
       return built;
     });
     const totals = emptyTally();

@@ -84,13 +84,15 @@ export class EndRelay {
    * A child given up on: a job whose end never came is lost; below a tier, the
    * jobs its last summary had running are (the others ended, or never started).
    */
-  lost(child: { id: string; kind: 'job' | 'tier' }, cursor: EndsCursor | undefined, last: Summary | undefined, reason: string): void {
+  lost(child: { id: string; kind: 'job' | 'tier' }, cursor: (EndsCursor & { spec?: Spec | undefined }) | undefined, last: Summary | undefined, reason: string): void {
     const at = Date.now() / 1000;
     if (child.kind === 'job') {
       if ((cursor?.endsTaken ?? 0) === 0) this.add({ path: [child.id], outcome: 'lost', reason, at });
       return;
     }
-    for (const path of last?.running_ids ?? []) this.add({ path, outcome: 'lost', reason, at });
+    // A tier lost before it ever reported: every job under it is lost (as the tally counts them).
+    const paths = last ? last.running_ids : (cursor?.endsTaken ?? 0) === 0 && cursor?.spec ? jobPaths(child.id, cursor.spec) : [];
+    for (const path of paths) this.add({ path, outcome: 'lost', reason, at });
   }
 
   /** `summary` with the waiting ends (at most `ENDS_PER_UPDATE`), for the parent. */
