@@ -422,10 +422,15 @@ export function testScheduler(options: SchedulerTestOptions): void {
       const scheduler = await options.create();
       try {
         const children: LaunchedChild[] = [];
-        const first = job('sleeps', (f) => ['60000', f('ready')]);
-        children.push(await scheduler.launch(first.request));
-        for (let i = 0; i < (slots ?? 2); i++) children.push(await scheduler.launch(job('sleeps', () => ['60000']).request));
-        await ready(first.file('ready'));
+        // Fill the slots one at a time: a remote engine may dispatch children launched together in
+        // any order, and a child still queued when the others end would make them pass.
+        for (let i = 0; i < (slots ?? 1); i++) {
+          const running = job('sleeps', (f) => ['60000', f('ready')]);
+          children.push(await scheduler.launch(running.request));
+          await ready(running.file('ready'));
+        }
+        // Then one more than fits (queued when the slot count is known).
+        children.push(await scheduler.launch(job('sleeps', () => ['60000']).request));
         await within(scheduler.close(), waitMs, 'close()');
         const exits = await Promise.all(children.map((child) => exitOf(child, `the exit of ${child.id} after close()`)));
         for (const exit of exits) expect(exit.code === 0).toBe(false);
