@@ -1,6 +1,6 @@
 /** fast-check generators of valid specs (in checked, output form) for the property tests. */
 import fc from 'fast-check';
-import { SEVERITY_NAMES, type Job, type JobArray, type JobGroup, type Resource, type Spec } from '../src/index.js';
+import { expansionProblem, identProblem, SEVERITY_NAMES, type Job, type JobArray, type JobGroup, type Resource, type Spec } from '../src/index.js';
 
 /** Strings YAML 1.1 would re-type or that need quoting, plus arbitrary text. */
 const TRICKY = [
@@ -16,13 +16,17 @@ export const text = (): fc.Arbitrary<string> =>
     { weight: 3, arbitrary: fc.string({ maxLength: 12 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) },
   );
-const nonEmpty = () => text().filter((s) => s.length > 0);
+// Valid specs hold no NUL (no program could receive it) and only `$` references that expand.
+const word = () => text().filter((s) => !s.includes('\0') && expansionProblem(s) === undefined);
+const nonEmpty = () => word().filter((s) => s.length > 0);
+/** Idents are plain names (`identProblem`). */
+const identText = () => nonEmpty().filter((s) => identProblem(s) === undefined);
 const int = () => fc.integer({ min: -(2 ** 31), max: 2 ** 31 });
 const positive = () => fc.integer({ min: 1, max: 64 });
-const stringOrInt = () => fc.oneof(text(), int());
+const stringOrInt = () => fc.oneof(word(), int());
 const env = () =>
   fc.dictionary(
-    nonEmpty().filter((k) => k !== '__proto__'),
+    nonEmpty().filter((k) => k !== '__proto__' && !k.includes('=')),
     stringOrInt(),
     { maxKeys: 3 },
   );
@@ -64,7 +68,8 @@ const resources = (): fc.Arbitrary<Resource[]> =>
       fc.option(positive(), { nil: undefined }),
       fc.option(
         fc.record({
-          size: fc.oneof(positive(), fc.double({ min: 0.001, max: 1e6, noNaN: true, noDefaultInfinity: true })),
+          // Within the bounds for every unit: 1 KB to 1 PB (1000 TB).
+          size: fc.oneof(positive(), fc.double({ min: 1, max: 1000, noNaN: true, noDefaultInfinity: true })),
           unit: fc.constantFrom('KB', 'MB', 'GB', 'TB', 'gb', ' Mb '),
         }),
         { nil: undefined },
@@ -108,7 +113,7 @@ function arrangeSiblings(generated: Spec[], deps: number[][]): Spec[] {
 const job = (): fc.Arbitrary<Job> =>
   fc
     .record({
-      ident: fc.option(nonEmpty(), { nil: null }),
+      ident: fc.option(identText(), { nil: null }),
       env: env(),
       cwd: fc.option(nonEmpty(), { nil: null }),
       command: nonEmpty(),
@@ -127,7 +132,7 @@ const { spec: specArb } = fc.letrec<{ spec: Spec; group: JobGroup; array: JobArr
     .map(([entries, deps]) => arrangeSiblings(entries, deps)),
   group: fc
     .record({
-      ident: fc.option(nonEmpty(), { nil: null }),
+      ident: fc.option(identText(), { nil: null }),
       jobs: tie('jobs'),
       env: env(),
       cwd: fc.option(nonEmpty(), { nil: null }),
@@ -139,7 +144,7 @@ const { spec: specArb } = fc.letrec<{ spec: Spec; group: JobGroup; array: JobArr
     ),
   array: fc
     .record({
-      ident: fc.option(nonEmpty(), { nil: null }),
+      ident: fc.option(identText(), { nil: null }),
       repeats: fc.integer({ min: 1, max: 4 }),
       jobs: tie('jobs'),
       env: env(),

@@ -270,7 +270,7 @@ jobs:
       "3 problems were found in the spec:
       regress.yaml:7:21  jobs[0].args[2]: expected a string or an integer, found a boolean (true; YAML 1.1 reads yes/no/on/off as booleans, quote it for a string)
       regress.yaml:11:15  jobs[1].on_pass[0]: no sibling named 'biuld' (dependencies name entries of the same jobs list; siblings: build, sweep)
-      regress.yaml:14:14  jobs[2].repeats: expected a number of repeats (an integer >= 1), found 0"
+      regress.yaml:14:14  jobs[2].repeats: expected a number of repeats (an integer from 1 to 100000), found 0"
     `);
   });
 
@@ -295,7 +295,7 @@ jobs:
     ]);
     expect(lines('!Job\ncommand: x\nresources: [!Cores {cores: 2}]\n')).toEqual([
       "spec.yaml:3:21  resources[0].cores: unknown key 'cores'; allowed keys of !Cores: count",
-      'spec.yaml:3:13  resources[0].count: missing: expected a positive number of cores (an integer > 0)',
+      'spec.yaml:3:13  resources[0].count: missing: expected a positive number of cores (an integer from 1 to 65536)',
     ].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })));
     expect(lines('!JobGroup\ncommand: x\n')[0]).toContain("unknown key 'command'; allowed keys of !JobGroup: ident, jobs, env, cwd, on_fail, on_pass, on_done");
     expect(lines('!Job\ncommand: x\nkind: group\n')[0]).toContain("spec.yaml:3:1  kind: unknown key 'kind'");
@@ -361,9 +361,9 @@ resources:
   - !License {name: simtool}
 `),
     ).toEqual([
-      'spec.yaml:4:13  resources[0].count: expected a positive number of cores (an integer > 0), found 0',
+      'spec.yaml:4:13  resources[0].count: expected a positive number of cores (an integer from 1 to 65536), found 0',
       'spec.yaml:5:17  resources[1].unit: expected a memory unit (KB, MB, GB, TB), found the string "PB"',
-      'spec.yaml:6:24  resources[2].count: expected a positive number of seats (an integer > 0), found -1',
+      'spec.yaml:6:24  resources[2].count: expected a positive number of seats (an integer from 1 to 1000000), found -1',
       'spec.yaml:7:5  resources[3]: more than one !Cores (the first is resources[0]); request cores once per job',
       "spec.yaml:8:21  resources[4].name: license 'simtool' is requested twice (the first is resources[2]); use one !License with a count",
     ]);
@@ -390,7 +390,7 @@ jobs: []
     ).toEqual([
       'spec.yaml:3:10  timeout: expected a duration such as 90s, 30m, 2h or 1h30m (units ms, s, m, h, d), found "10 minutes"',
       'spec.yaml:4:15  hang_timeout: expected a positive duration, found -1',
-      'spec.yaml:5:10  retries: expected a number of retries (an integer >= 0), found the float 1.5',
+      'spec.yaml:5:10  retries: expected a number of retries (an integer from 0 to 100), found the float 1.5',
       'spec.yaml:7:15  log_rules[0].pattern: expected a valid regular expression, found the string "([a-z]" (Invalid regular expression: /([a-z]/: Unterminated group)',
       'spec.yaml:8:28  log_rules[1].severity: expected a severity name (DEBUG, INFO, WARNING, ERROR, CRITICAL), found the string "LOUD"',
       'spec.yaml:9:14  log_rules[2].preset: expected a preset name (uvm, xcelium, vcs, questa, verilator), found the string "nope"',

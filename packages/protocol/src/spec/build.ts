@@ -5,13 +5,12 @@
  * paths but line 0, as there is no file).
  */
 import { SpecError, type SpecIssue } from '../errors.js';
-import { checkRelations } from './check.js';
+import { checkSpecTree, type SchemaIssue } from './check.js';
 import { formatPath } from './describe.js';
 import {
   CoresSchema,
   LicenseSchema,
   MemorySchema,
-  SpecSchema,
   type Cores,
   type Job,
   type JobArray,
@@ -24,7 +23,7 @@ import {
   type Spec,
 } from './schema.js';
 
-type ZodLikeIssue = { path: PropertyKey[]; message: string; code: string; keys?: string[] };
+type ZodLikeIssue = SchemaIssue;
 
 function toIssues(file: string, issues: ZodLikeIssue[]): SpecIssue[] {
   const out: SpecIssue[] = [];
@@ -48,12 +47,12 @@ function toIssues(file: string, issues: ZodLikeIssue[]): SpecIssue[] {
  */
 export function validateSpec(spec: unknown, file = '<spec>'): Spec {
   let issues: SpecIssue[];
-  let result: ReturnType<typeof SpecSchema.safeParse>;
+  let checked: ReturnType<typeof checkSpecTree>;
   try {
-    result = SpecSchema.safeParse(spec);
-    issues = result.success ? [] : toIssues(file, result.error.issues as ZodLikeIssue[]);
+    checked = checkSpecTree(spec);
+    issues = toIssues(file, checked.schemaIssues);
     const failedPaths = new Set(issues.map((i) => i.path));
-    for (const issue of checkRelations(spec)) {
+    for (const issue of checked.relationIssues) {
       const path = formatPath(issue.path);
       if (!failedPaths.has(path)) issues.push({ file, line: 0, column: 0, path, message: issue.message });
     }
@@ -61,8 +60,8 @@ export function validateSpec(spec: unknown, file = '<spec>'): Spec {
     // A tree too deep for the call stack, a getter that throws, a proxy …: still a SpecError.
     throw new SpecError([{ file, line: 0, column: 0, path: '', message: `the spec could not be checked (${(error as Error).message})` }], { cause: error });
   }
-  if (issues.length > 0 || !result.success) throw new SpecError(issues);
-  return result.data;
+  if (issues.length > 0 || !checked.spec) throw new SpecError(issues);
+  return checked.spec;
 }
 
 /** A checked `!Job` (defaults filled). */

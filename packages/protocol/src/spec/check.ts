@@ -1,11 +1,15 @@
 /**
  * Checks that relate several fields or siblings, which a per-field schema
  * cannot see: duplicate ids, dependency names, self-dependencies, cycles,
- * repeated resources, and the length of a seed list. They run on the raw
- * (not yet validated) tree and skip anything of the wrong type, so they add
- * to the schema's issues instead of repeating them.
+ * repeated resources, the length of a seed list, and how many jobs and tiers
+ * the whole tree expands to. They run on the raw (not yet validated) tree and
+ * skip anything of the wrong type, so they add to the schema's issues instead
+ * of repeating them.
  */
-import { TAGS } from './schema.js';
+import { SpecError } from '../errors.js';
+import { SPEC_BOUNDS } from './bounds.js';
+import { identProblem } from './ident.js';
+import { SpecSchema, TAGS, type Spec } from './schema.js';
 
 export type RawPath = (string | number)[];
 export interface RawIssue {
@@ -25,6 +29,24 @@ export function entryBaseId(entry: unknown, index: number): string {
   return typeof ident === 'string' && ident.length > 0 ? ident : `T${index}`;
 }
 
+/**
+ * The one check of a spec tree, shared by the loader (`gator validate` and
+ * `gator run` both load through it), `validateSpec` and every layer: the
+ * per-field schema, then the relations. Issues of both are returned raw
+ * (paths, no positions) for the caller to place.
+ */
+export function checkSpecTree(raw: unknown): { spec: Spec | undefined; schemaIssues: SchemaIssue[]; relationIssues: RawIssue[] } {
+  const parsed = SpecSchema.safeParse(raw);
+  return {
+    spec: parsed.success ? parsed.data : undefined,
+    schemaIssues: parsed.success ? [] : (parsed.error.issues as SchemaIssue[]),
+    relationIssues: checkRelations(raw),
+  };
+}
+
+/** A zod issue, as much of it as the callers read. */
+export type SchemaIssue = { path: PropertyKey[]; message: string; code: string; keys?: string[] };
+
 /** Every relational problem in the tree under `root` (whose own dependencies are not checked: it has no siblings). */
 export function checkRelations(root: unknown): RawIssue[] {
   const issues: RawIssue[] = [];
@@ -40,7 +62,104 @@ export function checkRelations(root: unknown): RawIssue[] {
       for (let i = node.jobs.length - 1; i >= 0; i--) stack.push({ node: node.jobs[i], path: [...path, 'jobs', i] });
     }
   }
+  checkSize(root, issues);
+  checkTrackingPaths(root, issues);
   return issues;
+}
+
+/** How many jobs and tiers (groups, arrays) `root` expands to, counting every array copy. */
+export function treeSize(root: unknown): { jobs: number; tiers: number } {
+  // Post-order without recursion: a tree built in code can be deeper than the call stack.
+  const totals = new Map<object, { jobs: number; tiers: number }>();
+  const open = new Set<object>(); // on the current path: a cycle (only in code-built trees) is not followed
+  const stack: { node: unknown; expanded: boolean }[] = [{ node: root, expanded: false }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const node = frame.node;
+    if (!isObject(node) || totals.has(node) || (node.kind !== 'job' && node.kind !== 'group' && node.kind !== 'array')) {
+      stack.pop();
+      continue;
+    }
+    if (node.kind === 'job') {
+      totals.set(node, { jobs: 1, tiers: 0 });
+      stack.pop();
+      continue;
+    }
+    const jobs = Array.isArray(node.jobs) ? node.jobs : [];
+    if (!frame.expanded) {
+      frame.expanded = true;
+      open.add(node);
+      for (const child of jobs) if (isObject(child) && !totals.has(child) && !open.has(child)) stack.push({ node: child, expanded: false });
+      continue;
+    }
+    stack.pop();
+    open.delete(node);
+    let sum = { jobs: 0, tiers: 0 };
+    for (const child of jobs) {
+      const t = isObject(child) ? totals.get(child) : undefined;
+      if (t) sum = { jobs: sum.jobs + t.jobs, tiers: sum.tiers + t.tiers };
+    }
+    // A `repeats` the schema refuses counts once: its own error says enough.
+    const r = node.repeats;
+    const repeats = node.kind === 'array' && typeof r === 'number' && Number.isInteger(r) && r > 1 && r <= SPEC_BOUNDS.repeats ? r : 1;
+    totals.set(node, { jobs: sum.jobs * repeats, tiers: 1 + sum.tiers * repeats });
+  }
+  return totals.get(root as object) ?? { jobs: 0, tiers: 0 };
+}
+
+/**
+ * The deepest tracking directory below --tracking must stay a path Linux can
+ * open: every group level adds `<base id>/`, every array level
+ * `<base id>/<index>/`. Reported once, at the first entry past the bound.
+ */
+function checkTrackingPaths(root: unknown, issues: RawIssue[]): void {
+  const stack: { node: unknown; path: RawPath; bytes: number }[] = [{ node: root, path: [], bytes: 0 }];
+  while (stack.length > 0) {
+    const { node, path, bytes } = stack.pop()!;
+    if (!isObject(node) || (node.kind !== 'group' && node.kind !== 'array') || !Array.isArray(node.jobs)) continue;
+    const r = node.repeats;
+    const indexBytes = node.kind === 'array' ? String(typeof r === 'number' && Number.isInteger(r) && r > 1 && r <= SPEC_BOUNDS.repeats ? r - 1 : 0).length + 1 : 0;
+    for (let i = node.jobs.length - 1; i >= 0; i--) {
+      const entry = node.jobs[i];
+      const below = bytes + Buffer.byteLength(entryBaseId(entry, i), 'utf8') + 1 + indexBytes;
+      const at = [...path, 'jobs', i];
+      if (below > SPEC_BOUNDS.trackingPathBytes) {
+        issues.push({ path: at, message: `this entry's tracking directory would be ${below} bytes below --tracking (its ids joined by /); at most ${SPEC_BOUNDS.trackingPathBytes} are supported: shorten the idents above it or nest less` });
+        return;
+      }
+      stack.push({ node: entry, path: at, bytes: below });
+    }
+  }
+}
+
+function checkSize(root: unknown, issues: RawIssue[]): void {
+  const { jobs, tiers } = treeSize(root);
+  const found = (n: number) => (n > 1e15 ? 'more than 10^15' : n.toLocaleString('en-US'));
+  if (jobs > SPEC_BOUNDS.jobs) {
+    issues.push({ path: [], message: `the spec expands to ${found(jobs)} jobs (counting every array copy); at most ${SPEC_BOUNDS.jobs.toLocaleString('en-US')} are supported` });
+  }
+  if (tiers > SPEC_BOUNDS.tiers) {
+    issues.push({ path: [], message: `the spec expands to ${found(tiers)} groups and arrays (counting every array copy); at most ${SPEC_BOUNDS.tiers.toLocaleString('en-US')} are supported` });
+  }
+}
+
+/**
+ * The ids a tier gives its children (`childEntries`) must be distinct names
+ * that are safe as `--id` and as directories. A spec that passed the loader
+ * always gives such ids; a tier still checks what it is about to launch (its
+ * spec may have been built in code). Throws a `SpecError` naming each bad id.
+ */
+export function checkChildIds(entries: readonly { id: string; baseId: string }[], file = '<spec>'): void {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const { id } of entries) {
+    const problem = identProblem(id, 'id');
+    if (problem) problems.push(`the child id ${JSON.stringify(id)} is not a plain name: ${problem}`);
+    else if (seen.has(id)) problems.push(`two children have the id '${id}'; give sibling entries distinct idents`);
+    seen.add(id);
+    if (problems.length >= 20) break;
+  }
+  if (problems.length > 0) throw new SpecError(problems.map((message) => ({ file, line: 0, column: 0, path: 'jobs', message })));
 }
 
 function checkResources(resources: unknown, path: RawPath, issues: RawIssue[]): void {
@@ -189,7 +308,9 @@ export function findCycles(adjacency: number[][]): number[][] {
 /** A simple cycle through the lowest member of a strongly connected component (BFS back to it). */
 function cycleWithin(component: number[], adjacency: number[][]): number[] {
   const members = new Set(component);
-  const start = Math.min(...component);
+  // A loop, not Math.min(...component): a component can have more members than a call takes arguments.
+  let start = component[0]!;
+  for (const v of component) if (v < start) start = v;
   const previous = new Map<number, number>();
   const queue = [start];
   while (queue.length > 0) {

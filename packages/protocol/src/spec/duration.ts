@@ -1,4 +1,5 @@
 import { GatorError } from '../errors.js';
+import { formatBoundSeconds, SPEC_BOUNDS } from './bounds.js';
 
 const UNIT_SECONDS: Record<string, number> = {
   ms: 0.001,
@@ -16,7 +17,8 @@ const PART = /(\d+(?:\.\d+)?|\.\d+)\s*(ms|sec|min|s|m|h|d)/gy;
  * Seconds of a duration: a number of seconds, or a string such as `90`, `90s`,
  * `30m`, `2h`, `1h30m`, `1d 2h`, `500ms`, `1.5h`. Throws a `GatorError`
  * (`GATOR_SPEC_INVALID`) for anything else, and for zero, negative or
- * non-finite values (a timeout of nothing is a mistake, not "no timeout").
+ * non-finite values (a timeout of nothing is a mistake, not "no timeout"), and
+ * for values outside `SPEC_BOUNDS` (1 ms to 365 days).
  */
 export function parseDuration(value: unknown): number {
   let seconds: number;
@@ -29,6 +31,9 @@ export function parseDuration(value: unknown): number {
   }
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw durationError(value, 'a positive duration');
+  }
+  if (seconds < SPEC_BOUNDS.durationMinSeconds || seconds > SPEC_BOUNDS.durationMaxSeconds) {
+    throw durationError(value, `a duration from ${formatBoundSeconds(SPEC_BOUNDS.durationMinSeconds)} to ${formatBoundSeconds(SPEC_BOUNDS.durationMaxSeconds)}`);
   }
   return seconds;
 }

@@ -185,3 +185,23 @@ export function shellQuote(argv: readonly (string | number)[]): string {
     })
     .join(' ');
 }
+
+/** Every name set (to `1`): what is left to fail is the syntax, not the environment. */
+const ALL_SET: Record<string, string> = new Proxy({} as Record<string, string>, {
+  get: (_target, name) => (typeof name === 'string' ? '1' : undefined),
+  set: () => true,
+});
+
+/**
+ * Why `text` could never expand (an unclosed `${`, a bad substitution), or
+ * undefined. `${NAME:?msg}` is not a problem here: whether NAME is set is
+ * known only when the job starts.
+ */
+export function expansionProblem(text: string): string | undefined {
+  try {
+    expandVariables(text, ALL_SET);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

@@ -52,4 +52,10 @@ export { array, cores, group, job, license, memory, validateSpec } from './build
 export { childEntries, expectedJobs, jobResources, memoryMb, resolveLogRules } from './tree.js';
 export type { ChildDependencies, ChildEntriesOptions, ChildEntry, JobResources } from './tree.js';
 export { parseDuration } from './duration.js';
-export { expandVariables, shellQuote } from './expand.js';
+export { expandVariables, expansionProblem, shellQuote } from './expand.js';
+export { SPEC_BOUNDS } from './bounds.js';
+export type { SpecBounds } from './bounds.js';
+export { IDENT_RULE, identProblem } from './ident.js';
+export { compileLogPattern } from './log-pattern.js';
+export type { LogPattern } from './log-pattern.js';
+export { checkChildIds } from './check.js';

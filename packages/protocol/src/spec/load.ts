@@ -8,7 +8,7 @@
  * path to where it was written. The zod schemas and the relational checks then
  * run on that tree, and their issues are placed with the map.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import {
   isAlias,
   isMap,
@@ -22,16 +22,17 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { GatorError, SpecError, type SpecIssue } from '../errors.js';
-import { checkRelations, type RawIssue, type RawPath } from './check.js';
+import { SPEC_BOUNDS } from './bounds.js';
+import { checkSpecTree, type RawIssue, type RawPath } from './check.js';
 import { formatPath, YamlFloat } from './describe.js';
-import { EXTENSION_FIELDS, FIELD_ORDER, SpecSchema, TAGS, type Spec, type SpecKind } from './schema.js';
+import { EXTENSION_FIELDS, FIELD_ORDER, TAGS, type Spec, type SpecKind } from './schema.js';
 
 /** Deepest nesting of YAML collections accepted (a spec level is two: mapping + `jobs` list). */
-export const MAX_SPEC_DEPTH = 128;
+export const MAX_SPEC_DEPTH = SPEC_BOUNDS.depth;
 /** Most nodes reached through aliases (each expansion counts): bounds "billion laughs". */
-export const MAX_SPEC_ALIAS_NODES = 100_000;
-/** Largest spec text accepted, in characters. */
-export const MAX_SPEC_CHARS = 32 * 1024 * 1024;
+export const MAX_SPEC_ALIAS_NODES = SPEC_BOUNDS.aliasNodes;
+/** Largest spec text accepted, in characters (a file is also bounded in bytes: `SPEC_BOUNDS.fileBytes`). */
+export const MAX_SPEC_CHARS = SPEC_BOUNDS.fileBytes;
 
 const KIND_OF_TAG: Record<string, SpecKind> = Object.fromEntries(
   Object.entries(TAGS).map(([kind, tag]) => [tag, kind as SpecKind]),
@@ -115,12 +116,19 @@ export function loadSpec(text: string, file = '<spec>'): Spec {
   }
 }
 
-/** Read and load a spec file. A missing or unreadable file is a `GatorError` with code `GATOR_SPEC_NOT_FOUND`. */
+/**
+ * Read and load a spec file. A missing or unreadable file, or one that is not
+ * a regular file (a directory, a device such as /dev/zero, a FIFO, a socket),
+ * is a `GatorError` with code `GATOR_SPEC_NOT_FOUND`; a file larger than
+ * `SPEC_BOUNDS.fileBytes` is a `SpecError`. Neither reads more than the bound,
+ * nor waits: a FIFO is refused before it is opened.
+ */
 export function loadSpecFile(path: string): Spec {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readSpecBytes(path);
   } catch (error) {
+    if (error instanceof GatorError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'
@@ -135,6 +143,7 @@ export function loadSpecFile(path: string): Spec {
       cause: error,
     });
   }
+  if (bytes.length > SPEC_BOUNDS.fileBytes) throw tooLarge(path);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -142,6 +151,56 @@ export function loadSpecFile(path: string): Spec {
     throw new SpecError([{ file: path, line: 0, column: 0, path: '', message: 'expected a YAML text file (UTF-8), found binary data' }]);
   }
   return loadSpec(text, path);
+}
+
+function describeFileType(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function tooLarge(path: string): SpecError {
+  return new SpecError([{ file: path, line: 0, column: 0, path: '', message: `the spec file is too large (more than ${SPEC_BOUNDS.fileBytes} bytes, the most a spec may have)` }]);
+}
+
+function notRegular(path: string, stats: Stats): GatorError {
+  return new GatorError('GATOR_SPEC_NOT_FOUND', `Spec file ${path} is ${describeFileType(stats)}, not a regular file`, {
+    hint: 'Give the path of a YAML spec file (a regular file) whose root is !Job, !JobGroup or !JobArray.',
+  });
+}
+
+/**
+ * At most `SPEC_BOUNDS.fileBytes + 1` bytes of a regular file (one more than
+ * allowed, to tell "too large"). The type is checked before opening (a FIFO's
+ * open would wait for a writer) and again on the opened descriptor (the path
+ * may have been swapped in between); `O_NONBLOCK` keeps that open from waiting.
+ */
+function readSpecBytes(path: string): Buffer {
+  const before = statSync(path);
+  if (!before.isFile()) throw notRegular(path, before);
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw notRegular(path, stats);
+    if (stats.size > SPEC_BOUNDS.fileBytes) throw tooLarge(path); // known without reading
+    // Read to the bound, not to st_size: a file in /proc reports 0 and still has content.
+    const limit = SPEC_BOUNDS.fileBytes + 1;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total < limit) {
+      const chunk = Buffer.allocUnsafe(Math.min(limit - total, 1024 * 1024));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+      total += n;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Where each issue lands, given the positions the walker recorded. */
@@ -241,13 +300,11 @@ class SpecReader {
       }
     }
 
-    const parsed = SpecSchema.safeParse(raw);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) this.addSchemaIssue(issue);
-    }
-    for (const issue of checkRelations(raw)) this.addRaw(issue);
-    if (this.issues.length > 0 || !parsed.success) throw new SpecError(this.sorted());
-    return parsed.data;
+    const checked = checkSpecTree(raw);
+    for (const issue of checked.schemaIssues) this.addSchemaIssue(issue);
+    for (const issue of checked.relationIssues) this.addRaw(issue);
+    if (this.issues.length > 0 || !checked.spec) throw new SpecError(this.sorted());
+    return checked.spec;
   }
 
   // ------------------------------------------------------------ issues
@@ -292,6 +349,12 @@ class SpecReader {
       for (const key of issue.keys) {
         this.issueAt([...path, key], `unknown key '${key}';${allowed}`, this.positions.locateKey(path, key));
       }
+      return;
+    }
+    if (issue.code === 'invalid_key' && path.length > 0) {
+      // A bad key (an environment name) is reported where the key is written.
+      const key = String(path[path.length - 1]);
+      this.issueAt(path, issue.message, this.positions.locateKey(path.slice(0, -1), key));
       return;
     }
     this.issueAt(path, issue.message);

@@ -10,8 +10,12 @@
  */
 import { z } from 'zod';
 import { SEVERITY_NAMES, type SeverityName } from '../constants.js';
+import { SPEC_BOUNDS } from './bounds.js';
 import { describeValue, unboxFloat, YamlFloat } from './describe.js';
 import { parseDuration } from './duration.js';
+import { expansionProblem } from './expand.js';
+import { IDENT_RULE, identProblem } from './ident.js';
+import { compileLogPattern } from './log-pattern.js';
 
 type RawIssue = { input?: unknown; code?: string };
 
@@ -30,31 +34,71 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 
 // ---------------------------------------------------------------- scalars
 
+/** An ident: a plain name (ident.ts), or none. */
 const IdentSchema = z
-  .custom<string | null>((v) => v === null || (typeof v === 'string' && v.length > 0), {
+  .custom<string | null>((v) => v === null || typeof v === 'string', {
     error: expected('a non-empty string (or no ident)'),
   })
+  .superRefine((v, ctx) => {
+    if (v === null) return;
+    const problem = v.length === 0 ? undefined : identProblem(v);
+    if (v.length === 0 || problem) {
+      ctx.addIssue({ code: 'custom', input: v, message: `expected ${IDENT_RULE}, found ${describeValue(v)}${problem ? ` (${problem})` : ''}` });
+    }
+  })
   .default(null);
+
+/** A NUL cannot reach a program (argv, environment and paths are C strings). */
+function nulProblem(value: string): string | undefined {
+  return value.includes('\0') ? 'contains a NUL character, which no program can receive' : undefined;
+}
 const CwdSchema = z
-  .custom<string | null>((v) => v === null || (typeof v === 'string' && v.length > 0), {
-    error: expected('a directory path (a non-empty string)'),
+  .custom<string | null>((v) => v === null || (typeof v === 'string' && v.length > 0 && !nulProblem(v)), {
+    error: (issue) =>
+      typeof issue.input === 'string' && nulProblem(issue.input)
+        ? `expected a directory path, found ${describeValue(issue.input)} (${nulProblem(issue.input)})`
+        : expected('a directory path (a non-empty string)')(issue),
   })
   .default(null);
 const StringOrIntSchema = z.custom<string | number>((v) => typeof v === 'string' || isInt(v), {
   error: expected('a string or an integer'),
 });
 
-function positiveInt(what = 'a positive integer') {
-  return z.custom<number>((v) => isInt(v) && v > 0, { error: expected(what) });
+/** A word Gator expands (`command`, `args`): no NUL, and `$` references that can expand. */
+function expandableProblem(value: string | number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return nulProblem(value) ?? expansionProblem(value);
 }
-function nonNegativeInt(what = 'an integer >= 0') {
-  return z.custom<number>((v) => isInt(v) && v >= 0, { error: expected(what) });
+const ArgSchema = StringOrIntSchema.superRefine((v, ctx) => {
+  const problem = expandableProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', input: v, message: `expected an argument Gator can pass on, found ${describeValue(v)} (${problem})` });
+});
+
+function positiveInt(what = 'a positive integer', max = Number.MAX_SAFE_INTEGER) {
+  return z.custom<number>((v) => isInt(v) && v > 0 && v <= max, { error: expected(what) });
+}
+function nonNegativeInt(what = 'an integer >= 0', max = Number.MAX_SAFE_INTEGER) {
+  return z.custom<number>((v) => isInt(v) && v >= 0 && v <= max, { error: expected(what) });
 }
 
+/** An environment variable's name: what `execve` can set (not empty, no `=`, no NUL). */
+const EnvNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = name.length === 0 ? 'it is empty' : name.includes('=') ? "it contains '='" : nulProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', input: name, message: `expected an environment variable name, found ${describeValue(name)} (${problem})` });
+});
+const EnvValueSchema = StringOrIntSchema.superRefine((v, ctx) => {
+  const problem = typeof v === 'string' ? nulProblem(v) : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', input: v, message: `expected an environment value, found ${describeValue(v)} (${problem})` });
+});
 const EnvSchema = z
-  .record(z.string(), StringOrIntSchema, { error: expected('a mapping of variable names to strings or integers') })
+  .record(EnvNameSchema, EnvValueSchema, {
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? ((issue as { issues?: { message?: string }[] }).issues?.[0]?.message ?? 'expected an environment variable name')
+        : expected('a mapping of variable names to strings or integers')(issue),
+  })
   .default(() => ({}));
-const ArgsSchema = z.array(StringOrIntSchema, { error: expected('a list of strings or integers') }).default(() => []);
+const ArgsSchema = z.array(ArgSchema, { error: expected('a list of strings or integers') }).default(() => []);
 const DependencySchema = z
   .array(z.custom<string>((v) => typeof v === 'string' && v.length > 0, { error: expected('a sibling name (a string)') }), {
     error: expected('a list of sibling names (strings)'),
@@ -176,15 +220,15 @@ export const LogRuleSchema = z.custom<LogRuleInput>().transform((value, ctx): Pa
     ok = false;
     ctx.addIssue({ code: 'custom', path: ['pattern'], input: pattern, message: expected('a regular expression (a non-empty string)')({ input: pattern }) });
   } else {
-    try {
-      new RegExp(pattern);
-    } catch (error) {
+    // The wrapper compiles through the same function: what passes here, it can run.
+    const { problem } = compileLogPattern(pattern);
+    if (problem) {
       ok = false;
       ctx.addIssue({
         code: 'custom',
         path: ['pattern'],
         input: pattern,
-        message: `expected a valid regular expression, found ${describeValue(pattern)} (${(error as Error).message})`,
+        message: `expected a valid regular expression, found ${describeValue(pattern)} (${problem})`,
       });
     }
   }
@@ -202,22 +246,28 @@ export const LogRuleSchema = z.custom<LogRuleInput>().transform((value, ctx): Pa
   return ok ? { pattern: pattern as string, severity: severity.data! } : z.NEVER;
 });
 
-const LogRulesSchema = z.array(LogRuleSchema, { error: expected('a list of log rules') });
+const LogRulesSchema = z.array(LogRuleSchema, { error: expected('a list of log rules') }).superRefine((rules, ctx) => {
+  const count = rules.reduce((n, rule) => n + ('preset' in rule ? LOG_RULE_PRESETS[rule.preset].length : 1), 0);
+  if (count > SPEC_BOUNDS.logRules) {
+    ctx.addIssue({ code: 'custom', input: rules, message: `expected at most ${SPEC_BOUNDS.logRules} log rules (presets counted by their patterns), found ${count}` });
+  }
+});
 
 /** Message budget of a subtree (groups and arrays): more than this many fails the subtree. */
 export const LimitsSchema = z.strictObject(
   {
-    warning: nonNegativeInt().optional(),
-    error: nonNegativeInt().optional(),
-    critical: nonNegativeInt().optional(),
+    warning: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
+    error: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
+    critical: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
   },
   { error: objectError('limits', ['warning', 'error', 'critical']) },
 );
 
 /** `random`, a base seed (index i gets base + i), or one seed per index. */
+const isSeed = (v: unknown): v is number => isInt(v) && Math.abs(v) <= SPEC_BOUNDS.seedMagnitude;
 export const SeedSchema = z.custom<'random' | number | number[]>(
-  (v) => v === 'random' || isInt(v) || (Array.isArray(v) && v.length > 0 && v.every(isInt)),
-  { error: expected('random, an integer (the base seed) or a list of integers (one per index)') },
+  (v) => v === 'random' || isSeed(v) || (Array.isArray(v) && v.length > 0 && v.length <= SPEC_BOUNDS.repeats && v.every(isSeed)),
+  { error: expected(`random, an integer (the base seed) or a list of integers (one per index), each from -2^48 to 2^48`) },
 );
 
 function objectError(what: string, allowed: readonly string[]) {
@@ -283,7 +333,7 @@ export const MEMORY_UNITS_MB = { KB: 0.001, MB: 1, GB: 1000, TB: 1_000_000 } as 
 export type MemoryUnit = keyof typeof MEMORY_UNITS_MB;
 
 export const CoresSchema = z.strictObject(
-  { kind: z.literal('cores'), count: positiveInt('a positive number of cores (an integer > 0)') },
+  { kind: z.literal('cores'), count: positiveInt(`a positive number of cores (an integer from 1 to ${SPEC_BOUNDS.cores})`, SPEC_BOUNDS.cores) },
   { error: objectError('!Cores', allowedKeys('cores')) },
 );
 export const MemorySchema = z.strictObject(
@@ -300,14 +350,25 @@ export const MemorySchema = z.strictObject(
       .default('MB'),
   },
   { error: objectError('!Memory', allowedKeys('memory')) },
-);
+).superRefine((memory, ctx) => {
+  const factor = MEMORY_UNITS_MB[memory.unit.trim().toUpperCase() as MemoryUnit];
+  const mb = memory.size * factor;
+  if (mb < SPEC_BOUNDS.memoryMinMb || mb > SPEC_BOUNDS.memoryMaxMb) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['size'],
+      input: memory.size,
+      message: `expected a memory request from 1 KB to 1 PB (${SPEC_BOUNDS.memoryMinMb} to ${SPEC_BOUNDS.memoryMaxMb} MB), found ${memory.size} ${memory.unit.trim().toUpperCase()}`,
+    });
+  }
+});
 export const LicenseSchema = z.strictObject(
   {
     kind: z.literal('license'),
     name: z.custom<string>((v) => typeof v === 'string' && v.trim().length > 0, {
       error: expected('a license name (a non-empty string)'),
     }),
-    count: positiveInt('a positive number of seats (an integer > 0)').default(1),
+    count: positiveInt(`a positive number of seats (an integer from 1 to ${SPEC_BOUNDS.licenseSeats})`, SPEC_BOUNDS.licenseSeats).default(1),
   },
   { error: objectError('!License', allowedKeys('license')) },
 );
@@ -328,7 +389,7 @@ export type Limits = z.infer<typeof LimitsSchema>;
 const commonExtensions = {
   timeout: DurationSchema.optional(),
   hang_timeout: DurationSchema.optional(),
-  retries: nonNegativeInt('a number of retries (an integer >= 0)').optional(),
+  retries: nonNegativeInt(`a number of retries (an integer from 0 to ${SPEC_BOUNDS.retries})`, SPEC_BOUNDS.retries).optional(),
   log_rules: LogRulesSchema.optional(),
   stderr_severity: SeverityNameSchema.optional(),
 };
@@ -338,12 +399,17 @@ const jobShape = {
   ident: IdentSchema,
   env: EnvSchema,
   cwd: CwdSchema,
-  command: z.custom<string>((v) => typeof v === 'string' && v.length > 0, {
-    error: (issue) =>
-      issue.input === undefined
-        ? 'missing: a !Job needs a command (the program to run, e.g. `command: bash` with `args: [-c, "..."]`)'
-        : expected('a command (the program to run, a non-empty string)')(issue),
-  }),
+  command: z
+    .custom<string>((v) => typeof v === 'string' && v.length > 0, {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'missing: a !Job needs a command (the program to run, e.g. `command: bash` with `args: [-c, "..."]`)'
+          : expected('a command (the program to run, a non-empty string)')(issue),
+    })
+    .superRefine((v, ctx) => {
+      const problem = expandableProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', input: v, message: `expected a command Gator can start, found ${describeValue(v)} (${problem})` });
+    }),
   args: ArgsSchema,
   resources: ResourcesSchema,
   on_done: DependencySchema,
@@ -366,7 +432,7 @@ const groupShape = {
 const arrayShape = {
   kind: z.literal('array'),
   ident: IdentSchema,
-  repeats: positiveInt('a number of repeats (an integer >= 1)').default(1),
+  repeats: positiveInt(`a number of repeats (an integer from 1 to ${SPEC_BOUNDS.repeats})`, SPEC_BOUNDS.repeats).default(1),
   env: EnvSchema,
   cwd: CwdSchema,
   on_fail: DependencySchema,
