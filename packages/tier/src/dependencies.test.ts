@@ -135,4 +135,12 @@ describe('DependencyGraph', () => {
   it('rejects duplicate ids', () => {
     expect(() => new DependencyGraph([node('a'), node('a')])).toThrow(/duplicate child id 'a'/);
   });
+
+  it('launches an array entry of 200,000 copies at once (more than a call takes as arguments)', () => {
+    const copies = Array.from({ length: 200_000 }, (_, i) => node(`t_${i}`, {}, 't'));
+    const g = new DependencyGraph(copies);
+    const { launch } = g.take();
+    expect(launch.length).toBe(200_000);
+    expect(launch[199_999]).toBe('t_199999');
+  });
 });

@@ -142,7 +142,8 @@ export class DependencyGraph {
         if (verdict === 'launch') {
           base.decided = 'launch';
           this.undecided--;
-          out.launch.push(...base.ids);
+          // A loop, not push(...ids): an array entry can have more copies than a call takes arguments.
+          for (const id of base.ids) out.launch.push(id);
         } else {
           this.skipBase(base, verdict.reason, verdict.specProblem, out.skip);
         }

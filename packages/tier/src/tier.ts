@@ -26,9 +26,9 @@ import {
   JobState,
   ROOT_PLACE,
   Severity,
-  SpecError,
   Uplink,
   UsageError,
+  checkChildIds,
   childEntries,
   describeLayer,
   dumpSpec,
@@ -287,13 +287,8 @@ class TierRunner implements Tier {
   private async execute(): Promise<TierOutcome> {
     const spec = this.o.spec;
     const entries = childEntries(spec);
-    const seen = new Set<string>();
-    for (const e of entries) {
-      if (seen.has(e.id)) {
-        throw new SpecError([{ file: '<spec>', line: 0, column: 0, path: 'jobs', message: `two children have the id '${e.id}'; give sibling entries distinct idents` }]);
-      }
-      seen.add(e.id);
-    }
+    // The same check the spec's loader runs: a child id is a name, unique among its siblings.
+    checkChildIds(entries);
 
     const store = openLayerStore({ dir: this.tracking, kind: 'tier' });
     this.store = store;

@@ -10,6 +10,7 @@ import type { RawLog } from '@gator/db';
 import { OutputCapture } from './capture.js';
 import type { JobStore } from './job-store.js';
 import { launchJob } from './launch.js';
+import { setLongTimeout } from './long-timer.js';
 import { type MessageLog, type MessageTally, nowSeconds } from './message-log.js';
 import { hasProcFs, signalGroup, uptimeTicks } from './processes.js';
 import { reapLeftovers, terminate } from './reap.js';
@@ -137,7 +138,7 @@ export class Attempt {
     const timeout = ctx.spec.timeout;
     let timeoutTimer: NodeJS.Timeout | undefined;
     if (timeout !== undefined && timeout > 0) {
-      timeoutTimer = setTimeout(() => this.stop(`timed out after ${timeout}s`, true, 'timeout'), timeout * 1000);
+      timeoutTimer = setLongTimeout(() => this.stop(`timed out after ${timeout}s`, true, 'timeout'), timeout * 1000);
       timeoutTimer.unref();
     }
     // A stop that arrived while launching.

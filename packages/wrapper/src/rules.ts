@@ -2,12 +2,13 @@
  * `log_rules`: regular expressions that give a line of job output its
  * severity (first match wins), applied to stdout and stderr alike; lines no
  * rule matches keep their stream's severity (stdout INFO, stderr ERROR or
- * `stderr_severity`).
+ * `stderr_severity`). Patterns run in linear time (`compileLogPattern`, the
+ * same compile the spec's check uses), so no line can freeze the wrapper.
  */
-import { GatorError, LOG_RULE_PRESETS, type LogRule, severityFromName } from '@gator/protocol';
+import { GatorError, LOG_RULE_PRESETS, compileLogPattern, type LogPattern, type LogRule, severityFromName } from '@gator/protocol';
 
 export interface CompiledRule {
-  regex: RegExp;
+  regex: LogPattern;
   severity: number;
 }
 
@@ -25,13 +26,11 @@ export function compileLogRules(rules: readonly LogRule[] | undefined): Compiled
       });
     }
     for (const { pattern, severity } of expanded) {
-      let regex: RegExp;
-      try {
-        regex = new RegExp(pattern);
-      } catch (error) {
-        throw new GatorError('GATOR_SPEC_INVALID', `Invalid log rule pattern ${JSON.stringify(pattern)}: ${(error as Error).message}`);
+      const compiled = compileLogPattern(pattern);
+      if (!compiled.pattern) {
+        throw new GatorError('GATOR_SPEC_INVALID', `Invalid log rule pattern ${JSON.stringify(pattern)}: ${compiled.problem}`);
       }
-      out.push({ regex, severity: severityFromName(severity) });
+      out.push({ regex: compiled.pattern, severity: severityFromName(severity) });
     }
   }
   return out;

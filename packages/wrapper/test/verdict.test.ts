@@ -105,7 +105,8 @@ describe('verdict', () => {
   });
 
   it('fails on a variable expansion error with its reason', async () => {
-    const { outcome, attributes } = await runJob(bashJob('echo ${UNCLOSED'));
+    // An unclosed `${` is a spec error now; what can only fail when the job starts is a `:?` on an unset variable.
+    const { outcome, attributes } = await runJob(bashJob('echo ${GATOR_TEST_UNSET_VARIABLE:?must be set}'));
     expect(outcome.result).toBe(JobResult.FAILURE);
     expect(outcome.code).toBe(255);
     expect(outcome.reason).toMatch(/^could not expand the command: /);
