@@ -6,7 +6,7 @@
  * from these two tables; so do the extra tokens a child's command line gets.
  */
 import type { CAC } from 'cac';
-import { LAYER_FLAGS, flagValue, readLayerSettings, stringFlag, type FlagSpec, type LayerSettings, type RawFlags } from '@gator/protocol';
+import { IDENT_RULE, LAYER_FLAGS, UsageError, flagValue, identProblem, readLayerSettings, stringFlag, type FlagSpec, type LayerSettings, type RawFlags } from '@gator/protocol';
 
 /** Options of the root beyond the layer settings: what it shows, where it reports, what it reruns. */
 export interface RootOptions {
@@ -89,6 +89,16 @@ function bool(raw: RawFlags, key: string): boolean {
   return value === true || value === 'true' || value === '1';
 }
 
+/**
+ * `--id`: a child's id names its tracking directory (when no --tracking is
+ * given) and is read back as an argument, so it must be a plain name, as
+ * the idents of a spec (an array copy's `_<index>` makes it a little longer).
+ */
+function checkId(id: string): void {
+  const problem = identProblem(id, 'id');
+  if (problem) throw new UsageError(`--id ${JSON.stringify(id)} is not a valid id: ${problem}`, { hint: `An id is ${IDENT_RULE}.` });
+}
+
 /** Read and check what `gator run` was given (settings, identity, root options). */
 export function readRunOptions(raw: RawFlags, env: NodeJS.ProcessEnv = process.env): RunOptions {
   const settings = readLayerSettings(raw, env);
@@ -98,6 +108,7 @@ export function readRunOptions(raw: RawFlags, env: NodeJS.ProcessEnv = process.e
     const value = text(key);
     if (value !== undefined) identity[key] = value;
   }
+  if (identity.id !== undefined) checkId(identity.id);
   const root: RootOptions = { quiet: bool(raw, 'quiet'), verbose: bool(raw, 'verbose'), progress: bool(raw, 'progress'), newSeeds: bool(raw, 'newSeeds') };
   const hub = text('hub');
   if (hub) root.hub = hub;

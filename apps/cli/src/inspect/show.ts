@@ -109,7 +109,8 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
     });
   };
   visit(report.root, '', '');
-  const width = Math.min(48, Math.max(...rows.map((r) => r.width)));
+  // A reduce, not Math.max(...): a tree of 100,000 jobs has more rows than a call takes arguments.
+  const width = Math.min(48, rows.reduce((w, r) => Math.max(w, r.width), 0));
   for (const { label, width: w, node, detailPrefix } of rows) {
     const cols: string[] = [node === report.root ? VERDICT[report.outcome].state(c) : stateText(node, c)];
     if (node.duration !== null) cols.push(duration(node.duration));
