@@ -18,6 +18,12 @@ describe('run model', () => {
     expect(runVerdict({ tally: tallyOf('passed'), problems: ['budget exceeded: 3 warnings > 2'] }).exit).toBe(1);
   });
 
+  it('fails on a job stopped when the user did not stop the run (a wrapper signalled from outside)', () => {
+    const tally = { ...emptyTally(), total: 2, passed: 1, stopped: 1 };
+    expect(runVerdict({ tally })).toEqual({ outcome: 'failed', exit: 1, reason: '1 job stopped' });
+    expect(runVerdict({ tally, stopped: true })).toMatchObject({ outcome: 'stopped', exit: 130 });
+  });
+
   it('a stop is its own outcome (exit 130), whatever failed before it', () => {
     const v = runVerdict({ tally: { ...emptyTally(), total: 3, failed: 1, stopped: 1, skipped: 1 }, stopped: true });
     expect(v).toEqual({ outcome: 'stopped', exit: 130, reason: 'stopped by the user; 1 job failed' });

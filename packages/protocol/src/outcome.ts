@@ -126,7 +126,7 @@ function plural(n: number, word: string): string {
 /**
  * The verdict rule (docs/run-model.md): a run that was stopped is `stopped`
  * (exit 130); one whose root died is `interrupted`; otherwise it fails (exit 1)
- * when any job failed or was lost, or the run has a problem of its own, and
+ * when any job failed, was lost or was stopped, or the run has a problem of its own, and
  * passes (exit 0) otherwise. Skipped jobs never fail a run by themselves: a job
  * skipped because its dependency failed is already accounted for by that
  * failure, and a triage job (`on_fail`) skipped because its build passed is the
@@ -138,6 +138,9 @@ export function runVerdict(facts: VerdictFacts): RunVerdict {
   const parts: string[] = [];
   if (tally.failed > 0) parts.push(`${plural(tally.failed, 'job')} failed`);
   if (tally.lost > 0) parts.push(`${plural(tally.lost, 'job')} lost`);
+  // A job stopped while the user did not stop the run (its wrapper signalled by someone else, or by
+  // the job itself) did not pass: it must not let the run pass.
+  if (tally.stopped > 0 && !facts.stopped) parts.push(`${plural(tally.stopped, 'job')} stopped`);
   parts.push(...problems);
   if (facts.stopped) return { outcome: 'stopped', exit: 130, reason: ['stopped by the user', ...parts].join('; ') };
   if (facts.interrupted) return { outcome: 'interrupted', exit: null, reason: ['the run ended without recording its end', ...parts].join('; ') };

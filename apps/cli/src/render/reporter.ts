@@ -244,7 +244,7 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   // The root's tally; else (a Python child below, say) the jobs by outcome as their ends told.
   const t = !end.summary.jobs && end.jobs ? end.jobs : finalTally(end.summary, end.expectedJobs);
   // One verdict rule for every view; a failure of the run's own (a budget) is known from its exit status.
-  const ownProblem = end.exitCode === 1 && t.failed + t.lost === 0 ? [end.reason ?? 'the run failed'] : [];
+  const ownProblem = end.exitCode === 1 && t.failed + t.lost + t.stopped === 0 ? [end.reason ?? 'the run failed'] : [];
   const verdict = runVerdict({ tally: { ...t, running: 0, pending: 0 }, stopped: end.interrupted, problems: ownProblem });
   const lines: string[] = [''];
   const rel = (p: string) => {

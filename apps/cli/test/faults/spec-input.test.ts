@@ -262,9 +262,9 @@ jobs:
     // The waiter's wrapper, which matched the same line, still answers SIGTERM: it stops its job and the run ends.
     process.kill(waiter, 'SIGTERM');
     const done = await within(run.done, 60_000, 'the run to end after the stop');
-    // The run model's verdict rule: a job stopped while it ran is `stopped`, neither failed nor lost, so the run passes.
+    // The run model's verdict rule: a job stopped while the user did not stop the run fails it.
     expect(done.stdout, done.stdout + done.stderr).toMatch(/stopped +waiter/);
-    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(done.code, done.stdout + done.stderr).toBe(1);
     const results = collectResults(path.join(dir, 'run'));
     expect(results.get('printer')?.result).toBe(SUCCESS);
     expect(results.get('waiter')?.result).not.toBe(SUCCESS);
