@@ -313,7 +313,9 @@ export class Connection extends EventEmitter {
       return;
     }
     try {
-      const result = await handler(payload as never, { connection: this, posted });
+      const returned = handler(payload as never, { connection: this, posted });
+      // A synchronous handler is answered at once, so the reply counts as unsent before the next request is served.
+      const result = returned instanceof Promise ? await returned : returned;
       if (!posted) this.reply(encodeSuccess(action, reqId, result ?? {}));
     } catch (error) {
       this.options.onHandlerError?.(error, action);

@@ -169,7 +169,7 @@ ws.on('open', async () => {
     measure('peak RSS of a wrapper whose job does not read 600 MB of replies (MiB)', peak / 1024);
     expect(done.code, done.stdout + done.stderr).toBe(0);
     // The code before this queued every reply: the wrapper grew past 600 MB.
-    expect(peak / 1024, 'peak RSS of the wrapper, MiB').toBeLessThan(250);
+    expect(peak / 1024, 'peak RSS of the wrapper, MiB').toBeLessThan(200);
     const messages = read(path.join(dir, 'run/asker'), (r) => r.messages({ limit: 10_000 }).map((m) => m.message));
     expect(messages.filter((m) => m.startsWith('x'.repeat(1000)))).toHaveLength(1000);
     expect(messages.some((m) => /^The job is not reading the replies to its requests \([\d.]+ MiB unsent\)/.test(m))).toBe(true);
