@@ -6,7 +6,21 @@
  * from these two tables; so do the extra tokens a child's command line gets.
  */
 import type { CAC } from 'cac';
-import { IDENT_RULE, LAYER_FLAGS, UsageError, flagValue, identProblem, readLayerSettings, stringFlag, type FlagSpec, type LayerSettings, type RawFlags } from '@gator/protocol';
+import {
+  DEFAULT_OUTPUT_LIMIT,
+  IDENT_RULE,
+  LAYER_FLAGS,
+  OutputLimitSchema,
+  UsageError,
+  flagValue,
+  identProblem,
+  readLayerSettings,
+  stringFlag,
+  type FlagSpec,
+  type LayerSettings,
+  type OutputLimitSetting,
+  type RawFlags,
+} from '@gator/protocol';
 
 /** Options of the root beyond the layer settings: what it shows, where it reports, what it reruns. */
 export interface RootOptions {
@@ -21,6 +35,8 @@ export interface RootOptions {
   rerunSelect?: string;
   /** `--new-seeds`: a rerun draws fresh seeds instead of reusing the recorded ones. */
   newSeeds: boolean;
+  /** `--output-limit-lines` / `--output-limit-bytes`: the output limit of every job whose spec sets none. */
+  outputLimit?: OutputLimitSetting;
 }
 
 /** Where this layer is and how it listens: not passed down (each child gets its own). */
@@ -59,6 +75,16 @@ export const ROOT_FLAGS = [
     flag: '--new-seeds',
     key: 'newSeeds',
     help: 'With --rerun-failed: give rerun jobs fresh seeds (default: each reuses the seed and environment it ran with)',
+  },
+  {
+    flag: '--output-limit-lines <n>',
+    key: 'outputLimitLines',
+    help: `Lines of its output each job stores at most, its first and its last (default ${DEFAULT_OUTPUT_LIMIT.lines}; a spec's output_limit wins)`,
+  },
+  {
+    flag: '--output-limit-bytes <size>',
+    key: 'outputLimitBytes',
+    help: "Bytes of its output each job stores at most, e.g. 64MiB (default 256MiB; a spec's output_limit wins)",
   },
   {
     flag: '--rerun-select <file>',
@@ -114,9 +140,29 @@ export function readRunOptions(raw: RawFlags, env: NodeJS.ProcessEnv = process.e
   if (hub) root.hub = hub;
   const select = text('rerunSelect');
   if (select) root.rerunSelect = select;
+  const outputLimit = readOutputLimit(raw);
+  if (outputLimit) root.outputLimit = outputLimit;
   const rerun = raw.rerunFailed;
   if (rerun !== undefined && rerun !== false) root.rerunFailed = rerun === true ? true : String(Array.isArray(rerun) ? rerun[rerun.length - 1] : rerun);
   return { settings, identity, root };
+}
+
+/** `--output-limit-*`, checked with the spec's own rule (`output_limit` of the spec format). */
+function readOutputLimit(raw: RawFlags): OutputLimitSetting | undefined {
+  const given: Record<string, unknown> = {};
+  for (const [key, field] of [['outputLimitLines', 'lines'], ['outputLimitBytes', 'bytes']] as const) {
+    const value = flagValue(flag(key), raw);
+    if (value === undefined || value === false) continue;
+    const text = String(value).trim();
+    // The command line gives text; the spec's rule takes an integer for lines.
+    given[field] = field === 'lines' && /^\d+$/.test(text) ? Number(text) : text;
+  }
+  if (Object.keys(given).length === 0) return undefined;
+  const parsed = OutputLimitSchema.safeParse(given);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = issue.path[0] === 'lines' ? '--output-limit-lines' : '--output-limit-bytes';
+  throw new UsageError(`${name}: ${issue.message}`, { hint: 'e.g. --output-limit-lines 100000 --output-limit-bytes 64MiB' });
 }
 
 /** The tokens of root options a child's command line carries. */

@@ -274,6 +274,8 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
   private nextChildUid: number;
   private nextAttemptUid: number;
   private timer: NodeJS.Timeout | undefined;
+  /** A commit asked for by `durable()`, at the end of this turn of the event loop. */
+  private immediate: NodeJS.Immediate | undefined;
   private waiters: Waiter[] = [];
   private dbBroken = false;
   private logBroken = false;
@@ -580,7 +582,20 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
     if (this.pendingRows === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.schedule();
+      this.flushSoon();
+    });
+  }
+
+  /**
+   * Commit on demand, not on the batch timer: one commit at the end of this turn of the
+   * event loop serves every `durable()` asked in it (the requests read from the sockets
+   * together), so an acknowledged message waits for a commit, never for the 100 ms batch.
+   */
+  private flushSoon(): void {
+    if (this.immediate || this._closed) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      if (this.waiters.length > 0) this.flush();
     });
   }
 

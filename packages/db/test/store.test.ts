@@ -103,22 +103,24 @@ describe('LayerStore', () => {
     store.close();
   });
 
-  test('durable() resolves only after the rows are committed, and at once when nothing is pending', async () => {
+  test('durable() commits on demand (not on the batch timer) and resolves once the rows are committed; at once when nothing is pending', async () => {
     const dir = tempDir();
-    const store = openLayerStore({ dir, kind: 'wrapper', flushIntervalMs: 60_000 });
+    // A batch timer that never fires within the test: only the on-demand commit can resolve durable().
+    const store = openLayerStore({ dir, kind: 'wrapper', flushIntervalMs: 600_000 });
     await store.durable();
     const uid = store.addMessage({ severity: 40, message: 'ack me' });
     const reader = openLayerReader(dir);
     expect(reader.countMessages()).toBe(0);
-    let done = false;
-    const p = store.durable().then(() => {
-      done = true;
-      return reader.messages({ after: uid - 1 });
-    });
-    await new Promise((r) => setImmediate(r));
-    expect(done).toBe(false);
-    store.flush();
-    expect((await p).map((m) => m.message)).toEqual(['ack me']);
+    // Asked together (requests read from a socket in one turn): both resolve with the rows committed.
+    const first = store.durable().then(() => reader.messages({ after: uid - 1 }));
+    const second = store.addMessage({ severity: 20, message: 'and me' });
+    const both = store.durable().then(() => reader.messages({ after: second - 1 }));
+    expect((await first).map((m) => m.message)).toEqual(['ack me', 'and me']);
+    expect((await both).map((m) => m.message)).toEqual(['and me']);
+    // Posted rows (no durable()) still wait for the batch.
+    store.addMessage({ severity: 20, message: 'batched' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reader.countMessages()).toBe(2);
     reader.close();
     store.close();
   });

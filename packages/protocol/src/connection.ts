@@ -50,7 +50,28 @@ export interface ConnectionOptions {
   onBadFrame?: (error: ProtocolError, raw: string) => void;
   /** Called when a handler threw. */
   onHandlerError?: (error: unknown, action: string) => void;
+  /**
+   * Replies queued and not yet taken by the peer past which this side stops reading its
+   * requests until they drain (default `MAX_UNSENT_REPLY_BYTES`): a peer that asks without
+   * reading the answers is slowed to the pace it reads them, never allowed to fill memory.
+   */
+  maxUnsentBytes?: number;
+  /** Reading was paused because the peer does not take its replies (once per pause). */
+  onBackpressure?: (info: { unsentBytes: number; pauses: number }) => void;
 }
+
+/** Default `maxUnsentBytes`: 8 MiB of unsent replies per connection. */
+const MAX_UNSENT_REPLY_BYTES = 8 * 1024 * 1024;
+/** How often a paused connection looks whether its replies drained (ws has no 'drain' event). */
+const DRAIN_POLL_MS = 20;
+/**
+ * Requests served at once; later ones wait their turn. The frames of one read are all
+ * decoded together, so without this cap a read of small requests could make thousands of
+ * replies before the first of them shows as unsent.
+ */
+const MAX_IN_FLIGHT = 64;
+/** Requests waiting their turn past which the socket is not read until they shrink. */
+const MAX_WAITING = 1024;
 
 interface Pending {
   action: ActionName;
@@ -67,6 +88,14 @@ export class Connection extends EventEmitter {
   private readonly pending = new Map<number, Pending>();
   private alive = true;
   private keepAlive: NodeJS.Timeout | undefined;
+  /** Polls the unsent replies while reading is paused for them. */
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** Times reading was paused because the peer did not take its replies. */
+  pauses = 0;
+  /** Requests being served (their handler has not returned yet). */
+  private inFlight = 0;
+  /** Requests read but not yet served, oldest first. */
+  private waiting: { action: ActionName; payload: unknown; posted: boolean; reqId: number }[] = [];
   /** Resolves when the socket has closed (for any reason). */
   readonly closed: Promise<{ code: number; reason: string }>;
 
@@ -93,6 +122,7 @@ export class Connection extends EventEmitter {
     socket.on('pong', () => (this.alive = true));
     socket.on('close', (code, reason) => {
       if (this.keepAlive) clearInterval(this.keepAlive);
+      if (this.drainTimer) clearInterval(this.drainTimer);
       const err = new ProtocolError('GATOR_PROTOCOL_CLOSED', `Connection closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`);
       for (const [, p] of this.pending) {
         if (p.timer) clearTimeout(p.timer);
@@ -191,7 +221,26 @@ export class Connection extends EventEmitter {
   }
 
   private reply(text: string): void {
-    if (this.isOpen) this.socket.send(text);
+    if (!this.isOpen) return;
+    this.socket.send(text);
+    this.checkUnsent();
+  }
+
+  /** Back-pressure: stop reading the peer's requests while it leaves too many replies untaken. */
+  private checkUnsent(): void {
+    const max = this.options.maxUnsentBytes ?? MAX_UNSENT_REPLY_BYTES;
+    if (this.drainTimer || this.socket.bufferedAmount <= max) return;
+    this.pauses++;
+    this.drainTimer = setInterval(() => {
+      if (this.isOpen && this.socket.bufferedAmount > max / 4) return;
+      clearInterval(this.drainTimer);
+      this.drainTimer = undefined;
+      this.pump();
+    }, DRAIN_POLL_MS);
+    this.drainTimer.unref();
+    this.updateReading();
+    this.options.onBackpressure?.({ unsentBytes: this.socket.bufferedAmount, pauses: this.pauses });
+    this.emit('backpressure', this.socket.bufferedAmount);
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
@@ -227,9 +276,31 @@ export class Connection extends EventEmitter {
         return;
       }
       case 'request':
-        void this.serve(frame.request.action, frame.request.payload, frame.request.posted === true, frame.request.req_id ?? 0);
+        this.waiting.push({ action: frame.request.action, payload: frame.request.payload, posted: frame.request.posted === true, reqId: frame.request.req_id ?? 0 });
+        this.pump();
         return;
     }
+  }
+
+  /** Serve waiting requests in order while the peer takes its replies and few are in flight. */
+  private pump(): void {
+    while (this.waiting.length > 0 && this.drainTimer === undefined && this.inFlight < MAX_IN_FLIGHT) {
+      const r = this.waiting.shift()!;
+      this.inFlight++;
+      void this.serve(r.action, r.payload, r.posted, r.reqId).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+    this.updateReading();
+  }
+
+  /** Read the socket unless replies wait to be taken or too many requests wait to be served. */
+  private updateReading(): void {
+    if (!this.isOpen) return;
+    const pause = this.drainTimer !== undefined || this.waiting.length >= MAX_WAITING;
+    if (pause && !this.socket.isPaused) this.socket.pause();
+    else if (!pause && this.socket.isPaused) this.socket.resume();
   }
 
   private async serve(action: ActionName, payload: unknown, posted: boolean, reqId: number): Promise<void> {
@@ -242,7 +313,9 @@ export class Connection extends EventEmitter {
       return;
     }
     try {
-      const result = await handler(payload as never, { connection: this, posted });
+      const returned = handler(payload as never, { connection: this, posted });
+      // A synchronous handler is answered at once, so the reply counts as unsent before the next request is served.
+      const result = returned instanceof Promise ? await returned : returned;
       if (!posted) this.reply(encodeSuccess(action, reqId, result ?? {}));
     } catch (error) {
       this.options.onHandlerError?.(error, action);

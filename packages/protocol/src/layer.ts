@@ -98,6 +98,13 @@ export function listenLayerServer(options: LayerServerOptions): Promise<GatorSer
     handlers: options.handlers,
     onBadFrame: (error) => log(options.badFrame.severity, `${options.badFrame.prefix}: ${error.message}`),
     onRejected: (info) => log(30, `Refused a connection from ${info.remote}: ${info.reason}`),
+    // Told once per connection: a peer that never reads would otherwise be recorded at every pause.
+    onBackpressure: ({ unsentBytes, pauses }) => {
+      if (pauses === 1) {
+        const mib = (unsentBytes / (1024 * 1024)).toFixed(1);
+        log(30, `${peer[0]!.toUpperCase()}${peer.slice(1)} is not reading the replies to its requests (${mib} MiB unsent): its requests are read only as fast as it takes the replies`);
+      }
+    },
     onHandlerError: (error, action) => log(10, `A '${action}' request from ${peer} failed: ${error instanceof Error ? error.message : String(error)}`),
   });
 }

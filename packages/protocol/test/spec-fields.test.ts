@@ -20,6 +20,7 @@ const SAMPLES: Record<string, unknown> = {
   retries: 2,
   log_rules: [{ pattern: '^E:', severity: 'ERROR' }],
   stderr_severity: 'WARNING',
+  output_limit: { lines: 5000, bytes: 1048576 },
   limits: { error: 3 },
   seed: 7,
   repeats: 3,

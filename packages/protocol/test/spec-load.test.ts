@@ -7,6 +7,7 @@ import {
   childEntries,
   expectedJobs,
   isGatorError,
+  formatSpecIssue,
   loadSpec,
   loadSpecFile,
   SpecError,
@@ -291,7 +292,7 @@ jobs:
 
   it('an unknown key, naming the allowed keys of that tag', () => {
     expect(lines('!Job\ncommand: x\ntimeut: 5\n')).toEqual([
-      "spec.yaml:3:1  timeut: unknown key 'timeut'; allowed keys of !Job: ident, env, cwd, command, args, resources, on_done, on_fail, on_pass, timeout, hang_timeout, retries, log_rules, stderr_severity",
+      "spec.yaml:3:1  timeut: unknown key 'timeut'; allowed keys of !Job: ident, env, cwd, command, args, resources, on_done, on_fail, on_pass, timeout, hang_timeout, retries, log_rules, stderr_severity, output_limit",
     ]);
     expect(lines('!Job\ncommand: x\nresources: [!Cores {cores: 2}]\n')).toEqual([
       "spec.yaml:3:21  resources[0].cores: unknown key 'cores'; allowed keys of !Cores: count",
@@ -488,3 +489,33 @@ describe('loadSpecFile', () => {
 });
 
 export type { Spec };
+
+describe('output_limit (issue 17)', () => {
+  it('reads lines and sizes, and refuses what is not a limit with file:line', () => {
+    const spec = loadSpec('!Job\nident: j\ncommand: "true"\noutput_limit: {lines: 5000, bytes: 64MiB}\n', 'spec.yaml');
+    expect(spec.kind === 'job' && spec.output_limit).toEqual({ lines: 5000, bytes: 64 * 1024 * 1024 });
+    expect(loadSpec('!Job\ncommand: "true"\noutput_limit: {bytes: 2 MB}\n', 'spec.yaml')).toMatchObject({ output_limit: { bytes: 2_000_000 } });
+    const problems = (text: string) => {
+      try {
+        loadSpec(text, 'spec.yaml');
+        return [];
+      } catch (error) {
+        return (error as SpecError).issues.map((i) => formatSpecIssue(i));
+      }
+    };
+    expect(problems('!Job\ncommand: "true"\noutput_limit: {lines: 3}\n')[0]).toMatch(/^spec\.yaml:3:\d+ +output_limit\.lines: expected a number of lines \(an integer >= 10\), found 3/);
+    expect(problems('!Job\ncommand: "true"\noutput_limit: {bytes: 12 parsecs}\n')[0]).toMatch(/output_limit\.bytes: expected a size such as 64MiB/);
+    expect(problems('!Job\ncommand: "true"\noutput_limit: {bytes: 100}\n')[0]).toMatch(/output_limit\.bytes: expected a size of at least 1024 bytes/);
+    expect(problems('!Job\ncommand: "true"\noutput_limit: {size: 1}\n')[0]).toMatch(/unknown key 'size'; allowed keys of output_limit: lines, bytes/);
+  });
+
+  it('is inherited key by key: the nearest setting of each key wins', () => {
+    const spec = loadSpec(
+      '!JobGroup\nident: g\noutput_limit: {lines: 100, bytes: 1MiB}\njobs:\n  - !Job {ident: a, command: "true", output_limit: {lines: 20}}\n  - !Job {ident: b, command: "true"}\n',
+      'spec.yaml',
+    );
+    const [a, b] = childEntries(spec as JobGroup);
+    expect(a!.spec.output_limit).toEqual({ lines: 20, bytes: 1024 * 1024 });
+    expect(b!.spec.output_limit).toEqual({ lines: 100, bytes: 1024 * 1024 });
+  });
+});

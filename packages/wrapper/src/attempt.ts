@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { type FailureKind, type Job, JobResult, type LayerLimits, Severity, shellQuote } from '@gator/protocol';
 import type { RawLog } from '@gator/db';
 import { OutputCapture } from './capture.js';
+import { CappedRawLog } from './output-cap.js';
 import type { JobStore } from './job-store.js';
 import { launchJob } from './launch.js';
 import { setLongTimeout } from './long-timer.js';
@@ -126,6 +127,8 @@ export class Attempt {
     let rawLog: RawLog | undefined;
     try {
       rawLog = ctx.db.store?.openRawLog(pid);
+      // The raw bytes have the same byte limit as the stored lines (head and tail).
+      if (rawLog && ctx.log.cap) rawLog = new CappedRawLog(rawLog, ctx.log.cap.limit.bytes);
     } catch (error) {
       ctx.db.onError(error);
     }

@@ -11,6 +11,7 @@ import {
   LIMITED_SEVERITIES,
   type LimitedSeverity,
   MessageCounts,
+  type OutputLimit,
   Severity,
   type Uplink,
   emitTo,
@@ -19,6 +20,7 @@ import {
   severityName,
 } from '@gator/protocol';
 import type { JobStore } from './job-store.js';
+import { OutputCap } from './output-cap.js';
 import type { MessageSource, WrapperEvent } from './events.js';
 
 /** First error (and critical) lines kept per attempt, for failure reports. */
@@ -51,6 +53,10 @@ export interface MessageLogOptions {
   onEvent?: ((event: WrapperEvent) => void) | undefined;
   /** A count of the current attempt just went over its limit (after the INFO line saying so). */
   onLimitCrossed?: () => void;
+  /** How much of the job's own messages is stored (head and tail); absent: all of it. */
+  outputLimit?: OutputLimit;
+  /** The job's messages reached `outputLimit` (once): from now on only the tail is kept. */
+  onOutputCapped?: (cap: OutputCap) => void;
 }
 
 interface EarlyMessage {
@@ -74,6 +80,8 @@ export class MessageLog {
   /** Messages logged before the store was open (e.g. a stop before run()). */
   private readonly early: EarlyMessage[] = [];
   private uplink: Uplink | undefined;
+  /** The job's output limit (its own messages; the wrapper's are always stored). */
+  readonly cap: OutputCap | undefined;
   /** The verdict is taken: later messages (the wrapper's own `Job failed: …`) no longer decide it. */
   private judged = false;
 
@@ -85,6 +93,21 @@ export class MessageLog {
     const none = Number.POSITIVE_INFINITY;
     this.limit = { critical: none, error: none, warning: none, info: none, debug: none };
     for (const bucket of LIMITED_SEVERITIES) this.limit[bucket] = limitOf(options.limits, bucket);
+    const onCapped = options.onOutputCapped;
+    if (options.outputLimit) this.cap = new OutputCap(options.outputLimit, (cap) => onCapped?.(cap));
+  }
+
+  /**
+   * The job ended: store the tail its output limit held (its timestamps say where it
+   * belongs). Returns what was dropped between head and tail.
+   */
+  storeTail(): { lines: number; bytes: number } {
+    const cap = this.cap;
+    if (!cap?.capped) return { lines: 0, bytes: 0 };
+    const tail = cap.takeTail();
+    const store = this.db.store;
+    if (store) for (const m of tail) store.addMessage(m);
+    return { ...cap.dropped };
   }
 
   /** Forward messages >= INFO to the parent from now on (`--all-msg`). */
@@ -118,11 +141,16 @@ export class MessageLog {
     if (n === 1) t.first[bucket] = message;
     // The wrapper's own verdict line is not one of the job's errors.
     if ((bucket === 'critical' || bucket === 'error') && t.errors.length < FAILURE_ERROR_LINES && !this.judged) t.errors.push(message);
+    // Past the output limit the job's messages are counted (above) but only the tail is kept.
+    const kept = this.cap === undefined || source === 'wrapper' || this.cap.admit(severity, message, timestamp, logFile);
     const store = this.db.store;
-    if (store !== undefined) store.addMessage({ severity, message, timestamp, logFile });
+    if (!kept) {
+      // held for the tail, or dropped from the middle
+    } else if (store !== undefined) store.addMessage({ severity, message, timestamp, logFile });
     else if (!this.db.failed) this.early.push({ severity, message, timestamp, logFile });
     if (this.onEvent !== undefined) emitTo(this.onEvent, { type: 'message', severity, message, timestamp, source });
-    if (this.uplink !== undefined && severity >= Severity.INFO) {
+    // The parent stores what it is sent: past the limit, nothing more goes up.
+    if (kept && this.uplink !== undefined && severity >= Severity.INFO) {
       this.uplink.forward({ timestamp: Math.floor(timestamp), severity: severityName(severity), message });
     }
     if (n > this.limit[bucket] && !this.judged && !t.crossed.has(bucket as LimitedSeverity)) this.crossed(t, bucket as LimitedSeverity);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import {
   type ApiJob,
   type Connection,
+  DEFAULT_OUTPUT_LIMIT,
   type GatorServer,
   type Job,
   JobResult,
@@ -45,6 +46,7 @@ import { JobStore } from './job-store.js';
 import { type WrapperQueries, jobApiHandlers, parentApiHandlers, wrapperQueries } from './job-api.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { MessageLog, nowSeconds, plural } from './message-log.js';
+import { type OutputCap, describeAmount, formatBytes } from './output-cap.js';
 import { type CompiledRule, compileLogRules } from './rules.js';
 import { sampleInterval } from './sampling.js';
 import { jobEnd } from './job-end.js';
@@ -139,7 +141,14 @@ class JobWrapper implements Wrapper {
     this.intervalMs = settings.interval * 1000;
     this.maxAttempts = 1 + Math.max(0, this.spec.retries ?? 0);
     this.db = new JobStore(this.tracking, (error) => this.onDatabaseError(error));
-    this.log = new MessageLog({ db: this.db, limits: this.limits, onEvent: options.onEvent, onLimitCrossed: () => this.onLimitCrossed() });
+    this.log = new MessageLog({
+      db: this.db,
+      limits: this.limits,
+      onEvent: options.onEvent,
+      onLimitCrossed: () => this.onLimitCrossed(),
+      outputLimit: { ...DEFAULT_OUTPUT_LIMIT, ...this.spec.output_limit },
+      onOutputCapped: (cap) => this.onOutputCapped(cap),
+    });
     this.attempt = new Attempt(1, this.log.tally);
     this.queries = wrapperQueries({ ident: this.ident, db: this.db, failure: () => this.fatalReason, describe: () => this.describe() });
   }
@@ -303,6 +312,7 @@ class JobWrapper implements Wrapper {
     const stopped = judged.outcome === 'stopped';
     const verdict: JobVerdict = stopped ? { ...judged, result: JobResult.ABORTED } : judged;
     const { result, code, reason } = verdict;
+    this.storeOutputTail();
     this.stoppedAt = nowSeconds();
     this.final = verdict;
     this.log.endJudging();
@@ -353,6 +363,25 @@ class JobWrapper implements Wrapper {
     // Told at once (the store that would keep it is what failed); the job's end follows as its own notice.
     this.notice('problem', `Job failing: ${message}`);
     this.attempt.stop(message, false);
+  }
+
+  /** The job's output reached its limit: told once, as it happens (a notice: not one of the job's messages). */
+  private onOutputCapped(cap: OutputCap): void {
+    const { lines, bytes } = cap.limit;
+    this.notice(
+      'problem',
+      `Output limit reached (output_limit: ${lines.toLocaleString('en-US')} lines, ${formatBytes(bytes)}): the first lines are stored, and the last tenth of the limit is kept for the end; the lines between are dropped (and still counted)`,
+    );
+  }
+
+  /** The job ended: store the tail of an output over its limit, and record how much was dropped. */
+  private storeOutputTail(): void {
+    const cap = this.log.cap;
+    if (!cap?.capped) return;
+    const dropped = this.log.storeTail();
+    this.db.attr('output_dropped_lines', dropped.lines);
+    this.db.attr('output_dropped_bytes', dropped.bytes);
+    if (dropped.lines > 0) this.notice('problem', `Output over its limit: ${describeAmount(dropped.lines, dropped.bytes)} dropped between the first and the last lines stored`);
   }
 
   private onLimitCrossed(): void {

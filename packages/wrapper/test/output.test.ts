@@ -23,6 +23,48 @@ describe('job output', () => {
     expect(outcome.summary.metrics.msg_info).toBe(1_000_000);
   });
 
+  it('keeps the head and the tail of an output over output_limit, counts every line, and records what was dropped (issue 17)', async () => {
+    const { outcome, messages, attributes, tracking, events } = await runJob(
+      bashJob('seq 1 20000; echo "the last word" >&2; exit 3', { output_limit: { lines: 100, bytes: 64 * 1024 } }),
+      { limits: { error: 5 } },
+    );
+    const stored = messages.map((m) => m.message);
+    // 90 lines of head, 10 of tail: the end of the job (its error) is there.
+    expect(stored.slice(0, 90)).toEqual(Array.from({ length: 90 }, (_, i) => String(i + 1)));
+    expect(stored.slice(90)).toEqual([...Array.from({ length: 9 }, (_, i) => String(19992 + i)), 'the last word']);
+    expect(attributes.output_dropped_lines).toBe(String(20001 - 100));
+    // Counted all the same: the verdict sees every line.
+    expect(outcome.summary.metrics.msg_info).toBe(20000);
+    expect(outcome.summary.metrics.msg_error).toBe(1);
+    expect(outcome.code).toBe(3);
+    const reader = openLayerReader(tracking);
+    try {
+      const notices = reader.notices().map((n) => n.message);
+      expect(notices.some((n) => n.startsWith('Output limit reached (output_limit: 100 lines, 64 KiB)'))).toBe(true);
+      expect(notices.some((n) => n.startsWith('Output over its limit: 19,901 lines'))).toBe(true);
+    } finally {
+      reader.close();
+    }
+    expect(events.some((e) => e.type === 'notice' && e.message.startsWith('Output limit reached'))).toBe(true);
+    // messages.log and the raw log are within the limit too.
+    // Its header line and the 100 lines.
+    expect(fs.readFileSync(path.join(tracking, 'messages.log'), 'utf8').trim().split('\n')).toHaveLength(101);
+    const raw = fs.readFileSync(path.join(tracking, `raw_${attributes.pid}.log`), 'utf8');
+    expect(Buffer.byteLength(raw)).toBeLessThan(64 * 1024 + 200);
+    expect(raw.startsWith('1\n2\n')).toBe(true);
+    expect(raw).toMatch(/\[gator: \d+ bytes of output dropped here: over the job's output limit\]/);
+    expect(raw.trimEnd().endsWith('the last word')).toBe(true);
+  });
+
+  it('caps by bytes as well as lines', async () => {
+    const { messages, attributes } = await runJob(nodeJob("for (let i = 0; i < 2000; i++) console.log(String(i).padStart(100, '.'))", { output_limit: { bytes: 20_000 } }));
+    const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m.message), 0);
+    expect(bytes).toBeLessThanOrEqual(20_000);
+    expect(messages[0]!.message.endsWith('.0')).toBe(true);
+    expect(messages[messages.length - 1]!.message.endsWith('1999')).toBe(true);
+    expect(Number(attributes.output_dropped_bytes)).toBeGreaterThan(150_000);
+  });
+
   it('splits lines across chunks, keeps a last line without newline, strips CRLF, decodes invalid UTF-8', async () => {
     const { messages, attributes, tracking } = await runJob(
       job({ ident: 'job', command: process.execPath, args: [path.join(FIXTURES, 'chunks.mjs')] }),

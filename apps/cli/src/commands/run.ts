@@ -52,6 +52,8 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
     throw new UsageError('--new-seeds only applies to a rerun.', { hint: 'gator run SPEC --rerun-failed --new-seeds' });
   }
   const spec = loadSpecFile(path.resolve(ctx.cwd, specPath));
+  // The command line's output limit is the default below whatever the spec sets (key by key).
+  if (root.outputLimit) spec.output_limit = { ...root.outputLimit, ...spec.output_limit };
   // Wrong --scheduler / --sched-arg is refused before anything runs, whatever the spec's size.
   const { checkSchedulerChoice } = await import('../schedulers.js');
   await checkSchedulerChoice(settings.scheduler, settings.schedArgs, ctx.cwd);

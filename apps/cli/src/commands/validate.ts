@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { SpecError, expectedJobs, formatSpecIssue, isGatorError, loadSpecFile, type Spec } from '@gator/protocol';
 import { colorsFor } from '../render/format.js';
+import { terminalSafe } from '../render/terminal-text.js';
 
 /** True when some job asks for cores, memory or licenses (iterative: specs nest deeply). */
 function requestsResources(spec: Spec): boolean {
@@ -36,9 +37,10 @@ export function validateCommand(files: string[], ctx: { out: NodeJS.WriteStream;
       bad += 1;
       if (error instanceof SpecError) {
         ctx.err.write(`${c.red('✖')} ${file}: ${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}\n`);
-        for (const issue of error.issues) ctx.err.write(`${formatSpecIssue({ ...issue, file: issue.file === path.resolve(ctx.cwd, file) ? file : issue.file })}\n`);
+        // An issue quotes what it found in the spec: shown, never acted on.
+        for (const issue of error.issues) ctx.err.write(`${terminalSafe(formatSpecIssue({ ...issue, file: issue.file === path.resolve(ctx.cwd, file) ? file : issue.file }))}\n`);
       } else if (isGatorError(error)) {
-        ctx.err.write(`${c.red('✖')} ${file}: ${error.message}\n`);
+        ctx.err.write(`${c.red('✖')} ${file}: ${terminalSafe(error.message)}\n`);
       } else {
         throw error;
       }

@@ -12,6 +12,7 @@
 import { closeRun, isOldNoticeLine, openLayerReader, walkRun, type LayerReader, type RunNode } from '@gator/db';
 import { severityName, type ApiMessage } from '@gator/protocol';
 import { clock, colorsFor, dotted, severityTag, type Colors } from '../render/format.js';
+import { terminalSafe } from '../render/terminal-text.js';
 import { eachRunNode, findRunNode } from './run-nodes.js';
 
 export interface LogsOptions {
@@ -244,7 +245,7 @@ class LineWriter {
 export function formatLogLine(line: LogLine, rootIdent: string, c: Colors): string {
   const p = line.path.length > 1 && line.path[0] === rootIdent ? line.path.slice(1) : line.path;
   const tag = line.notice !== undefined ? c.magenta(`[${'gator'.padEnd(7)}]`) : severityTag(line.severity, c);
-  return `${c.dim(`[${clock(line.timestamp)}]`)} ${tag} ${c.dim(dotted(p))} ${line.message}`;
+  return `${c.dim(`[${clock(line.timestamp)}]`)} ${tag} ${c.dim(terminalSafe(dotted(p)))} ${terminalSafe(line.message)}`;
 }
 
 function jsonLine(line: LogLine): string {

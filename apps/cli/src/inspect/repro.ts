@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { closeRun, openLayerReader, walkRun } from '@gator/db';
 import { ENV, GatorError, JOB_RESULT_NAMES, layerFile, loadSpec } from '@gator/protocol';
 import { findRunNode } from './run-nodes.js';
+import { terminalSafe } from '../render/terminal-text.js';
 
 export interface ReproRecipe {
   path: string[];
@@ -101,22 +102,26 @@ export function readRecipe(run: string, jobPath: string): ReproRecipe {
   }
 }
 
-/** POSIX shell quoting: bare when safe, else single quotes. */
+/**
+ * POSIX shell quoting: bare when safe, else single quotes; a word holding control characters
+ * gets bash's `$'…'` with them escaped, so printing it never acts on the terminal.
+ */
 export function shellQuote(word: string): string {
   if (word !== '' && /^[\w@%+=:,./-]+$/.test(word)) return word;
+  if (terminalSafe(word) !== word) return `$'${terminalSafe(word.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'`;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A pasteable shell snippet. */
 export function renderRecipe(r: ReproRecipe): string {
   const lines = [
-    `# ${r.path.join('.')}${r.result ? `: ${r.result}` : ''}${r.exit !== null ? `, exit ${r.exit}` : ''}${r.seed !== null ? `, seed ${r.seed}` : ''}`,
-    `# recorded in ${r.dbFile}`,
+    `# ${terminalSafe(r.path.join('.'))}${r.result ? `: ${r.result}` : ''}${r.exit !== null ? `, exit ${r.exit}` : ''}${r.seed !== null ? `, seed ${r.seed}` : ''}`,
+    `# recorded in ${terminalSafe(r.dbFile)}`,
     `cd ${shellQuote(r.cwd)} && \\`,
   ];
   const envWords = Object.entries(r.env)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${shellQuote(v)}`);
+    .map(([k, v]) => `${terminalSafe(k)}=${shellQuote(v)}`);
   const command = r.argv ? r.argv.map(shellQuote).join(' ') : `sh -c ${shellQuote(r.cmd ?? '')}`;
   lines.push(envWords.length > 0 ? `env ${envWords.join(' ')} \\\n  ${command}` : `  ${command}`);
   return `${lines.join('\n')}\n`;

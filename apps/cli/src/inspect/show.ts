@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { colorsFor, duration, type Colors } from '../render/format.js';
 import { renderJson } from '../render/export-json.js';
+import { terminalSafe as safe } from '../render/terminal-text.js';
 import type { MessageCounts, NodeReport, RunReport, Totals } from './run-report.js';
 
 export interface ShowOptions {
@@ -37,7 +38,7 @@ export function countsText(m: MessageCounts, c: Colors): string {
 function metricsText(metrics: Record<string, number>): string {
   return Object.entries(metrics)
     .slice(0, 8)
-    .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
+    .map(([k, v]) => `${safe(k)}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
     .join(' ');
 }
 
@@ -99,8 +100,9 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
   const rows: { label: string; width: number; node: NodeReport; detailPrefix: string }[] = [];
   const visit = (n: NodeReport, prefix: string, childPrefix: string) => {
     const mark = n === report.root ? VERDICT[report.outcome].mark : MARK[n.outcome];
-    const label = `${prefix}${mark(c)} ${c.bold(n.ident)}`;
-    rows.push({ label, width: prefix.length + 2 + n.ident.length, node: n, detailPrefix: childPrefix });
+    const ident = safe(n.ident);
+    const label = `${prefix}${mark(c)} ${c.bold(ident)}`;
+    rows.push({ label, width: prefix.length + 2 + ident.length, node: n, detailPrefix: childPrefix });
     let kids = n.children ?? [];
     if (options.failedOnly) kids = kids.filter(interesting);
     kids.forEach((child, i) => {
@@ -125,8 +127,8 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
     const bad = node.outcome === 'failed' || node.outcome === 'lost' || node.outcome === 'skipped';
     if (bad && node.reason && (node.kind === 'job' || node === report.root || !node.children?.length)) {
       const pad = `${detailPrefix}${node.children?.length ? '│  ' : '   '}`;
-      lines.push(`${pad}${c.dim('reason:')} ${node.outcome === 'skipped' ? c.yellow(node.reason) : c.red(node.reason)}`);
-      for (const e of node.errors.slice(0, 3)) lines.push(`${pad}${c.dim('│')} ${e.length > 160 ? `${e.slice(0, 159)}…` : e}`);
+      lines.push(`${pad}${c.dim('reason:')} ${node.outcome === 'skipped' ? c.yellow(safe(node.reason)) : c.red(safe(node.reason))}`);
+      for (const e of node.errors.slice(0, 3)) lines.push(`${pad}${c.dim('│')} ${safe(e.length > 160 ? `${e.slice(0, 159)}…` : e)}`);
     }
   }
   lines.push('');
@@ -138,19 +140,19 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
       c.dim(`(${plural(m.warning, 'warning')}, ${plural(m.error + m.critical, 'error')}${report.duration !== null ? `, ${duration(report.duration)}` : ''})`),
   );
   if (report.outcome === 'interrupted' || (report.outcome === 'failed' && t.failed + t.lost === 0 && report.verdict.reason)) {
-    lines.push(`${c.dim('reason:')} ${c.red(report.verdict.reason)}`);
+    lines.push(`${c.dim('reason:')} ${c.red(safe(report.verdict.reason))}`);
   }
   if (report.buckets.length > 0) {
     lines.push(c.bold('Failure buckets:'));
     for (const b of report.buckets.slice(0, 20)) {
-      const ex = b.examples.map((e) => e.join('.')).join(', ');
-      lines.push(`  ${String(b.count).padStart(5)} × ${c.yellow(b.signature)}${ex ? c.dim(`  (${ex})`) : ''}`);
+      const ex = safe(b.examples.map((e) => e.join('.')).join(', '));
+      lines.push(`  ${String(b.count).padStart(5)} × ${c.yellow(safe(b.signature))}${ex ? c.dim(`  (${ex})`) : ''}`);
     }
   }
   const stats = Object.entries(report.stats);
   if (stats.length > 0) {
     lines.push(c.bold('Metrics:'));
-    const table = [['name', 'count', 'sum', 'min', 'max', 'mean'], ...stats.map(([name, s]) => [name, String(s.count), fmtNumber(s.sum), fmtNumber(s.min), fmtNumber(s.max), fmtNumber(s.mean)])];
+    const table = [['name', 'count', 'sum', 'min', 'max', 'mean'], ...stats.map(([name, s]) => [safe(name), String(s.count), fmtNumber(s.sum), fmtNumber(s.min), fmtNumber(s.max), fmtNumber(s.mean)])];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
     table.forEach((r, i) => {
       const text = r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ');

@@ -13,6 +13,7 @@ import type { JobEnd, Summary } from '@gator/protocol';
 import { colorsFor, dotted, duration, jobTotals, type Colors } from './format.js';
 import { JobTracker, PlainReporter, renderSummary, type Reporter, type ReporterOptions, type RunEnd } from './reporter.js';
 import { stripAnsi } from './export-text.js';
+import { terminalSafe } from './terminal-text.js';
 
 export interface LiveReporterSettings {
   /** Least time between two redraws (default 250 ms). */
@@ -231,7 +232,7 @@ export class LiveReporter implements Reporter {
 
   private show(p: string[]): string {
     const root = this.options.rootIdent;
-    return dotted(root && p[0] === root && p.length > 1 ? p.slice(1) : p);
+    return terminalSafe(dotted(root && p[0] === root && p.length > 1 ? p.slice(1) : p));
   }
 
   private redraw(): void {

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { JobResult, Severity, emptyTally, runVerdict, type JobEnd, type JobTally, type Summary } from '@gator/protocol';
 import { clock, colorsFor, dotted, duration, jobTotals, severityTag, type Colors } from './format.js';
+import { terminalSafe as safe } from './terminal-text.js';
 
 export interface RunEnd {
   result: number;
@@ -171,19 +172,19 @@ export class PlainReporter implements Reporter {
   protected show(p: string[] | undefined): string {
     if (!p) return '';
     const trimmed = this.options.rootIdent && p[0] === this.options.rootIdent && p.length > 1 ? p.slice(1) : p;
-    return dotted(trimmed);
+    return safe(dotted(trimmed));
   }
 
   message(level: number, text: string, timestamp: number, p?: string[]): void {
     if (level < (this.options.verbose ? Severity.DEBUG : Severity.INFO)) return;
     if (this.options.quiet && level < Severity.WARNING) return;
     const who = p && p.length ? `${this.c.dim(this.show(p))} ` : '';
-    this.options.out.write(`${this.c.dim(`[${clock(timestamp)}]`)} ${severityTag(level, this.c)} ${who}${text}\n`);
+    this.options.out.write(`${this.c.dim(`[${clock(timestamp)}]`)} ${severityTag(level, this.c)} ${who}${safe(text)}\n`);
   }
 
   notice(text: string, timestamp: number, p?: string[]): void {
     const who = p && p.length ? `${this.c.dim(this.show(p))} ` : '';
-    this.options.out.write(`${this.c.dim(`[${clock(timestamp)}]`)} ${this.c.dim('[gator  ]')} ${who}${text}\n`);
+    this.options.out.write(`${this.c.dim(`[${clock(timestamp)}]`)} ${this.c.dim('[gator  ]')} ${who}${safe(text)}\n`);
   }
 
   job(e: JobEvent): void {
@@ -197,13 +198,13 @@ export class PlainReporter implements Reporter {
       stopped: c.yellow('■ stopped'),
     }[e.state];
     if (this.options.quiet && (e.state === 'started' || e.state === 'passed')) return;
-    const bucket = e.bucket ? c.yellow(` [${e.bucket.count} jobs failed with: ${e.bucket.signature}]`) : '';
+    const bucket = e.bucket ? c.yellow(` [${e.bucket.count} jobs failed with: ${safe(e.bucket.signature)}]`) : '';
     if (e.count !== undefined) {
       // One line for many jobs: "12 jobs not started: run stopped".
-      this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${c.yellow('○')} ${e.count} job${e.count === 1 ? '' : 's'} not started${e.reason ? c.dim(`: ${e.reason}`) : ''}\n`);
+      this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${c.yellow('○')} ${e.count} job${e.count === 1 ? '' : 's'} not started${e.reason ? c.dim(`: ${safe(e.reason)}`) : ''}\n`);
       return;
     }
-    this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${mark} ${this.show(e.path)}${e.reason ? c.dim(`: ${e.reason}`) : ''}${bucket}\n`);
+    this.options.out.write(`${c.dim(`[${clock(Date.now() / 1000)}]`)} ${mark} ${this.show(e.path)}${e.reason ? c.dim(`: ${safe(e.reason)}`) : ''}${bucket}\n`);
   }
 
   summary(summary: Summary): void {
@@ -215,7 +216,7 @@ export class PlainReporter implements Reporter {
   }
 
   note(level: number, text: string): void {
-    this.options.err.write(`${severityTag(level, colorsFor(this.options.err))} ${text}\n`);
+    this.options.err.write(`${severityTag(level, colorsFor(this.options.err))} ${safe(text)}\n`);
   }
 
   end(end: RunEnd): void {
@@ -261,20 +262,20 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
     lines.push(c.bold(c.red(`${[jobs > 0 || groups === 0 ? plural(jobs, 'job') : '', groups > 0 ? plural(groups, 'group') : ''].filter(Boolean).join(' and ')} failed:`)));
     for (const f of shown) {
       const p = options.rootIdent && f.path[0] === options.rootIdent && f.path.length > 1 ? f.path.slice(1) : f.path;
-      lines.push(`  ${c.red('✖')} ${c.bold(dotted(p))}: ${f.reason}${f.attempt && f.attempt > 1 ? c.dim(` (attempt ${f.attempt})`) : ''}`);
-      for (const e of (f.errors ?? []).slice(0, 3)) lines.push(`      ${c.dim('│')} ${e.length > 200 ? `${e.slice(0, 200)}…` : e}`);
+      lines.push(`  ${c.red('✖')} ${c.bold(safe(dotted(p)))}: ${safe(f.reason)}${f.attempt && f.attempt > 1 ? c.dim(` (attempt ${f.attempt})`) : ''}`);
+      for (const e of (f.errors ?? []).slice(0, 3)) lines.push(`      ${c.dim('│')} ${safe(e.length > 200 ? `${e.slice(0, 200)}…` : e)}`);
       if (f.log) lines.push(`      ${c.dim(`log: ${rel(f.log)}`)}`);
     }
     if (failures.length > shown.length) lines.push(c.dim(`  … and ${failures.length - shown.length} more (gator show ${rel(end.tracking)})`));
   } else if (end.summary.failed_ids.length > 0) {
     lines.push(c.bold(c.red(`${end.summary.failed_ids.length} failed:`)));
-    for (const p of end.summary.failed_ids.slice(0, 20)) lines.push(`  ${c.red('✖')} ${dotted(p)}`);
+    for (const p of end.summary.failed_ids.slice(0, 20)) lines.push(`  ${c.red('✖')} ${safe(dotted(p))}`);
   }
   const buckets = [...(end.summary.buckets ?? [])].sort((a, b) => b.count - a.count);
   // One failure is its own bucket: worth a section only when failures can be grouped.
   if (buckets.reduce((n, b) => n + b.count, 0) > 1) {
     lines.push(c.bold('Failure buckets:'));
-    for (const b of buckets.slice(0, 10)) lines.push(`  ${String(b.count).padStart(4)} job${b.count === 1 ? ' ' : 's'} failed with: ${c.yellow(b.signature)}`);
+    for (const b of buckets.slice(0, 10)) lines.push(`  ${String(b.count).padStart(4)} job${b.count === 1 ? ' ' : 's'} failed with: ${c.yellow(safe(b.signature))}`);
     if (buckets.length > 10) lines.push(c.dim(`  … and ${buckets.length - 10} more kinds (gator show ${rel(end.tracking)})`));
   }
   const retriedPasses = (end.summary.retried ?? []).filter((r) => r.result === JobResult.SUCCESS);
@@ -282,11 +283,11 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
     lines.push(c.bold(c.yellow(`${retriedPasses.length} job${retriedPasses.length === 1 ? '' : 's'} passed after retrying:`)));
     for (const r of retriedPasses.slice(0, 20)) {
       const p = options.rootIdent && r.path[0] === options.rootIdent && r.path.length > 1 ? r.path.slice(1) : r.path;
-      lines.push(`  ${c.yellow('↻')} ${c.bold(dotted(p))}: passed on attempt ${r.attempt}`);
+      lines.push(`  ${c.yellow('↻')} ${c.bold(safe(dotted(p)))}: passed on attempt ${r.attempt}`);
     }
     if (retriedPasses.length > 20) lines.push(c.dim(`  … and ${retriedPasses.length - 20} more (gator show ${rel(end.tracking)})`));
   }
-  if (end.reason && end.result !== JobResult.SUCCESS && failures.length === 0) lines.push(`${c.red('Reason:')} ${end.reason}`);
+  if (end.reason && end.result !== JobResult.SUCCESS && failures.length === 0) lines.push(`${c.red('Reason:')} ${safe(end.reason)}`);
   const m = end.summary.metrics;
   const warnings = end.messages ? end.messages.warning : (m.msg_warning ?? 0);
   const errors = end.messages ? end.messages.error + end.messages.critical : (m.msg_error ?? 0) + (m.msg_critical ?? 0);

@@ -13,6 +13,10 @@ export {
   JobSchema,
   LicenseSchema,
   LimitsSchema,
+  DEFAULT_OUTPUT_LIMIT,
+  MIN_OUTPUT_LIMIT,
+  OutputLimitSchema,
+  SizeSchema,
   LOG_RULE_PRESET_NAMES,
   LOG_RULE_PRESETS,
   LogRuleSchema,
@@ -35,6 +39,8 @@ export type {
   JobInput,
   License,
   Limits,
+  OutputLimit,
+  OutputLimitSetting,
   LogRule,
   LogRulePresetName,
   Memory,
@@ -52,6 +58,7 @@ export { array, cores, group, job, license, memory, validateSpec } from './build
 export { childEntries, expectedJobs, jobResources, memoryMb, resolveLogRules } from './tree.js';
 export type { ChildDependencies, ChildEntriesOptions, ChildEntry, JobResources } from './tree.js';
 export { parseDuration } from './duration.js';
+export { parseSize } from './size.js';
 export { expandVariables, expansionProblem, shellQuote } from './expand.js';
 export { SPEC_BOUNDS } from './bounds.js';
 export type { SpecBounds } from './bounds.js';

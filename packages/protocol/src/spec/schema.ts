@@ -16,6 +16,7 @@ import { parseDuration } from './duration.js';
 import { expansionProblem } from './expand.js';
 import { IDENT_RULE, identProblem } from './ident.js';
 import { compileLogPattern } from './log-pattern.js';
+import { parseSize } from './size.js';
 
 type RawIssue = { input?: unknown; code?: string };
 
@@ -253,6 +254,34 @@ const LogRulesSchema = z.array(LogRuleSchema, { error: expected('a list of log r
   }
 });
 
+/** `1048576`, `64MiB`, `500MB` → bytes. */
+export const SizeSchema = z.custom<number | string>().transform((value, ctx): number => {
+  try {
+    return parseSize(unboxFloat(value));
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', input: value, message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** The least `output_limit` (smaller ones would keep no useful head and tail). */
+export const MIN_OUTPUT_LIMIT = { lines: 10, bytes: 1024 } as const;
+/** What each job stores of its output when neither the spec nor the command line says. */
+export const DEFAULT_OUTPUT_LIMIT = { lines: 1_000_000, bytes: 256 * 1024 * 1024 } as const;
+/** A job's output limit with every key known. */
+export type OutputLimit = { lines: number; bytes: number };
+
+/** How much of a job's output is stored (head and tail): `{lines, bytes}`, each optional. */
+export const OutputLimitSchema = z.strictObject(
+  {
+    lines: z
+      .custom<number>((v) => isInt(v) && v >= MIN_OUTPUT_LIMIT.lines, { error: expected(`a number of lines (an integer >= ${MIN_OUTPUT_LIMIT.lines})`) })
+      .optional(),
+    bytes: SizeSchema.refine((n) => n >= MIN_OUTPUT_LIMIT.bytes, { error: `expected a size of at least ${MIN_OUTPUT_LIMIT.bytes} bytes (1KiB)` }).optional(),
+  },
+  { error: objectError('output_limit', ['lines', 'bytes']) },
+);
+
 /** Message budget of a subtree (groups and arrays): more than this many fails the subtree. */
 export const LimitsSchema = z.strictObject(
   {
@@ -383,6 +412,7 @@ export type License = z.infer<typeof LicenseSchema>;
 export type Resource = z.infer<typeof ResourceSchema>;
 export type LogRule = z.infer<typeof LogRuleSchema>;
 export type Limits = z.infer<typeof LimitsSchema>;
+export type OutputLimitSetting = z.infer<typeof OutputLimitSchema>;
 
 // ---------------------------------------------------------------- jobs
 
@@ -392,6 +422,7 @@ const commonExtensions = {
   retries: nonNegativeInt(`a number of retries (an integer from 0 to ${SPEC_BOUNDS.retries})`, SPEC_BOUNDS.retries).optional(),
   log_rules: LogRulesSchema.optional(),
   stderr_severity: SeverityNameSchema.optional(),
+  output_limit: OutputLimitSchema.optional(),
 };
 
 const jobShape = {

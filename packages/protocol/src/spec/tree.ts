@@ -61,6 +61,8 @@ export function childEntries(spec: JobGroup | JobArray, options: ChildEntriesOpt
       for (const field of INHERITED) {
         if (target[field] === undefined && parent[field] !== undefined) target[field] = structuredClone(parent[field]);
       }
+      // Merged key by key: a job that sets only `lines` keeps the `bytes` of its group.
+      if (spec.output_limit !== undefined) copy.output_limit = { ...spec.output_limit, ...entry.output_limit };
       if (isArray) {
         copy.env[ENV.ARRAY_INDEX] = index;
         copy.env[ENV.SEED] = seeds[index]!;
