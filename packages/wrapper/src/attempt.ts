@@ -111,7 +111,7 @@ export class Attempt {
     const containment = contain(command, args, ctx.stopGraceMs);
     const launched = await launchJob(command, args, ctx.env, ctx.cwd, containment);
     if ('error' in launched) {
-      containment?.release();
+      await containment?.release();
       ctx.log.log(Severity.CRITICAL, `Caught exception launching ${ctx.ident}: ${launched.error}`);
       ctx.db.attr('pid', 0);
       return judgeAttempt({ kind: 'not-started', reason: `could not start ${command}: ${launched.error}` });
@@ -157,7 +157,7 @@ export class Attempt {
       { ...this.processes(), startTicks: this.startTicks, parentAddress: ctx.parentAddress, cgroup: containment?.cgroup },
       ctx.stopGraceMs,
     );
-    containment?.release();
+    await containment?.release();
     const escaped = ended.filter((p) => p.escaped);
     if (escaped.length > 0) {
       ctx.log.log(

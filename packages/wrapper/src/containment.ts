@@ -55,6 +55,9 @@ const PREAMBLE = [
 
 const SHELL = '/bin/sh';
 
+/** Set (to anything) in a wrapper's environment to run its jobs without cgroups (the scans alone). */
+export const NO_CGROUP_ENV = 'GATOR_NO_CGROUP';
+
 /** Where this process can make cgroups (its own cgroup's directory), or undefined. */
 let cgroupBase: string | null | undefined;
 let cgroupSeq = 0;
@@ -62,7 +65,7 @@ let cgroupSeq = 0;
 function findCgroupBase(): string | undefined {
   if (cgroupBase !== undefined) return cgroupBase ?? undefined;
   cgroupBase = null;
-  if (process.platform !== 'linux' || process.env.GATOR_NO_CGROUP) return undefined;
+  if (process.platform !== 'linux' || process.env[NO_CGROUP_ENV]) return undefined;
   try {
     const own = /^0::(.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
     if (own === undefined) return undefined;
@@ -96,9 +99,27 @@ export interface JobCgroup {
   remove(): boolean;
 }
 
+/** Empty cgroups that wrappers of dead processes left (once per process). */
+function sweepStale(base: string): void {
+  try {
+    for (const name of fs.readdirSync(base)) {
+      const owner = /^gator-(\d+)-\d+$/.exec(name)?.[1];
+      if (!owner || Number(owner) === process.pid || fs.existsSync(`/proc/${owner}`)) continue;
+      try {
+        fs.rmdirSync(path.join(base, name));
+      } catch {
+        /* still in use (its job lives on): left alone */
+      }
+    }
+  } catch {
+    /* unreadable: nothing to sweep */
+  }
+}
+
 function makeCgroup(): JobCgroup | undefined {
   const base = findCgroupBase();
   if (!base) return undefined;
+  if (cgroupSeq === 0) sweepStale(base);
   const dir = path.join(base, `gator-${process.pid}-${++cgroupSeq}`);
   try {
     fs.mkdirSync(dir);
@@ -152,8 +173,8 @@ export interface Containment {
   attach(socket: NodeJS.ReadWriteStream & { destroy(): void; once(event: 'close', cb: () => void): unknown }): void;
   /** Tell the watchdog to go, and wait (at most `ms`) until it has. */
   dismiss(ms?: number): Promise<void>;
-  /** Remove the cgroup (after the job's processes are gone). */
-  release(): void;
+  /** Remove the cgroup (after the job's processes are gone); waits a moment while it is busy. */
+  release(): Promise<void>;
 }
 
 export const canContain = (() => {
@@ -205,11 +226,11 @@ export function contain(command: string, args: readonly string[], graceMs: numbe
       clearTimeout(timer);
       s.destroy();
     },
-    release() {
-      if (cgroup && !cgroup.remove()) {
-        // Still busy for a moment (a process being reaped): once more, later.
-        setTimeout(() => cgroup.remove(), 500).unref();
-      }
+    async release() {
+      if (!cgroup) return;
+      // A process that just closed its files may not have left the cgroup yet (the kernel
+      // does that later in its exit): a few tries before giving up on the directory.
+      for (let i = 0; i < 50 && !cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 20));
     },
   };
   return c;
