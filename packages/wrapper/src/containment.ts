@@ -230,7 +230,7 @@ export function contain(command: string, args: readonly string[], graceMs: numbe
       if (!cgroup) return;
       // A process that just closed its files may not have left the cgroup yet (the kernel
       // does that later in its exit): a few tries before giving up on the directory.
-      for (let i = 0; i < 50 && !cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 250 && !cgroup.remove(); i++) await new Promise((r) => setTimeout(r, i < 50 ? 1 : 20));
     },
   };
   return c;
