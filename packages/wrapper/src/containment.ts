@@ -20,6 +20,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readProc } from './processes.js';
 
 /** The shell run before the job's command: `sh -c PREAMBLE sh CGROUP UP GRACE COMMAND ARGS…`. */
 const PREAMBLE = [
@@ -225,6 +226,13 @@ export function contain(command: string, args: readonly string[], graceMs: numbe
       await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
       clearTimeout(timer);
       s.destroy();
+      // Its socket closes a moment before it has exited: wait for that too, or the job's reaping sees it.
+      const pid = c.watchdogPid;
+      for (let i = 0; pid !== undefined && i < 200; i++) {
+        const state = readProc(pid)?.state;
+        if (state === undefined || state === 'Z' || state === 'X') break;
+        await new Promise((r) => setTimeout(r, 1));
+      }
     },
     async release() {
       if (!cgroup) return;
