@@ -120,6 +120,13 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A silent child's process as its scheduler sees it: `frozen` (stopped, as by
+ * SIGSTOP, or traced), `gone` (exited or never there), `running` (alive: busy or
+ * slow, not frozen).
+ */
+export type ChildProcessState = 'frozen' | 'gone' | 'running';
+
 export interface Scheduler {
   /** Short name, as given to `--scheduler` (`local`, `slurm`). */
   readonly name: string;
@@ -138,6 +145,12 @@ export interface Scheduler {
   check?(request: Pick<LaunchRequest, 'id' | 'path' | 'kind' | 'resources'>): string | undefined;
   /** Optional: options to pass to child tiers (`--sched-arg k=v`), e.g. a shared pool's address. */
   childOptions?(): Record<string, string>;
+  /**
+   * Optional: the state of a started child's process, where the scheduler can
+   * see it (the local one reads /proc), so that a child gone silent is told
+   * as frozen, dead or slow. Undefined when it cannot tell.
+   */
+  inspect?(id: string): ChildProcessState | undefined;
   /**
    * Optional, for remote schedulers (`capabilities.remote`): the host name or
    * address children on other hosts must connect to, which the tier advertises...

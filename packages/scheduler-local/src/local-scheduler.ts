@@ -10,6 +10,7 @@ import {
   SchedulerError,
   spawnInGroup,
   type ChildExit,
+  type ChildProcessState,
   type LaunchOptions,
   type LaunchRequest,
   type LaunchedChild,
@@ -20,6 +21,7 @@ import {
 } from '@gator/protocol';
 import { SCHEDULER_NAME, parseLocalOptions, type LocalSchedulerConfig, type PoolLimits } from './options.js';
 import { ResourcePool, impossibleReasons, type Demand, type Ticket } from './pool.js';
+import fs from 'node:fs';
 import { sweepMarked } from './process.js';
 import { POOL_ENV, PoolClient, PoolServer } from './wire.js';
 
@@ -270,6 +272,25 @@ export class LocalScheduler implements Scheduler {
     }
     await record.child.exited;
     await record.cleanup;
+  }
+
+  /** A running child's process state from /proc (Linux); undefined elsewhere or for in-process wrappers. */
+  inspect(id: string): ChildProcessState | undefined {
+    const record = this.children.get(id);
+    if (!record || record.inProcess || process.platform !== 'linux') return undefined;
+    const pid = record.group?.pid;
+    if (record.state !== 'running' || pid === undefined) return 'gone';
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      return 'gone';
+    }
+    // Field 3 (state) follows the command name, which may hold spaces and parentheses.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'T' || state === 't') return 'frozen';
+    if (state === 'Z' || state === 'X') return 'gone';
+    return 'running';
   }
 
   close(): Promise<void> {

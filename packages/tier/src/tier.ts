@@ -61,7 +61,7 @@ import { orderMetrics } from './rollup.js';
 import { childHandlers, parentHandlers, type ServeContext } from './serve.js';
 import { TierLog } from './tier-log.js';
 import { exceededBudgets, ownProblems, tierVerdict, type TierVerdict } from './verdict.js';
-import { silentChildren } from './watchdog.js';
+import { SLOW_WINDOWS, silentChildren } from './watchdog.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -200,6 +200,8 @@ class TierRunner implements Tier {
   private runPromise: Promise<TierOutcome> | undefined;
   private running = false;
   private finishing = false;
+  /** Children already warned about as slow (once each). */
+  private readonly slowTold = new Set<string>();
   private finalResult: JobResult | undefined;
   private stopping = false;
   private stopReason: string | undefined;
@@ -426,7 +428,15 @@ class TierRunner implements Tier {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.publishTimer) clearTimeout(this.publishTimer);
     const store = this.store!;
-    await this.orchestrator.close(EXIT_WAIT_MS);
+    // Ending children can take a stop's grace and more (a frozen one is killed only after it): this
+    // tier is alive and must keep saying so, or its parent gives up on it as well.
+    const closingBeat = setInterval(() => this.uplink?.update(), Math.max(50, this.settings.interval * 1000));
+    closingBeat.unref?.();
+    try {
+      await this.orchestrator.close(EXIT_WAIT_MS);
+    } finally {
+      clearInterval(closingBeat);
+    }
 
     // The last summaries may have arrived after the last throttled check.
     this.checkBudget(this.compose());
@@ -658,7 +668,13 @@ class TierRunner implements Tier {
 
   private beat(): void {
     if (this.finishing || !this.store) return;
-    for (const { rec, reason } of silentChildren(this.children.live, this.lostAfterMs)) this.orchestrator.lose(rec, reason, true);
+    const silent = silentChildren(this.children.live, this.lostAfterMs, Date.now(), (rec) => this.o.scheduler.inspect?.(rec.id));
+    for (const { rec, reason } of silent) this.orchestrator.lose(rec, reason, true);
+    for (const { rec, reason } of silent.slow ?? []) {
+      if (this.slowTold.has(rec.id)) continue;
+      this.slowTold.add(rec.id);
+      this.log.log(Severity.WARNING, `Child '${rec.id}' is ${reason}: waiting up to ${(SLOW_WINDOWS * this.lostAfterMs) / 1000}s before giving up on it`);
+    }
     const summary = this.publish(true);
     if (!summary) return;
     this.store.setMetrics(METRIC_SCOPES.own, this.ownMetrics());

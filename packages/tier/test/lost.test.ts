@@ -42,12 +42,14 @@ describe('children that never complete', () => {
     expect(events.some((e) => e.type === 'message' && e.message.startsWith('Child '))).toBe(false);
   });
 
-  it('a started child that goes silent is lost after N intervals and its process is stopped', async () => {
+  it('a started child that goes silent (its process running) is lost as unresponsive after the slow grace, and its process is stopped', async () => {
     const spec = group({ ident: 'silent', jobs: [job({ ident: 'mute', command: 'hang' })] });
     const { outcome, events } = await runRoot(spec, { interval: 0.2, lostAfterIntervals: 3 });
     expect(childStates(events).mute).toEqual(['launched', 'started', 'lost']);
     const lost = events.find((e) => e.type === 'child' && e.id === 'mute' && e.state === 'lost');
-    expect(lost).toMatchObject({ reason: expect.stringMatching(/^no heartbeat for \d+s$/) });
+    // Its process runs: slow first (a WARNING), then unresponsive, never just "silent".
+    expect(lost).toMatchObject({ reason: expect.stringMatching(/^unresponsive: its process runs but sent no heartbeat for \d+s$/) });
+    expect(events.some((e) => e.type === 'message' && /Child 'mute' is slow: no heartbeat/.test(e.message))).toBe(true);
     expect(outcome.result).toBe(JobResult.FAILURE);
     expect(outcome.summary.sub_lost).toBe(1);
     // The leak check at the end of the run proves the hung process was ended.

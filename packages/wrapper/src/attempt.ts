@@ -9,6 +9,7 @@ import { type FailureKind, type Job, JobResult, type LayerLimits, Severity, shel
 import type { RawLog } from '@gator/db';
 import { OutputCapture } from './capture.js';
 import { CappedRawLog } from './output-cap.js';
+import { contain } from './containment.js';
 import type { JobStore } from './job-store.js';
 import { launchJob } from './launch.js';
 import { setLongTimeout } from './long-timer.js';
@@ -109,8 +110,10 @@ export class Attempt {
     if (this.stopReason) return judgeAttempt({ kind: 'stopped', reason: this.stopReason, retryable: false });
     const [command, ...args] = ctx.argv;
     if (hasProcFs) this.startTicks = uptimeTicks();
-    const launched = await launchJob(command, args, ctx.env, ctx.cwd);
+    const containment = contain(command, args, ctx.stopGraceMs);
+    const launched = await launchJob(command, args, ctx.env, ctx.cwd, containment);
     if ('error' in launched) {
+      await containment?.release();
       ctx.log.log(Severity.CRITICAL, `Caught exception launching ${ctx.ident}: ${launched.error}`);
       ctx.db.attr('pid', 0);
       return judgeAttempt({ kind: 'not-started', reason: `could not start ${command}: ${launched.error}` });
@@ -122,6 +125,7 @@ export class Attempt {
     this.running = true;
     const watch = new ResourceWatch({ pid, spec: ctx.spec, sampleMs: ctx.sampleMs, db: ctx.db, log: ctx.log, onHang: (reason) => this.stop(reason, true, 'hang') });
     this.watch = watch;
+    if (containment) containment.onWatchdog = (watchdog) => watch.sampler.ignore.add(watchdog);
     ctx.db.attr('pid', pid);
 
     let rawLog: RawLog | undefined;
@@ -151,7 +155,21 @@ export class Attempt {
     this.running = false;
     watch.stop();
     clearTimeout(timeoutTimer);
-    await reapLeftovers({ ...this.processes(), startTicks: this.startTicks, parentAddress: ctx.parentAddress }, ctx.stopGraceMs);
+    // The watchdog goes first (it is not the job's); then whatever the job left, its cgroup included.
+    await containment?.dismiss();
+    const ended = await reapLeftovers(
+      { ...this.processes(), startTicks: this.startTicks, parentAddress: ctx.parentAddress, cgroup: containment?.cgroup },
+      ctx.stopGraceMs,
+    );
+    await containment?.release();
+    const escaped = ended.filter((p) => p.escaped);
+    if (escaped.length > 0) {
+      ctx.log.log(
+        Severity.WARNING,
+        `Ended ${escaped.length} process${escaped.length === 1 ? '' : 'es'} the job left running outside its process group: ` +
+          escaped.map((p) => `${p.pid} (${p.command.length > 80 ? `${p.command.slice(0, 77)}...` : p.command})`).join(', '),
+      );
+    }
     clearTimeout(this.killTimer);
     await capture.drain(PIPE_CLOSE_MS);
     capture.end();

@@ -193,6 +193,8 @@ export class TreeSampler {
   private previousAt = 0;
   /** Every process seen in the tree, by `pid:start`. */
   readonly seen = new Map<string, ProcEntry>();
+  /** Pids that are not the job's own (its containment watchdog). */
+  readonly ignore = new Set<number>();
 
   constructor(
     private readonly rootPid: number,
@@ -202,7 +204,8 @@ export class TreeSampler {
   async sample(): Promise<ResourceSample> {
     if (!hasProcFs) return this.samplePortable();
     const table = readProcTable();
-    const procs = jobProcesses(table, this.rootPid, this.pgid);
+    let procs = jobProcesses(table, this.rootPid, this.pgid);
+    if (this.ignore.size > 0) procs = procs.filter((p) => !this.ignore.has(p.pid));
     const now = uptimeTicks();
     const elapsed = this.previousAt > 0 ? now - this.previousAt : 0;
     const next = new Map<string, number>();

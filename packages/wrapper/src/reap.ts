@@ -7,7 +7,16 @@
  * only signalled while it is the same one (pid and start time).
  */
 import { ENV } from '@gator/protocol';
-import { type ProcEntry, hasProcFs, jobProcesses, processesWithEnv, readProcTable, signalGroup, signalIfSame } from './processes.js';
+import type { JobCgroup } from './containment.js';
+import { type ProcEntry, hasProcFs, jobProcesses, processesWithEnv, readProcFile, readProcTable, signalGroup, signalIfSame } from './processes.js';
+
+/** A process the job left running, that was ended. */
+export interface Leftover {
+  pid: number;
+  command: string;
+  /** It had left the job's process group (setsid): found by the cgroup, the tree or its environment. */
+  escaped: boolean;
+}
 
 /** The job's processes as the wrapper knows them. */
 export interface JobProcesses {
@@ -35,8 +44,11 @@ export function terminate(job: JobProcesses, graceMs: number, killTimer?: NodeJS
  * SIGKILL after `graceMs`. `parentAddress` is the `GATOR_PARENT` value the
  * job was given; `startTicks` the clock ticks since boot just before launch.
  */
-export async function reapLeftovers(job: JobProcesses & { startTicks: number; parentAddress: string }, graceMs: number): Promise<void> {
-  const { pid } = job;
+export async function reapLeftovers(
+  job: JobProcesses & { startTicks: number; parentAddress: string; cgroup?: JobCgroup },
+  graceMs: number,
+): Promise<Leftover[]> {
+  const { pid, cgroup } = job;
   // The environment scan is the costly part: once, and only of processes younger than
   // the job (less a second for clock rounding); then only those pids are rechecked.
   let first = hasProcFs ? readProcTable() : undefined;
@@ -52,25 +64,42 @@ export async function reapLeftovers(job: JobProcesses & { startTicks: number; pa
       const now = table.get(p.pid);
       if (now && now.start === p.start) found.set(p.pid, now);
     }
+    // The cgroup holds every process of the job, those that left its group and cleared their environment too.
+    for (const member of cgroup?.pids() ?? []) {
+      const now = table.get(member);
+      if (now && now.pid !== process.pid) found.set(member, now);
+    }
     return [...found.values()];
+  };
+  const ended = new Map<number, Leftover>();
+  const note = (procs: ProcEntry[]) => {
+    for (const p of procs) {
+      if (p.pid <= 0 || ended.has(p.pid)) continue;
+      const command = readProcFile(`/proc/${p.pid}/cmdline`)?.split('\0').filter(Boolean).join(' ') ?? '';
+      ended.set(p.pid, { pid: p.pid, command, escaped: p.pgid !== pid });
+    }
   };
   const signal = (procs: ProcEntry[], sig: NodeJS.Signals) => {
     signalGroup(pid, sig);
     for (const p of procs) if (p.pid > 0) signalIfSame(p, sig);
   };
   let left = leftovers();
-  if (left.length === 0) return;
+  note(left);
+  if (left.length === 0) return [];
   signal(left, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (left.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     left = leftovers();
+    note(left);
   }
-  if (left.length === 0) return;
+  if (left.length === 0) return [...ended.values()];
   signal(left, 'SIGKILL');
+  cgroup?.kill();
   const killDeadline = Date.now() + 2000;
   while (left.length > 0 && Date.now() < killDeadline) {
     await new Promise((r) => setTimeout(r, 20));
     left = leftovers();
   }
+  return [...ended.values()];
 }
