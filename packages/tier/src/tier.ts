@@ -673,7 +673,8 @@ class TierRunner implements Tier {
     for (const { rec, reason } of silent.slow ?? []) {
       if (this.slowTold.has(rec.id)) continue;
       this.slowTold.add(rec.id);
-      this.log.log(Severity.WARNING, `Child '${rec.id}' is ${reason}: waiting up to ${(SLOW_WINDOWS * this.lostAfterMs) / 1000}s before giving up on it`);
+      // A notice, not a WARNING: Gator's own words never count against the subtree's budget.
+      this.log.notice('problem', `Child '${rec.id}' is ${reason}: waiting up to ${(SLOW_WINDOWS * this.lostAfterMs) / 1000}s before giving up on it`, rec.id);
     }
     const summary = this.publish(true);
     if (!summary) return;

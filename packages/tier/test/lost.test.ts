@@ -49,7 +49,7 @@ describe('children that never complete', () => {
     const lost = events.find((e) => e.type === 'child' && e.id === 'mute' && e.state === 'lost');
     // Its process runs: slow first (a WARNING), then unresponsive, never just "silent".
     expect(lost).toMatchObject({ reason: expect.stringMatching(/^unresponsive: its process runs but sent no heartbeat for \d+s$/) });
-    expect(events.some((e) => e.type === 'message' && /Child 'mute' is slow: no heartbeat/.test(e.message))).toBe(true);
+    expect(events.some((e) => e.type === 'notice' && /Child 'mute' is slow: no heartbeat/.test(e.message))).toBe(true);
     expect(outcome.result).toBe(JobResult.FAILURE);
     expect(outcome.summary.sub_lost).toBe(1);
     // The leak check at the end of the run proves the hung process was ended.

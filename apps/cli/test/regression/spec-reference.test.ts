@@ -45,7 +45,7 @@ describe('docs/spec-reference.md', () => {
 
   it('documents every extension field with a section and a YAML example using it', () => {
     const fields = [...new Set(Object.values(EXTENSION_FIELDS).flat())].sort();
-    expect(fields).toEqual(['hang_timeout', 'limits', 'log_rules', 'retries', 'seed', 'stderr_severity', 'timeout']);
+    expect(fields).toEqual(['hang_timeout', 'limits', 'log_rules', 'output_limit', 'retries', 'seed', 'stderr_severity', 'timeout']);
     for (const field of fields) {
       const section = DOC.split(`\n### \`${field}\`\n`)[1]?.split('\n### ')[0] ?? '';
       expect(section, field).not.toBe('');
