@@ -21,6 +21,8 @@ export interface RootOptions {
   rerunSelect?: string;
   /** `--new-seeds`: a rerun draws fresh seeds instead of reusing the recorded ones. */
   newSeeds: boolean;
+  /** `--allow-tokenless`: accept children and readers without a credential (Python Gator's). */
+  allowTokenless?: boolean;
 }
 
 /** Where this layer is and how it listens: not passed down (each child gets its own). */
@@ -59,6 +61,12 @@ export const ROOT_FLAGS = [
     flag: '--new-seeds',
     key: 'newSeeds',
     help: 'With --rerun-failed: give rerun jobs fresh seeds (default: each reuses the seed and environment it ran with)',
+  },
+  {
+    flag: '--allow-tokenless',
+    key: 'allowTokenless',
+    env: 'ALLOW_TOKENLESS',
+    help: 'Accept children and readers that present no credential (Python Gator children, its hub); any local process can then act as a child that has not started yet, or read the run',
   },
   {
     flag: '--rerun-select <file>',
@@ -101,6 +109,7 @@ export function readRunOptions(raw: RawFlags, env: NodeJS.ProcessEnv = process.e
   const root: RootOptions = { quiet: bool(raw, 'quiet'), verbose: bool(raw, 'verbose'), progress: bool(raw, 'progress'), newSeeds: bool(raw, 'newSeeds') };
   const hub = text('hub');
   if (hub) root.hub = hub;
+  if (bool(raw, 'allowTokenless') || ['1', 'true'].includes(text('allowTokenless') ?? '')) root.allowTokenless = true;
   const select = text('rerunSelect');
   if (select) root.rerunSelect = select;
   const rerun = raw.rerunFailed;
