@@ -88,7 +88,10 @@ export interface WrapperOutcome {
 }
 
 /** `stop` ends the job (SIGTERM, then SIGKILL after the grace); `address` is the job API server's. */
-export type Wrapper = RunningLayer<WrapperOutcome>;
+export type Wrapper = RunningLayer<WrapperOutcome> & {
+  /** `host:port/TOKEN` the job gets (`GATOR_PARENT`): its token reaches this wrapper's job API alone. */
+  readonly jobAddress?: string;
+};
 
 const OWN = METRIC_SCOPES.own;
 const GROUP = METRIC_SCOPES.group;
@@ -154,6 +157,10 @@ class JobWrapper implements Wrapper {
     return this.server?.address;
   }
 
+  get jobAddress(): string | undefined {
+    return this.server ? `${this.server.address}/${this.jobToken}` : undefined;
+  }
+
   run(): Promise<WrapperOutcome> {
     this.runPromise ??= this.execute().catch((error: unknown) => this.crashed(error));
     return this.runPromise;
@@ -176,7 +183,7 @@ class JobWrapper implements Wrapper {
     await this.startServer();
     // Register even when failing already: the parent must hear why.
     if (this.uplink) await this.register(this.uplink);
-    const jobAddress = this.server ? `${this.server.address}/${this.jobToken}` : '';
+    const jobAddress = this.jobAddress ?? '';
 
     const env = jobEnvironment({
       inherited: process.env,
