@@ -110,6 +110,7 @@ export class RefusalCounter {
   private untold = 0;
   private lastTold = 0;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly tell: (message: string) => void,
@@ -118,6 +119,8 @@ export class RefusalCounter {
 
   refused(remote: string, reason: string): void {
     this.total++;
+    // After the end, refusals are only counted (the layer's store may be closed).
+    if (this.closed) return;
     if (this.total === 1) {
       this.lastTold = Date.now();
       this.tell(`Refused a connection from ${remote}: ${reason}`);
@@ -131,7 +134,13 @@ export class RefusalCounter {
     }
   }
 
-  /** Tell the refusals not told yet (at the end of the layer). */
+  /** Tell the refusals not told yet and stop telling (at the end of the layer). */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
+  /** Tell the refusals not told yet. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

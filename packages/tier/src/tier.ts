@@ -456,7 +456,7 @@ class TierRunner implements Tier {
     if (this.publishTimer) clearTimeout(this.publishTimer);
     const store = this.store!;
     await this.orchestrator.close(EXIT_WAIT_MS);
-    this.refusals?.flush();
+    this.refusals?.close();
 
     // The last summaries may have arrived after the last throttled check.
     this.checkBudget(this.compose());

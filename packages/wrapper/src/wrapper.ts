@@ -335,7 +335,7 @@ class JobWrapper implements Wrapper {
     clearInterval(this.heartbeatTimer);
 
     for (const [name, value] of finalAttributes(verdict, this.stoppedAt, a.number)) this.db.attr(name, value);
-    this.refusals?.flush();
+    this.refusals?.close();
     const summary = this.summary();
     this.storeMetrics(summary);
     this.emit({ type: 'summary', summary });
