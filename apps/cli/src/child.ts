@@ -7,14 +7,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ENV, JobResult, UsageError, connect, isGatorError, layerFile, loadSpec, loadSpecFile, type Connection, type Spec } from '@gator/protocol';
+import { JobResult, UsageError, connect, isGatorError, layerFile, loadSpec, loadSpecFile, takeCredentialFile, type Connection, type Spec } from '@gator/protocol';
 import type { RunOptions } from './options.js';
 import { inProcessRunner } from './in-process.js';
 import { startLayer, type Prepared } from './start-layer.js';
 
 export interface ChildContext {
   cwd: string;
-  /** The environment the child was started with (the run's secret is in it); default `process.env`. */
+  /** The environment the child was started with; default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -36,10 +36,14 @@ export async function runChild(specPath: string | undefined, options: RunOptions
   const id = identity.id;
   if (!id) throw new UsageError('--parent needs --id (the child id the parent knows this layer by).');
   const tracking = path.resolve(ctx.cwd, identity.tracking ?? id);
-  const token = (ctx.env ?? process.env)[ENV.TOKEN];
   let parent: Connection | undefined;
   try {
-    parent = await connect(identity.parent!, { ...(token ? { token } : {}), requestTimeoutMs: 60_000 });
+    // Taken (read and removed) before anything else runs: the job this layer may start never sees it.
+    // None: a parent that is Python Gator (it asks for no credential), or a child started by hand.
+    const given = takeCredentialFile(tracking);
+    const token = given?.read;
+    parent = await connect(identity.parent!, { ...(given ? { token: given.credential } : {}), requestTimeoutMs: 60_000 });
+    if (given?.allowTokenless) options.root.allowTokenless = true;
     let spec: Spec;
     if (specPath) {
       spec = loadSpecFile(path.resolve(ctx.cwd, specPath));

@@ -37,6 +37,8 @@ export interface RootOptions {
   newSeeds: boolean;
   /** `--output-limit-lines` / `--output-limit-bytes`: the output limit of every job whose spec sets none. */
   outputLimit?: OutputLimitSetting;
+  /** `--allow-tokenless`: accept children and readers without a credential (Python Gator's). */
+  allowTokenless?: boolean;
 }
 
 /** Where this layer is and how it listens: not passed down (each child gets its own). */
@@ -85,6 +87,12 @@ export const ROOT_FLAGS = [
     flag: '--output-limit-bytes <size>',
     key: 'outputLimitBytes',
     help: "Bytes of its output each job stores at most, e.g. 64MiB (default 256MiB; a spec's output_limit wins)",
+  },
+  {
+    flag: '--allow-tokenless',
+    key: 'allowTokenless',
+    env: 'ALLOW_TOKENLESS',
+    help: 'Accept children and readers that present no credential (Python Gator children, its hub); any local process can then act as a child that has not started yet, or read the run',
   },
   {
     flag: '--rerun-select <file>',
@@ -138,6 +146,7 @@ export function readRunOptions(raw: RawFlags, env: NodeJS.ProcessEnv = process.e
   const root: RootOptions = { quiet: bool(raw, 'quiet'), verbose: bool(raw, 'verbose'), progress: bool(raw, 'progress'), newSeeds: bool(raw, 'newSeeds') };
   const hub = text('hub');
   if (hub) root.hub = hub;
+  if (bool(raw, 'allowTokenless') || ['1', 'true'].includes(text('allowTokenless') ?? '')) root.allowTokenless = true;
   const select = text('rerunSelect');
   if (select) root.rerunSelect = select;
   const outputLimit = readOutputLimit(raw);

@@ -18,7 +18,7 @@ export interface LayerStart {
   ident: string;
   tracking: string;
   options: RunOptions;
-  /** The run's secret: required by this layer's server, given to children in their environment. */
+  /** The run's read token: this layer's server lets its holders read; children get it in their credential file. */
   token: string | undefined;
   /** The connection to the parent tier (children only). */
   parent?: Connection | undefined;
@@ -101,6 +101,7 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
     interval: settings.interval,
     allMsg: settings.allMsg,
     ...(token ? { token } : {}),
+    ...(options.root.allowTokenless ? { allowTokenless: true } : {}),
   };
   let stoppable: Stoppable | undefined;
   const unhook = onSignals(() => stoppable, () => start.onInterrupt?.());
@@ -124,7 +125,8 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
     const { createTier } = await import('@gator/tier');
     const scheduler = await createScheduler(
       settings.scheduler,
-      { options: settings.schedArgs, ...(token ? { token } : {}), ...(start.onSchedulerEvent ? { onEvent: start.onSchedulerEvent } : {}) },
+      // No run secret for the scheduler: a shared pool (local) makes a secret of its own.
+      { options: settings.schedArgs, ...(start.onSchedulerEvent ? { onEvent: start.onSchedulerEvent } : {}) },
       start.cwd,
       start.inProcess,
     );

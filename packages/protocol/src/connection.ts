@@ -372,7 +372,7 @@ export function connect(address: string, options: ConnectOptions = {}): Promise<
       socket.terminate();
       reject(
         res.statusCode === 401 || res.statusCode === 403
-          ? new ProtocolError('GATOR_PROTOCOL_UNAUTHORIZED', `${parsed.host}:${parsed.port} refused the connection: missing or wrong run token`)
+          ? new ProtocolError('GATOR_PROTOCOL_UNAUTHORIZED', `${parsed.host}:${parsed.port} refused the connection: missing or wrong credential`)
           : new ProtocolError('GATOR_PROTOCOL_CLOSED', `${parsed.host}:${parsed.port} answered HTTP ${res.statusCode}`),
       );
     });

@@ -68,13 +68,16 @@ export const ENV = {
   /**
    * The parts of GATOR_PARENT, for jobs that build the address themselves (a
    * Python Gator job that split `host:port`): the host (an IPv6 address without
-   * brackets), the port (digits only) and the run token, which must be the URL
-   * path: `ws://HOST:PORT/TOKEN`.
+   * brackets), the port (digits only) and the job's token for its own wrapper,
+   * which must be the URL path: `ws://HOST:PORT/TOKEN`.
    */
   PARENT_HOST: 'GATOR_PARENT_HOST',
   PARENT_PORT: 'GATOR_PARENT_PORT',
   PARENT_TOKEN: 'GATOR_PARENT_TOKEN',
-  /** The run's secret; children read it from the environment, never from argv. */
+  /**
+   * The run's read token a root may be given (else it makes one). Children get
+   * theirs in a credential file, never from the environment or argv.
+   */
   TOKEN: 'GATOR_TOKEN',
   ARRAY_INDEX: 'GATOR_ARRAY_INDEX',
   SEED: 'GATOR_SEED',

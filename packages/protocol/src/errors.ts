@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   GATOR_PROTOCOL_REMOTE_ERROR: { exit: 1, meaning: 'The peer answered a request with an error reply.' },
   GATOR_PROTOCOL_TIMEOUT: { exit: 1, meaning: 'A connection or a reply did not come in time.' },
   GATOR_PROTOCOL_CLOSED: { exit: 1, meaning: 'The connection closed (or could not be opened) before the exchange finished.' },
-  GATOR_PROTOCOL_UNAUTHORIZED: { exit: 1, meaning: 'A server refused the connection: missing or wrong run token.' },
+  GATOR_PROTOCOL_UNAUTHORIZED: { exit: 1, meaning: 'A server refused the connection: missing or wrong credential.' },
   GATOR_SCHEDULER_NOT_FOUND: { exit: 2, meaning: 'No scheduler of that name is built in or installed.' },
   GATOR_SCHEDULER_INVALID: { exit: 2, meaning: 'A scheduler module does not export a scheduler factory.' },
   GATOR_SCHEDULER_OPTION: { exit: 2, meaning: 'A `--sched-arg` option is missing, unknown or has a bad value.' },

@@ -5,6 +5,7 @@ export * from './outcome.js';
 export * from './dialect.js';
 export * from './connection.js';
 export * from './server.js';
+export * from './credentials.js';
 export * from './scheduler.js';
 export * from './child-handle.js';
 export * from './spec/index.js';

@@ -10,6 +10,7 @@ import type { LayerLimits } from './limits.js';
 import type { ApiJob, Metrics, Summary } from './messages.js';
 import type { JobEnd, NoticeKind } from './outcome.js';
 import { GatorServer } from './server.js';
+import { RefusalCounter, type Principal } from './credentials.js';
 import type { LayerPlace } from './uplink.js';
 
 /** Options every layer takes (the rest of its settings: `LayerSettings`). */
@@ -26,8 +27,13 @@ export interface LayerOptions {
   interval?: number;
   /** Forward every message up the tree (`--all-msg`). */
   allMsg?: boolean;
-  /** The run's secret: this layer's server requires it (a wrapper makes one when absent). */
+  /**
+   * The run's read token: this layer's server lets its holders read (the hub,
+   * inspect commands). Writers get credentials of their own (`credentials.ts`).
+   */
   token?: string;
+  /** Accept connections without a credential, as children and readers (`--allow-tokenless`). */
+  allowTokenless?: boolean;
   /** Interface the server binds (default loopback). */
   host?: string;
   /** Host advertised to peers (default: the bound host). */
@@ -74,8 +80,11 @@ export const ROOT_PLACE: LayerPlace = { path: [], root: 0, uidx: 0 };
 export interface LayerServerOptions {
   host?: string | undefined;
   advertiseHost?: string | undefined;
-  token?: string | undefined;
-  handlers: Handlers | ((connection: Connection) => Handlers);
+  /** Who may connect, from the URL path (undefined: refused). */
+  authorize: (path: string) => Principal | undefined;
+  /** What a connection without a credential is told would let it in. */
+  refusalHint?: string;
+  handlers: Handlers | ((connection: Connection, principal: Principal | undefined) => Handlers);
   /** Who connects, for the records: `the job`, `a peer`. */
   peer: string;
   /** How this layer records what its server saw. */
@@ -85,19 +94,23 @@ export interface LayerServerOptions {
 }
 
 /**
- * The layer's websocket server: loopback unless told otherwise, the run's
- * secret required; refused connections, bad frames and failed handlers are
- * recorded through `log`.
+ * The layer's websocket server: loopback unless told otherwise, a credential
+ * required (`authorize`); bad frames and failed handlers are recorded through
+ * `log`. Refused connections are counted (`refusals`) and told at a bounded
+ * rate, at INFO: a flood from anyone on the machine costs a counter, and never
+ * counts as a warning against the layer's job.
  */
-export function listenLayerServer(options: LayerServerOptions): Promise<GatorServer> {
+export async function listenLayerServer(options: LayerServerOptions): Promise<{ server: GatorServer; refusals: RefusalCounter }> {
   const { log, peer } = options;
-  return GatorServer.listen({
+  const refusals = new RefusalCounter((message) => log(20, message));
+  const server = await GatorServer.listen({
     host: options.host ?? '127.0.0.1',
     ...(options.advertiseHost ? { advertiseHost: options.advertiseHost } : {}),
-    ...(options.token ? { token: options.token } : {}),
+    authorize: options.authorize,
+    ...(options.refusalHint ? { refusalHint: options.refusalHint } : {}),
     handlers: options.handlers,
     onBadFrame: (error) => log(options.badFrame.severity, `${options.badFrame.prefix}: ${error.message}`),
-    onRejected: (info) => log(30, `Refused a connection from ${info.remote}: ${info.reason}`),
+    onRejected: (info) => refusals.refused(info.remote, !options.refusalHint || info.reason !== 'missing credential' ? info.reason : `${info.reason} (${options.refusalHint})`),
     // Told once per connection: a peer that never reads would otherwise be recorded at every pause.
     onBackpressure: ({ unsentBytes, pauses }) => {
       if (pauses === 1) {
@@ -107,6 +120,7 @@ export function listenLayerServer(options: LayerServerOptions): Promise<GatorSer
     },
     onHandlerError: (error, action) => log(10, `A '${action}' request from ${peer} failed: ${error instanceof Error ? error.message : String(error)}`),
   });
+  return { server, refusals };
 }
 
 /** A layer's description of itself (`resolve` with an empty path, protocol.md §5.5). */

@@ -20,6 +20,8 @@ export const LAYER_FILES = {
   rerun: 'rerun.json',
   /** A job's directory put first on its PATH: holds the `gator` command that reaches its wrapper. */
   jobBin: 'bin',
+  /** A child's credential from its parent tier, read and removed by the child as it starts. */
+  credential: 'credential.json',
 } as const;
 
 export type LayerFile = keyof typeof LAYER_FILES;

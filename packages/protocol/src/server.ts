@@ -6,11 +6,11 @@
  * `Connection` serving the given handlers.
  */
 import http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { MAX_PAYLOAD_BYTES } from './constants.js';
 import { Connection, type ConnectionOptions, type Handlers } from './connection.js';
+import { sameSecret, type Principal } from './credentials.js';
 
 export interface RejectedConnection {
   remote: string;
@@ -23,19 +23,20 @@ export interface ServerOptions extends Omit<ConnectionOptions, 'handlers'> {
   /** Host name or address advertised to peers (default: the bound host). */
   advertiseHost?: string;
   port?: number;
-  /** The run's secret. When set, a connection must ask for `/<token>`. */
+  /** A secret a connection must ask for as `/<token>` (it is then `peer`), unless `authorize` knows it. */
   token?: string;
+  /**
+   * Who a connection is, from its URL path (without slashes; '' when none):
+   * undefined refuses it. Without it, `token` decides (and no token: anyone).
+   */
+  authorize?: (path: string) => Principal | undefined;
   /** Handlers for every accepted connection, or a factory per connection. */
-  handlers: Handlers | ((connection: Connection) => Handlers);
+  handlers: Handlers | ((connection: Connection, principal: Principal | undefined) => Handlers);
   maxPayload?: number;
   onConnection?: (connection: Connection) => void;
   onRejected?: (info: RejectedConnection) => void;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  /** A line for the body of the 401 a connection without a credential gets (what would let it in). */
+  refusalHint?: string;
 }
 
 export class GatorServer {
@@ -71,18 +72,25 @@ export class GatorServer {
     server.on('upgrade', (req, socket, head) => {
       socket.on('error', () => socket.destroy());
       const path = (req.url ?? '/').replace(/^\/+/, '').replace(/\/+$/, '');
-      if (options.token && !sameSecret(path, options.token)) {
+      let principal: Principal | undefined;
+      let accepted: boolean;
+      if (options.authorize) {
+        principal = options.authorize(path);
+        accepted = principal !== undefined;
+      } else accepted = !options.token || sameSecret(path, options.token);
+      if (!accepted) {
         options.onRejected?.({
           remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
-          reason: path ? 'wrong run token' : 'missing run token',
+          reason: path ? 'wrong credential' : 'missing credential',
         });
-        socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        const body = !path && options.refusalHint ? `${options.refusalHint}\n` : '';
+        socket.write(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
         socket.destroy();
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         const connection = new Connection(ws, { ...options, handlers: {} });
-        connection.setHandlers(typeof options.handlers === 'function' ? options.handlers(connection) : options.handlers);
+        connection.setHandlers(typeof options.handlers === 'function' ? options.handlers(connection, principal) : options.handlers);
         gator.connections.add(connection);
         connection.once('close', () => gator.connections.delete(connection));
         options.onConnection?.(connection);

@@ -241,7 +241,7 @@ describe('who may connect', () => {
       expect((error as ProtocolError).code).toBe('GATOR_PROTOCOL_UNAUTHORIZED');
     }
     expect(recorded.rejected).toHaveLength(wrong.length);
-    expect(recorded.rejected.map((r) => r.reason)).toEqual(['missing run token', 'missing run token', 'wrong run token', 'wrong run token', 'wrong run token', 'wrong run token']);
+    expect(recorded.rejected.map((r) => r.reason)).toEqual(['missing credential', 'missing credential', 'wrong credential', 'wrong credential', 'wrong credential', 'wrong credential']);
     for (const r of recorded.rejected) expect(r.remote).toMatch(/^127\.0\.0\.1:\d+$/);
     // Never the token in what is reported.
     expect(JSON.stringify(recorded.rejected)).not.toContain(TOKEN);

@@ -1,13 +1,15 @@
 /**
  * Hands one child to the scheduler (how-gator-works.md: "a scheduler
  * abstracts launching wrappers and nested tiers"): builds its launch request
- * (Python's child command line from the layer's settings, the run secret in
- * the environment, never in argv) and watches the handle until the process
+ * (Python's child command line from the layer's settings, its credential in a
+ * file of its tracking directory, never in argv) and watches the handle until the process
  * has ended, telling the orchestrator how.
  */
 import {
-  ENV,
   childCommandLine,
+  removeCredentialFile,
+  writeCredentialFile,
+  type CredentialFile,
   type ChildCommand,
   jobResources,
   layerFile,
@@ -27,20 +29,25 @@ export interface LaunchContext {
   settings: () => LayerSettings;
   /** This tier's server address (`host:port`). */
   parent: () => string;
-  token: string | undefined;
+  /** What child `id` gets in its credential file (its credential, the run's read token). */
+  credential: (id: string) => CredentialFile;
   cwd: string;
 }
 
 /** A launch request for `rec`, whose tracking directory is `dir` and path in the tree `childPath`. */
 export function launchRequest(ctx: LaunchContext, rec: ChildRecord, dir: string, childPath: string[]): LaunchRequest {
   const parent = ctx.parent();
+  // The credential goes in a file of the child's own directory, which it reads and removes as it
+  // starts: not in argv, not in an environment its job could read, and the same environment for
+  // every task of an array (a scheduler submits them as one).
+  writeCredentialFile(dir, ctx.credential(rec.id));
   const spec = rec.live?.spec;
   return {
     id: rec.id,
     path: childPath,
     kind: rec.kind,
     command: childCommandLine(ctx.childCommand, ctx.settings(), { parent, id: rec.id, tracking: dir }),
-    env: ctx.token ? { [ENV.TOKEN]: ctx.token } : {},
+    env: {},
     cwd: ctx.cwd,
     parent,
     tracking: dir,
@@ -90,7 +97,11 @@ export class Launcher {
       (error: Error) => this.watch.onRefused(rec, error),
     );
     this.waits.add(watched);
-    void watched.finally(() => this.waits.delete(watched));
+    void watched.finally(() => {
+      this.waits.delete(watched);
+      // A child that never started leaves its credential: it is of no use to anyone now.
+      removeCredentialFile(request.tracking);
+    });
   }
 
   /** Ask the scheduler to end a child; a scheduler's failure here changes nothing. */

@@ -19,11 +19,14 @@ import {
   type Connection,
   type HandlersFor,
   type LayerPlace,
+  type Principal,
   type RequestPayload,
+  type Summary,
 } from '@gator/protocol';
 import type { ChildRecord, ChildTable } from './children.js';
 import type { Orchestrator } from './orchestrator.js';
 import { notStartedError, resolveFromDb, unknownChildError, type ResolveQuery } from './resolve.js';
+import { jobsOf } from './tally.js';
 
 export interface ServeContext {
   readonly ident: string;
@@ -46,6 +49,8 @@ export interface ServeContext {
   describe(): ApiJob;
   /** `--sched-arg` options this tier runs with. */
   schedArgs(): Record<string, string>;
+  /** Layers (tiers and jobs) under a child, itself included: the bound of its `sub_*` counts. */
+  layersOf(rec: ChildRecord): number;
 }
 
 /** Seconds, as the records store them. */
@@ -57,26 +62,75 @@ function pathOfChild(ctx: ServeContext, rec: ChildRecord): string[] {
   return [...ctx.place().path, ctx.ident, rec.id];
 }
 
-/** The handlers of the tier's server, for one connection (a child, or a reader). */
-export function childHandlers(ctx: ServeContext, connection: Connection): HandlersFor<'tierServer'> {
+/** A request a connection may not send: refused, and recorded (never counted against a job). */
+class Refused extends Error {}
+
+/** Counts a summary may not exceed: what the tier launched under the child (`null`: within bounds). */
+export function overclaim(ctx: Pick<ServeContext, 'layersOf'>, rec: ChildRecord, summary: Summary): string | null {
+  const jobs = jobsOf(rec);
+  const layers = ctx.layersOf(rec);
+  if (summary.jobs) {
+    for (const [name, n] of Object.entries(summary.jobs)) if (n > jobs) return `${n} ${name} jobs, more than the ${jobs} it has`;
+  }
+  for (const name of ['sub_total', 'sub_active', 'sub_passed', 'sub_failed', 'sub_skipped', 'sub_lost', 'sub_unselected'] as const) {
+    const n = summary.metrics[name] ?? 0;
+    if (n > layers) return `${name} ${n}, more than the ${layers} layers it has`;
+  }
+  if (summary.failed_ids.length > jobs) return `${summary.failed_ids.length} failed ids, more than the ${jobs} jobs it has`;
+  if (summary.running_ids.length > jobs) return `${summary.running_ids.length} running ids, more than the ${jobs} jobs it has`;
+  return null;
+}
+
+/**
+ * The handlers of the tier's server, for one connection (a child, or a reader).
+ * Who it is (`principal`) bounds what it may send: a reader only reads; a child
+ * acts only as the ident its credential was made for; `update` and `complete`
+ * come only on the connection the child registered on, with counts no greater
+ * than what the tier launched under it. A refusal is an error reply and a
+ * WARNING of this tier, naming who tried what.
+ */
+export function childHandlers(ctx: ServeContext, connection: Connection, principal: Principal): HandlersFor<'tierServer'> {
   const { children } = ctx;
-  return {
+  const refuse = (action: string, why: string): never => {
+    ctx.log(Severity.WARNING, `Refused '${action}' from ${describe(principal)}: ${why}`);
+    throw new Refused(`Refused '${action}': ${why}`);
+  };
+  /** The child `ident` names, if this connection may act as it. */
+  const actingAs = (action: string, ident: string): ChildRecord => {
+    if (principal.role === 'reader') refuse(action, 'the run\'s read token only reads');
+    if (principal.role === 'job') refuse(action, 'a job credential reaches only its own wrapper');
+    if (principal.role === 'child' && principal.ident !== ident) refuse(action, `this connection may act only as '${principal.ident}', not as '${ident}'`);
+    return children.lookup(ident);
+  };
+  /** `update`/`complete` only on the connection the child registered on. */
+  const registeredHere = (action: string, rec: ChildRecord): void => {
+    const bound = rec.live?.connection;
+    if (bound && bound !== connection) refuse(action, `'${rec.id}' registered on another connection`);
+  };
+  const withinBounds = (action: string, rec: ChildRecord, summary: Summary): void => {
+    const over = overclaim(ctx, rec, summary);
+    if (over) refuse(action, `'${rec.id}' claims ${over}`);
+  };
+  const handlers: HandlersFor<'tierServer'> = {
     spec: ({ ident }) => {
-      const rec = children.get(ident);
+      const rec = actingAs('spec', ident);
       const spec = rec?.live?.spec;
-      if (!rec || !spec || (rec.state !== JobState.LAUNCHED && rec.state !== JobState.STARTED)) {
+      if (!spec || (rec.state !== JobState.LAUNCHED && rec.state !== JobState.STARTED)) {
         ctx.log(Severity.ERROR, `Bad child ident ${ident} asked for its spec`);
         throw new Error(`Bad child ident ${ident}`);
       }
       return { spec: dumpSpec(spec) };
     },
     register: ({ ident, server, protocol }) => {
-      const rec = children.lookup(ident);
+      const rec = actingAs('register', ident);
       if (rec.state === JobState.COMPLETE) {
         connection.post('stop', {});
         throw new Error(`Child '${ident}' has already been given up on (${rec.reason ?? 'complete'})`);
       }
       if (rec.state === JobState.PENDING) throw new Error(`Bad child ident ${ident}`);
+      // A second registration while the first connection is open would take the child's channel.
+      if (rec.state === JobState.STARTED && rec.live?.connection?.isOpen && rec.live.connection !== connection)
+        refuse('register', `'${ident}' is registered already, on another connection`);
       if (rec.state === JobState.STARTED) ctx.log(Severity.ERROR, `Child '${ident}' registered twice`);
       children.attach(rec, connection);
       rec.live!.lastHeard = Date.now();
@@ -97,8 +151,10 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
       return { path: [...place.path, ctx.ident], root: place.root, uidx: rec.uidx, protocol: PROTOCOL_VERSION };
     },
     update: ({ ident, summary, result }) => {
-      const rec = children.lookup(ident);
+      const rec = actingAs('update', ident);
       if (rec.state === JobState.COMPLETE) throw new Error('Child sent update after completion');
+      registeredHere('update', rec);
+      withinBounds('update', rec, summary);
       if (rec.state !== JobState.STARTED) ctx.log(Severity.ERROR, `Child '${ident}' sent an update before registering`);
       const live = rec.live!;
       ctx.orchestrator.ends.takeFrom(live, summary);
@@ -113,8 +169,10 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
       return {};
     },
     complete: ({ ident, result, summary, reason }) => {
-      const rec = children.lookup(ident);
+      const rec = actingAs('complete', ident);
       if (rec.state === JobState.COMPLETE) throw new Error('Child sent a second completion message');
+      registeredHere('complete', rec);
+      withinBounds('complete', rec, summary);
       if (rec.live) ctx.orchestrator.ends.takeFrom(rec.live, summary);
       if ((summary.metrics.sub_active ?? 0) !== 0) {
         ctx.log(Severity.ERROR, `Child '${ident}' reported ${summary.metrics.sub_active} active jobs on completion`);
@@ -128,6 +186,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
     },
     children: () => ({ children: children.list({ ...ctx.place(), ident: ctx.ident }), status: JobState.STARTED }),
     log: (payload) => {
+      if (principal.role === 'reader' || principal.role === 'job') refuse('log', principal.role === 'reader' ? 'the run\'s read token only reads' : 'a job credential reaches only its own wrapper');
       const given = (payload as { path?: unknown }).path;
       const from = children.onConnection(connection);
       const senderPath =
@@ -138,6 +197,20 @@ export function childHandlers(ctx: ServeContext, connection: Connection): Handle
     get_messages: ({ after, limit }) => messagesOf(ctx, after ?? 0, limit ?? 10),
     resolve: (q) => resolve(ctx, { rootPath: q.root_path, nestPath: q.nest_path, depth: q.depth ?? 0 }),
   };
+  return handlers;
+}
+
+function describe(principal: Principal): string {
+  switch (principal.role) {
+    case 'child':
+      return `the connection of child '${principal.ident}'`;
+    case 'tokenless':
+      return 'a connection without a credential';
+    case 'reader':
+      return 'a reader';
+    case 'job':
+      return 'a job';
+  }
 }
 
 /** What the tier answers on its own connection to its parent. */

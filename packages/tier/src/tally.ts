@@ -4,7 +4,7 @@
  * own; a child that says none (Python Gator) is counted from what it did send;
  * a child not heard from yet is pending by its expected jobs. Pure functions.
  */
-import { JobResult, type JobTally, type Summary, emptyTally, tallyOf } from '@gator/protocol';
+import { JobResult, type JobTally, type Spec, type Summary, emptyTally, tallyOf } from '@gator/protocol';
 
 /** What the tally needs of a child's record. */
 export interface TalliedChild {
@@ -53,4 +53,12 @@ export function lostTally(child: TalliedChild, last: Summary | undefined): JobTa
   tally.running = 0;
   tally.pending = 0;
   return tally;
+}
+
+/** Layers of a spec, itself included (an array's jobs and groups once per repeat): the most a child's `sub_*` counts may say. */
+export function layersOfSpec(spec: Spec): number {
+  if (spec.kind === 'job') return 1;
+  let inside = 0;
+  for (const entry of spec.jobs) inside += layersOfSpec(entry);
+  return 1 + (spec.kind === 'array' ? inside * spec.repeats : inside);
 }

@@ -37,6 +37,10 @@ import {
   layerFile,
   layerSettings,
   listenLayerServer,
+  childCredential,
+  newSecret,
+  sameSecret,
+  type RefusalCounter,
   type ChildCommand,
   type GatorServer,
   type JobArray,
@@ -62,6 +66,8 @@ import { childHandlers, parentHandlers, type ServeContext } from './serve.js';
 import { TierLog } from './tier-log.js';
 import { exceededBudgets, ownProblems, tierVerdict, type TierVerdict } from './verdict.js';
 import { SLOW_WINDOWS, silentChildren } from './watchdog.js';
+import { layersOfSpec } from './tally.js';
+import { randomBytes } from 'node:crypto';
 
 // ---------------------------------------------------------------- public types
 
@@ -152,6 +158,9 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Longest wait at the end for the scheduler to report exits of children that completed. */
 const EXIT_WAIT_MS = 5_000;
 const DEFAULT_LAUNCH_WINDOW = 512;
+/** What a connection without a credential is told (the setting that would let it in). */
+export const TOKENLESS_HINT =
+  'a child that cannot present a credential (e.g. Python Gator) is accepted only when the run allows it: gator run --allow-tokenless';
 
 const now = () => Date.now() / 1000;
 
@@ -189,6 +198,13 @@ class TierRunner implements Tier {
   private store: LayerStore | undefined;
   private messages: MessagePages | undefined;
   private server: GatorServer | undefined;
+  private refusals: RefusalCounter | undefined;
+  /** This tier's own secret: each child's credential is made from it and the child's ident (`credentials.ts`). */
+  private readonly childSecret = randomBytes(32);
+  /** Credential → child ident, for every child of this tier. */
+  private readonly credentials = new Map<string, string>();
+  /** The run's read token (a tier created without one makes its own: only its readers need it). */
+  private readonly readToken: string;
   private uplink: Uplink<'tierUplink'> | undefined;
   private place: LayerPlace = ROOT_PLACE;
   private startedAt = 0;
@@ -228,6 +244,7 @@ class TierRunner implements Tier {
       schedArgs: options.schedArgs,
     });
     this.ident = options.ident;
+    this.readToken = options.token ?? newSecret();
     this.tracking = path.resolve(options.tracking);
     this.lostAfterMs = (options.lostAfterIntervals ?? 3) * this.settings.interval * 1000;
     this.children = new ChildTable(this.tracking);
@@ -303,15 +320,21 @@ class TierRunner implements Tier {
     try {
       // As Python: the layer's own spec, renamed to its --id.
       store.writeSpec(dumpSpec({ ...spec, ident: this.ident }));
-      this.server = await listenLayerServer({
+      ({ server: this.server, refusals: this.refusals } = await listenLayerServer({
         host: this.o.host ?? (this.o.advertiseHost ? '0.0.0.0' : '127.0.0.1'),
         advertiseHost: this.o.advertiseHost,
-        token: this.o.token,
-        handlers: (connection) => childHandlers(this.serving(), connection),
+        authorize: (asked) => {
+          if (sameSecret(asked, this.readToken)) return { role: 'reader' };
+          const ident = asked ? this.credentials.get(asked) : undefined;
+          if (ident !== undefined) return { role: 'child', ident };
+          return asked === '' && this.o.allowTokenless ? { role: 'tokenless' } : undefined;
+        },
+        refusalHint: this.o.allowTokenless ? undefined : TOKENLESS_HINT,
+        handlers: (connection, principal) => childHandlers(this.serving(), connection, principal ?? { role: 'tokenless' }),
         peer: 'a peer',
         badFrame: { severity: Severity.DEBUG, prefix: 'Bad frame from a peer' },
         log: (severity, message) => this.log.log(severity, message),
-      });
+      }));
     } catch (error) {
       store.close();
       throw error;
@@ -394,6 +417,7 @@ class TierRunner implements Tier {
         this.log.log(Severity.ERROR, `Cannot create the tracking directory ${dir} of '${e.id}': ${(error as Error).message}`);
       }
       const uidx = store.addChild({ ident: e.id, dbFile: layerFile(dir, 'db'), expectedChildren: expected });
+      this.credentials.set(childCredential(this.childSecret, e.id), e.id);
       const rec: ChildRecord = {
         id: e.id,
         baseId: e.baseId,
@@ -437,6 +461,7 @@ class TierRunner implements Tier {
     } finally {
       clearInterval(closingBeat);
     }
+    this.refusals?.close();
 
     // The last summaries may have arrived after the last throttled check.
     this.checkBudget(this.compose());
@@ -506,7 +531,11 @@ class TierRunner implements Tier {
             // The scheduler may add options of its own for child tiers (e.g. a shared pool's address).
             settings: () => ({ ...this.settings, schedArgs: { ...this.settings.schedArgs, ...(this.o.scheduler.childOptions?.() ?? {}) } }),
             parent: () => this.server!.address,
-            token: this.o.token,
+            credential: (id) => ({
+              credential: childCredential(this.childSecret, id),
+              read: this.readToken,
+              ...(this.o.allowTokenless ? { allowTokenless: true } : {}),
+            }),
             cwd: this.o.cwd ?? process.cwd(),
           },
           rec,
@@ -546,6 +575,7 @@ class TierRunner implements Tier {
           expectedChildren: this.children.size,
         }),
       schedArgs: () => this.settings.schedArgs,
+      layersOf: (rec) => (rec.live?.spec ? layersOfSpec(rec.live.spec) : rec.kind === 'job' ? 1 : Number.MAX_SAFE_INTEGER),
     };
   }
 

@@ -24,7 +24,8 @@ describe('what a tier serves', () => {
     });
     const token = 'serve-token';
     const parent = await fakeParent(token, { path: ['top'], uidx: 3 });
-    const run = await startRoot(spec, { parent: parent.connection, token, ident: 'srv' });
+    // allowTokenless: a connection without a credential may act as any child (Python's errors below).
+    const run = await startRoot(spec, { parent: parent.connection, token, ident: 'srv', allowTokenless: true });
     try {
       await waitFor(() => isStarted(run.events, 'run') && isDone(run.events, 'done') && isDone(run.events, 'sub') && isStarted(run.events, 'live'));
       const observer = await connect(run.tier.address!, { token });
@@ -91,16 +92,29 @@ describe('what a tier serves', () => {
         expect(page.total).toBeGreaterThanOrEqual(1);
         expect((await observer.request('get_messages', { after: 1 })).messages.every((m) => m.uid > 1)).toBe(true);
 
-        // Errors, worded as Python's.
-        await expect(observer.request('spec', { ident: 'ghost' })).rejects.toThrow('Bad child ident ghost');
-        await expect(observer.request('spec', { ident: 'done' })).rejects.toThrow('Bad child ident done');
-        await expect(observer.request('update', { ident: 'done', summary: emptySummary(), result: 1 })).rejects.toThrow(
-          'Child sent update after completion',
-        );
-        await expect(observer.request('complete', { ident: 'done', code: 0, result: 1, summary: emptySummary() })).rejects.toThrow(
-          'Child sent a second completion message',
-        );
-        await expect(observer.request('register', { ident: 'ghost', server: 'x:1' })).rejects.toThrow('Bad child ident ghost');
+        // The read token only reads.
+        for (const action of ['spec', 'register', 'update', 'complete'] as const) {
+          const payload = { ident: 'run', server: 'x:1', summary: emptySummary(), result: 1, code: 0 };
+          await expect(observer.request(action, payload as never)).rejects.toThrow(/read token only reads/);
+        }
+        // Errors, worded as Python's (to a connection allowed to act as any child).
+        const tokenless = await connect(run.tier.address!);
+        try {
+          await expect(tokenless.request('spec', { ident: 'ghost' })).rejects.toThrow('Bad child ident ghost');
+          await expect(tokenless.request('spec', { ident: 'done' })).rejects.toThrow('Bad child ident done');
+          await expect(tokenless.request('update', { ident: 'done', summary: emptySummary(), result: 1 })).rejects.toThrow(
+            'Child sent update after completion',
+          );
+          await expect(tokenless.request('complete', { ident: 'done', code: 0, result: 1, summary: emptySummary() })).rejects.toThrow(
+            'Child sent a second completion message',
+          );
+          await expect(tokenless.request('register', { ident: 'ghost', server: 'x:1' })).rejects.toThrow('Bad child ident ghost');
+          // Not on the connection 'run' registered on, even tokenless: refused.
+          await expect(tokenless.request('update', { ident: 'run', summary: emptySummary(), result: 1 })).rejects.toThrow(/registered on another connection/);
+          await expect(tokenless.request('register', { ident: 'run', server: 'x:1' })).rejects.toThrow(/registered already/);
+        } finally {
+          tokenless.close();
+        }
       } finally {
         observer.close();
       }
@@ -119,11 +133,20 @@ describe('what a tier serves', () => {
     }
   });
 
-  it('refuses connections without the run token', async () => {
+  it('refuses connections without a credential, naming the setting that would let a tokenless child in', async () => {
     const run = await startRoot(group({ ident: 'locked', jobs: [job({ ident: 's', command: 'sleep', args: ['60'] })] }));
     try {
       await waitFor(() => run.tier.address);
-      await expect(connect(run.tier.address!, { token: 'wrong' })).rejects.toThrow(/run token/);
+      await expect(connect(run.tier.address!)).rejects.toThrow(/missing or wrong credential/);
+      await expect(connect(run.tier.address!, { token: 'wrong' })).rejects.toThrow(/missing or wrong credential/);
+      // The run's read token is not a child's credential.
+      const reader = await connect(run.tier.address!, { token: run.token });
+      try {
+        await expect(reader.request('register', { ident: 's', server: 'x:1' })).rejects.toThrow(/read token only reads/);
+      } finally {
+        reader.close();
+      }
+      await waitFor(() => run.events.some((e) => e.type === 'message' && /--allow-tokenless/.test(e.message)));
     } finally {
       run.tier.stop();
       await run.finished();

@@ -37,6 +37,9 @@ import {
   layerSettings,
   listenLayerServer,
   METRIC_SCOPES,
+  type RefusalCounter,
+  readOnlyHandlers,
+  sameSecret,
 } from '@gator/protocol';
 import { Attempt, type AttemptContext, runAttempts } from './attempt.js';
 import type { WrapperEvent } from './events.js';
@@ -87,7 +90,10 @@ export interface WrapperOutcome {
 }
 
 /** `stop` ends the job (SIGTERM, then SIGKILL after the grace); `address` is the job API server's. */
-export type Wrapper = RunningLayer<WrapperOutcome>;
+export type Wrapper = RunningLayer<WrapperOutcome> & {
+  /** `host:port/TOKEN` the job gets (`GATOR_PARENT`): its token reaches this wrapper's job API alone. */
+  readonly jobAddress?: string;
+};
 
 const OWN = METRIC_SCOPES.own;
 const GROUP = METRIC_SCOPES.group;
@@ -112,6 +118,9 @@ class JobWrapper implements Wrapper {
   /** Metrics the job set through its API. */
   private readonly jobMetrics = new Map<string, number>();
   private server: GatorServer | undefined;
+  private refusals: RefusalCounter | undefined;
+  /** The job's credential for this wrapper's job API: accepted here and nowhere else. */
+  private readonly jobToken = randomBytes(18).toString('base64url');
   private uplink: Uplink<'wrapperUplink'> | undefined;
   private attempt: Attempt;
   private runPromise: Promise<WrapperOutcome> | undefined;
@@ -157,6 +166,10 @@ class JobWrapper implements Wrapper {
     return this.server?.address;
   }
 
+  get jobAddress(): string | undefined {
+    return this.server ? `${this.server.address}/${this.jobToken}` : undefined;
+  }
+
   run(): Promise<WrapperOutcome> {
     this.runPromise ??= this.execute().catch((error: unknown) => this.crashed(error));
     return this.runPromise;
@@ -179,7 +192,7 @@ class JobWrapper implements Wrapper {
     await this.startServer();
     // Register even when failing already: the parent must hear why.
     if (this.uplink) await this.register(this.uplink);
-    const jobAddress = this.server ? this.server.addressWithToken : '';
+    const jobAddress = this.jobAddress ?? '';
 
     const env = jobEnvironment({
       inherited: process.env,
@@ -239,18 +252,27 @@ class JobWrapper implements Wrapper {
 
   private async startServer(): Promise<void> {
     try {
-      this.server = await listenLayerServer({
+      const handlers = jobApiHandlers(
+        { log: this.log, db: this.db, metrics: this.jobMetrics, maxLineBytes: this.maxLineBytes, activity: () => this.attempt.activity() },
+        this.queries,
+      );
+      const readers = readOnlyHandlers(handlers);
+      const read = this.o.token;
+      // The job holds the job token, readers the run's read token; nothing else gets in.
+      ({ server: this.server, refusals: this.refusals } = await listenLayerServer({
         host: this.o.host,
         advertiseHost: this.o.advertiseHost,
-        token: this.o.token ?? randomBytes(16).toString('hex'),
-        handlers: jobApiHandlers(
-          { log: this.log, db: this.db, metrics: this.jobMetrics, maxLineBytes: this.maxLineBytes, activity: () => this.attempt.activity() },
-          this.queries,
-        ),
+        authorize: (asked) =>
+          sameSecret(asked, this.jobToken)
+            ? { role: 'job' }
+            : (read && sameSecret(asked, read)) || (asked === '' && this.o.allowTokenless)
+              ? { role: 'reader' }
+              : undefined,
+        handlers: (_connection, principal) => (principal?.role === 'job' ? handlers : readers),
         peer: 'the job',
         log: (severity, message) => this.log.log(severity, message),
         badFrame: { severity: Severity.WARNING, prefix: 'Rejected frame from job' },
-      });
+      }));
     } catch (error) {
       this.fail(`could not start the job API server: ${errorText(error)}`);
       this.log.log(Severity.CRITICAL, `Could not start the job API server: ${errorText(error)}`);
@@ -323,6 +345,7 @@ class JobWrapper implements Wrapper {
     clearInterval(this.heartbeatTimer);
 
     for (const [name, value] of finalAttributes(verdict, this.stoppedAt, a.number)) this.db.attr(name, value);
+    this.refusals?.close();
     const summary = this.summary();
     this.storeMetrics(summary);
     this.emit({ type: 'summary', summary });

@@ -29,7 +29,7 @@ describe('durability', () => {
       await waitFor(() => /STARTED \d+ \S+\n/.test(output));
       const [, pid, address] = /STARTED (\d+) (\S+)\n/.exec(output)!;
       jobPid = Number(pid);
-      const client = await connect(`${address}/${token}`, { keepAliveMs: 0 });
+      const client = await connect(address, { keepAliveMs: 0 });
       const acked = await Promise.all(
         Array.from({ length: 500 }, (_, i) => client.request('log', { severity: 'WARNING', message: `acknowledged ${i}` })),
       );

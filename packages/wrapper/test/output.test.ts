@@ -115,7 +115,9 @@ describe('job output', () => {
       const text = messages.map((m) => m.message);
       expect(text[0]).toBe('path=set token=none internal=none custom=from spec');
       expect(text[1]).toBe(`cwd=${cwd}`);
-      expect(text[2]).toMatch(/^parent=127\.0\.0\.1:\d+\/tok123$/);
+      // Its own wrapper's job token, not the run's read token.
+      expect(text[2]).toMatch(/^parent=127\.0\.0\.1:\d+\/[\w-]{20,}$/);
+      expect(text[2]).not.toContain('tok123');
       expect(text[3]).toBe('jobpath=job unbuf=1');
       expect(attributes.cwd).toBe(cwd);
       expect(JSON.parse(attributes.env)).toEqual({ CUSTOM: 'from spec' });

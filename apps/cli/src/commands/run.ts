@@ -60,8 +60,10 @@ export async function runRoot(specPath: string | undefined, options: RunOptions,
   // The run to rerun is found before this run's directory exists (it would be the newest).
   const previous = root.rerunFailed ? findRun(root.rerunFailed === true ? undefined : root.rerunFailed, ctx.cwd) : undefined;
   const tracking = makeTrackingDir(identity.tracking ? path.resolve(ctx.cwd, identity.tracking) : defaultTrackingDir(ctx.cwd));
-  // Children get it in their environment (never argv), from the launch request.
+  // The run's read token (readers: the hub, Python's client); children get it in their credential
+  // file. One given in the environment is taken out of it, so no child process inherits it.
   const token = (ctx.env ?? process.env)[ENV.TOKEN] || randomBytes(18).toString('base64url');
+  delete process.env[ENV.TOKEN];
   const ident = identity.id ?? spec.ident ?? String(process.pid);
   // Loaded here, not at the top: a child process renders nothing.
   const { createReporter } = await import('../render/create.js');

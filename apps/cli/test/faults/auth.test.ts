@@ -1,8 +1,10 @@
 /**
- * Issue 9, who may connect: every tier and wrapper server of a run requires
- * the run's secret in the URL path; anything else is refused at the upgrade
- * and recorded in that layer's database. The secret is in no argv and no
- * file of the run; servers bind loopback; tracking files are owner-only.
+ * Issue 9, who may connect (and issue 17, least privilege): every tier and
+ * wrapper server of a run requires a credential in the URL path: the run's
+ * read token (readers), a child's own credential (its parent tier), a job's
+ * own token (its wrapper); anything else is refused at the upgrade, counted,
+ * and told in that layer's database at a bounded rate. No secret is in any
+ * argv or file of the run; servers bind loopback; tracking files are owner-only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,19 +88,28 @@ function upgradeStatus(address: string): Promise<number> {
   });
 }
 
-function refusals(dir: string): string[] {
+/** How many refused connections a layer told (the first by itself, the rest counted), and in how many lines. */
+function refusals(dir: string): { count: number; lines: number } {
   const reader = openLayerReader(dir);
   try {
-    return reader
+    const lines = reader
       .messages({ limit: 100_000 })
-      .map((m) => m.message)
-      .filter((m) => /^Refused a connection from 127\.0\.0\.1:\d+: (missing|wrong) run token$/.test(m));
+      .filter((m) => /^Refused /.test(m.message));
+    // None of them a warning: a flood of refusals never counts against the layer's job.
+    expect(lines.filter((m) => m.severity >= 30)).toEqual([]);
+    let count = 0;
+    for (const { message } of lines) {
+      if (/^Refused a connection from 127\.0\.0\.1:\d+: (missing|wrong) credential( \(.*\))?$/.test(message)) count = Math.max(count, 1);
+      const all = /^Refused \d+ more connections? without a valid credential \((\d+) in all\)$/.exec(message);
+      if (all) count = Math.max(count, Number(all[1]));
+    }
+    return { count, lines: lines.length };
   } finally {
     reader.close();
   }
 }
 
-describe('only holders of the run secret may connect', () => {
+describe('only holders of a credential may connect', () => {
   it('a tier and a wrapper refuse a missing or wrong token, record it, and serve the right one', async () => {
     const dir = tempDir('gator-fault-');
     const release = path.join(dir, 'release');
@@ -119,13 +130,20 @@ jobs:
     const wrapper = await waitForProcess(run, /cli\.js .*--id waiter /, 'the wrapper');
     const tier = await waitForProcess(run, /cli\.js .*--id inner /, 'the inner tier');
 
-    // What a job sees (Python Gator's clients only read GATOR_PARENT): host:port/TOKEN of its wrapper.
+    // What a job sees (Python Gator's clients only read GATOR_PARENT): host:port/TOKEN of its wrapper,
+    // with a token of that wrapper's own, not the run's.
     const parentOfJob = environmentOf(job).get('GATOR_PARENT')!;
     const token = run.token!;
-    expect(token, 'the run token, seen in a child layer’s environment').toMatch(/^[\w-]{16,}$/);
-    expect(parentOfJob).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+/${token}$`));
-    // The job gets its wrapper's address, not the run secret as a variable of its own.
-    expect(environmentOf(job).has('GATOR_TOKEN')).toBe(false);
+    expect(parentOfJob).toMatch(/^127\.0\.0\.1:\d+\/[\w-]{20,}$/);
+    expect(parentOfJob).not.toContain(token);
+    const jobToken = parentOfJob.slice(parentOfJob.indexOf('/') + 1);
+    // No layer carries a secret in its environment (where its job could read it): the run's read
+    // token is taken out of the root's, a child's credential comes in a file it removes.
+    for (const pid of [job, wrapper, tier]) {
+      expect(environmentOf(pid).has('GATOR_TOKEN'), `GATOR_TOKEN in the environment of ${run.argv.get(pid)}`).toBe(false);
+      expect([...environmentOf(pid).values()].some((v) => v.includes(token)), `the read token in the environment of ${run.argv.get(pid)}`).toBe(false);
+    }
+    expect(filesUnder(path.join(dir, 'run')).filter((f) => f.endsWith('credential.json')), 'credential files left').toEqual([]);
     const wrapperAddress = parentOfJob.slice(0, parentOfJob.indexOf('/'));
     // A layer's parent address is on its command line, without the token.
     const tierAddress = run.argv.get(wrapper)!.match(/--parent (\S+)/)![1]!;
@@ -141,7 +159,13 @@ jobs:
         attempts++;
         countFault();
       }
-      // The right token is served.
+      // The job's token reaches its own wrapper alone.
+      if (layer !== 'wrapper') {
+        await expectRefused(`${address}/${jobToken}`, `the job's token (${layer})`);
+        attempts++;
+        countFault();
+      }
+      // The read token is served (for reads).
       const ok = await connect(`${address}/${token}`, { connectTimeoutMs: 10_000 });
       try {
         const answer = await ok.request('resolve', { root_path: [], nest_path: null, depth: 0 }, { timeoutMs: 20_000 });
@@ -150,14 +174,15 @@ jobs:
         ok.close();
       }
     }
-    expect(attempts).toBe(21);
+    expect(attempts).toBe(23);
 
-    // The local scheduler's pool (shared by nested tiers) is a server of the run too.
+    // The local scheduler's pool (shared by nested tiers) is a server of the run too, with a secret of its own.
     const pool = environmentOf(tier).get('GATOR_LOCAL_POOL');
     expect(pool, 'the nested tier knows the run pool').toBeDefined();
     const poolAddress = pool!.slice(0, pool!.indexOf('/'));
+    const poolToken = pool!.slice(pool!.indexOf('/') + 1);
     expect(listeners(Number(poolAddress.split(':')[1])), 'the pool listens on').toEqual(['127.0.0.1']);
-    for (const [what, wrong] of wrongAddresses(poolAddress, token)) {
+    for (const [what, wrong] of [...wrongAddresses(poolAddress, poolToken), ['the run read token', `${poolAddress}/${token}`] as [string, string]]) {
       expect(await upgradeStatus(wrong), `${what} (pool)`).toBe(401);
       countFault();
     }
@@ -168,11 +193,13 @@ jobs:
     const results = collectResults(path.join(dir, 'run'));
     expect(results.get('inner.waiter')?.result).toBe(SUCCESS);
 
-    // Every refusal is recorded by the layer that refused it.
+    // Every refusal is counted by the layer that refused it, in at most a few lines.
     const perLayer = wrongAddresses('x:1', token).length;
-    expect(refusals(path.join(dir, 'run/inner'))).toHaveLength(perLayer);
-    expect(refusals(path.join(dir, 'run'))).toHaveLength(perLayer);
-    expect(refusals(path.join(dir, 'run/inner/waiter'))).toHaveLength(perLayer);
+    for (const [layer, n] of [['run/inner', perLayer + 1], ['run', perLayer + 1], ['run/inner/waiter', perLayer]] as const) {
+      const told = refusals(path.join(dir, layer));
+      expect(told.count, layer).toBe(n);
+      expect(told.lines, layer).toBeLessThanOrEqual(3);
+    }
 
     // Owner-only tracking: directories 0700, files 0600 (nothing for group or others).
     for (const file of filesUnder(path.join(dir, 'run'))) {
@@ -198,7 +225,6 @@ jobs:
     const job = await waitForProcess(run, /^bash -c while/, 'the job');
     const parentOfJob = environmentOf(job).get('GATOR_PARENT')!;
     const [address, token] = parentOfJob.split('/') as [string, string];
-    run.token = token;
     for (const [what, wrong] of wrongAddresses(address, token)) {
       await expectRefused(wrong, `${what} (root wrapper)`);
       countFault();
@@ -206,13 +232,21 @@ jobs:
     const ok = await connect(parentOfJob, { connectTimeoutMs: 10_000 });
     try {
       await ok.request('log', { severity: 'INFO', message: 'logged with the token' }, { timeoutMs: 20_000 });
+      // The run's read token reads, and only reads.
+      const reader = await connect(`${address}/${run.token!}`, { connectTimeoutMs: 10_000 });
+      try {
+        await expect(reader.request('log', { severity: 'ERROR', message: 'forged' }, { timeoutMs: 20_000 })).rejects.toThrow(/read token/);
+        expect((await reader.request('get_messages', { after: 0, limit: 5 }, { timeoutMs: 20_000 })).messages.length).toBeGreaterThan(0);
+      } finally {
+        reader.close();
+      }
     } finally {
       ok.close();
     }
     fs.writeFileSync(release, '');
     const done = await within(run.done, 60_000, 'the run to end');
     expect(done.code, done.stdout + done.stderr).toBe(0);
-    expect(refusals(path.join(dir, 'run'))).toHaveLength(wrongAddresses('x:1', token).length);
+    expect(refusals(path.join(dir, 'run')).count).toBe(wrongAddresses('x:1', token).length);
     expectNoCrash(done);
     await expectNoneLeft(run);
     expectSecretKept(run, path.join(dir, 'run'));

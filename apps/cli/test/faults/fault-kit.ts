@@ -5,7 +5,7 @@
  * counted), a check that the run's secret leaked into no argv and no file, and
  * the suite's counters, merged into test-results/faults.json.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ export interface FaultRun extends GatorRun {
   argv: Map<number, string>;
   /** Every argv ever seen in the run. */
   allArgv: Set<string>;
-  /** The run's secret, once a child carrying it was seen. */
+  /** The run's read token (given to the root). */
   token: string | undefined;
   /** Sample the tree now (the background sampler also does, every 100 ms). */
   sample(): void;
@@ -66,15 +66,20 @@ export function markedProcesses(marker: string): number[] {
   return out;
 }
 
-/** Start `gator ARGS` with its processes accounted for. */
+/**
+ * Start `gator ARGS` with its processes accounted for. The root is given its
+ * read token (GATOR_TOKEN, which it takes out of its environment), so the kit
+ * knows the run's secret to look for in argv and files.
+ */
 export function startRun(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): FaultRun {
   const marker = randomUUID();
-  const run = startGator(args, { cwd: options.cwd, env: { ...options.env, [RUN_MARKER]: marker } }) as FaultRun;
+  const token = options.env?.GATOR_TOKEN ?? randomBytes(18).toString('base64url');
+  const run = startGator(args, { cwd: options.cwd, env: { GATOR_TOKEN: token, ...options.env, [RUN_MARKER]: marker } }) as FaultRun;
   run.marker = marker;
   run.pids = new Set([run.child.pid!]);
   run.argv = new Map();
   run.allArgv = new Set();
-  run.token = undefined;
+  run.token = token;
   const see = (pid: number) => {
     run.pids.add(pid);
     // Read again each time: between fork and exec a process still shows its parent's argv.
@@ -82,10 +87,6 @@ export function startRun(args: string[], options: { cwd: string; env?: Record<st
     if (cmd) {
       run.argv.set(pid, cmd);
       run.allArgv.add(cmd);
-    }
-    if (run.token === undefined) {
-      const entry = readEnviron(pid).find((e) => e.startsWith('GATOR_TOKEN='));
-      if (entry) run.token = entry.slice('GATOR_TOKEN='.length);
     }
   };
   run.sample = () => {

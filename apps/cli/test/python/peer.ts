@@ -73,35 +73,6 @@ exec '${PYTHON}' "$@"
   return dir;
 }
 
-/**
- * The child command of a Gator tier that starts Python Gator instead
- * (`TierOptions.childCommand`). Python's client connects to `ws://<--parent>`
- * and knows nothing of the run token, so this puts the token (from
- * GATOR_TOKEN, which the tier gives every child) into `--parent` by hand.
- */
-export function pythonChildCommand(dir: string): string[] {
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'python-gator-child');
-  fs.writeFileSync(
-    file,
-    `#!/bin/sh
-# Rewrite "--parent HOST:PORT" into "--parent HOST:PORT/$GATOR_TOKEN".
-n=$#
-while [ "$n" -gt 0 ]; do
-  a="$1"; shift; n=$((n - 1))
-  if [ "$a" = "--parent" ] && [ "$n" -gt 0 ] && [ -n "$GATOR_TOKEN" ]; then
-    set -- "$@" "$a" "$1/$GATOR_TOKEN"; shift; n=$((n - 1))
-  else
-    set -- "$@" "$a"
-  fi
-done
-exec '${PYTHON}' -m gator "$@"
-`,
-    { mode: 0o755 },
-  );
-  return [file];
-}
-
 /** Start `python3 -m gator ARGS` (the real Python Gator), with `shims` first on PATH. */
 export function startPythonGator(args: string[], options: { cwd: string; shims?: string[]; env?: Record<string, string | undefined> }): GatorRun {
   return startProcess(PYTHON, ['-m', 'gator', ...args], { cwd: options.cwd, env: { ...pythonEnv(...(options.shims ?? [])), ...options.env } });

@@ -3,9 +3,9 @@
  * opposite direction). The root is the real @gator/tier with the real local
  * scheduler, run in this process; its `childCommand` (how a tier starts a
  * child, `TierOptions.childCommand`) starts `python3 -m gator` instead of
- * Gator's CLI. Python's client knows nothing of the run token, so these runs
- * put it into `--parent` by hand (the shim of `pythonChildCommand`): the
- * explicit setting that lets a run accept tokenless children is not built yet.
+ * Gator's CLI. Python's client presents no credential, so such a run needs the
+ * explicit setting `allowTokenless` (`gator run --allow-tokenless`); without
+ * it the children are refused, with a message that names the setting.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { createLocalScheduler, type LocalScheduler } from '@gator/scheduler-loca
 import { createTier, type TierEvent, type TierOutcome } from '@gator/tier';
 import { CLI, tempDir } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
-import { PYTHON, needsPythonPeer, pythonChildCommand, pythonEnv } from './peer.js';
+import { PYTHON, needsPythonPeer, pythonEnv } from './peer.js';
 
 needsPythonPeer();
 
@@ -40,7 +40,7 @@ interface RootRun {
  * beat every 5 s whatever they are told, so the root must allow Python children longer silences
  * than 3 intervals (it knows them by their `register`, which carries no protocol version).
  */
-async function gatorRoot(spec: JobGroup, childCommand: string[], dir: string, name: string): Promise<RootRun> {
+async function gatorRoot(spec: JobGroup, childCommand: string[], dir: string, name: string, allowTokenless = false): Promise<RootRun> {
   // The scheduler starts children with this process's environment: Python's, so
   // Python tiers find the venv's python3 (and the package) for their own children.
   Object.assign(process.env, pythonEnv());
@@ -61,6 +61,7 @@ async function gatorRoot(spec: JobGroup, childCommand: string[], dir: string, na
     token,
     interval: 1,
     cwd: dir,
+    ...(allowTokenless ? { allowTokenless } : {}),
     onEvent: (e) => events.push(e),
   });
   const outcome = await tier.run();
@@ -77,7 +78,7 @@ const SUB = ['sub_total', 'sub_active', 'sub_passed', 'sub_failed'] as const;
 const sub = (s: Summary) => Object.fromEntries(SUB.map((k) => [k, s.metrics[k]]));
 
 describe('Python Gator children under a Gator root', () => {
-  it('7 of 7 scenarios pass with the run token put in --parent by hand, as they do with Gator children', async () => {
+  it('with the mixed-tree setting (allowTokenless), Python children without a credential pass 7 of 7 scenarios, as Gator children do', async () => {
     const dir = tempDir('gator-pychild-');
     const api = path.join(dir, 'api.py');
     // A job of the Python era: log and metric through ws://$GATOR_PARENT.
@@ -118,9 +119,9 @@ jobs:
       'scenarios.yaml',
     ) as JobGroup;
 
-    const py = await gatorRoot(spec, pythonChildCommand(path.join(dir, 'bin')), dir, 'py');
-    // The workaround's cost: a Python wrapper hands the run token on to its job (Gator's strips it).
-    expect(fs.readFileSync(envDump, 'utf8')).toMatch(/^GATOR_TOKEN=/m);
+    const py = await gatorRoot(spec, [PYTHON, '-m', 'gator'], dir, 'py', true);
+    // No secret reaches a Python job either: there is none in any child's environment.
+    expect(fs.readFileSync(envDump, 'utf8')).not.toMatch(/^GATOR_TOKEN=/m);
     const gt = await gatorRoot(spec, [process.execPath, CLI], dir, 'gt');
     expect(fs.readFileSync(envDump, 'utf8')).not.toMatch(/^GATOR_TOKEN=/m);
 
@@ -157,21 +158,21 @@ jobs:
     expect(fs.existsSync(path.join(py.tracking, 'group', 'a', 'db.sqlite'))).toBe(true);
   });
 
-  it('refuses Python children that present no token (today: recorded, and the child is lost)', async () => {
+  it('without the setting, Python children that present no credential are refused with a message naming it, and lost', async () => {
     const dir = tempDir('gator-pychild-');
     const spec = loadSpec('!JobGroup\nident: root\njobs:\n  - !Job {ident: plain, command: "true"}\n', 'plain.yaml') as JobGroup;
     const run = await gatorRoot(spec, [PYTHON, '-m', 'gator'], dir, 'py');
     expect(run.outcome.result).toBe(JobResult.FAILURE);
-    const refused = run.events.filter((e) => e.type === 'message' && /Refused a connection from .*: missing run token/.test(e.message));
+    const refused = run.events.filter((e) => e.type === 'message' && /Refused a connection from .*: missing credential/.test(e.message));
     expect(refused.length).toBeGreaterThan(0);
+    // The refusal names the setting that would let the child in.
+    expect(refused.map((e) => (e as { message: string }).message).join('\n')).toMatch(/gator run --allow-tokenless/);
+    // And the tier's refusal is not a warning against anyone.
+    expect(refused.every((e) => (e as { severity: number }).severity < 30)).toBe(true);
     const lost = run.events.find((e) => e.type === 'child' && e.id === 'plain' && e.state === 'lost');
     expect(lost, JSON.stringify(run.events.filter((e) => e.type === 'child'))).toBeDefined();
     // Python's own record of why: its client got HTTP 401 from the tier.
     expect(fs.readFileSync(path.join(run.tracking, 'plain', 'error.log'), 'utf8')).toMatch(/401/);
   });
 
-  // The explicit, documented setting that lets a run accept children that cannot present the
-  // token (issue 18, Build 2) is designed together with per-child credentials; see
-  // docs/compatibility.md ("Python Gator children under a Gator tier").
-  it.todo('with the mixed-tree setting, Python children without the token pass, and without it the refusal names the setting');
 });

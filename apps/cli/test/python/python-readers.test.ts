@@ -142,7 +142,8 @@ jobs:
     expect(got.procstat.every(([n, mem]: [number, boolean]) => n >= 1 && mem)).toBe(true);
   });
 
-  it('a Python client given a running layer’s stored URL and the run token reads its messages; without the token it is refused', async () => {
+  /** A running Gator layer read by Python's clients from its stored URL (`allowTokenless`: the run lets tokenless readers in). */
+  async function readLive(allowTokenless: boolean) {
     const dir = tempDir('gator-pyread-');
     const release = path.join(dir, 'release');
     const spec = writeSpec(
@@ -155,7 +156,8 @@ jobs:
 `,
     );
     const token = randomBytes(16).toString('base64url');
-    const run = startGator(['run', spec, '--tracking', 'run', '--interval', '1'], { cwd: dir, env: { GATOR_TOKEN: token } });
+    const flags = allowTokenless ? ['--allow-tokenless'] : [];
+    const run = startGator(['run', spec, '--tracking', 'run', '--interval', '1', ...flags], { cwd: dir, env: { GATOR_TOKEN: token } });
     const rootDb = path.join(dir, 'run', 'db.sqlite');
     const waiterDb = path.join(dir, 'run', 'waiter', 'db.sqlite');
     await waitFor(() => {
@@ -169,19 +171,30 @@ jobs:
         waiter.close();
       }
     }, 60_000, 'the job to run and its address to be stored');
+    let got: any;
     try {
-      const got = await python<any>(LIVE, { args: [rootDb, 'waiter', token] });
-      // Python's format: host:port, no scheme, no token.
-      expect(got.url).toMatch(/^[\w.-]+:\d+$/);
-      expect(got.plain).toContain('waiting for release');
-      expect(got.gator_client).toContain('waiting for release');
-      expect(got.resolve).toBe('waiter');
-      // What Python Gator's hub does with the stored URL: no token, so HTTP 401 (see docs/compatibility.md).
-      expect(got.bare).toMatch(/401/);
+      got = await python<any>(LIVE, { args: [rootDb, 'waiter', token] });
     } finally {
       fs.writeFileSync(release, '');
     }
     const done = await run.done;
     expect(done.code, done.stdout + done.stderr).toBe(0);
+    // Python's format: host:port, no scheme, no token.
+    expect(got.url).toMatch(/^[\w.-]+:\d+$/);
+    expect(got.plain).toContain('waiting for release');
+    expect(got.gator_client).toContain('waiting for release');
+    expect(got.resolve).toBe('waiter');
+    return got;
+  }
+
+  it('a Python client given a running layer’s stored URL and the run’s read token reads its messages; without the token it is refused', async () => {
+    const got = await readLive(false);
+    // What Python Gator's hub does with the stored URL: no token, so HTTP 401 (see docs/compatibility.md).
+    expect(got.bare).toMatch(/401/);
+  });
+
+  it('with --allow-tokenless, Python Gator’s own client given the stored URL alone (as its hub is) reads too', async () => {
+    const got = await readLive(true);
+    expect(got.bare).toBe('connected');
   });
 });

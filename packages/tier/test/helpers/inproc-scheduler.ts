@@ -1,7 +1,7 @@
 // A scheduler whose "processes" are fake children running in the test
 // process over real websockets: for scale tests, where 10,000 node processes
 // would take minutes. Everything on the wire is the real protocol.
-import { connect, type ChildExit, type LaunchRequest, type LaunchedChild, type Scheduler, type Summary } from '@gator/protocol';
+import { connect, takeCredentialFile, type ChildExit, type LaunchRequest, type LaunchedChild, type Scheduler, type Summary } from '@gator/protocol';
 
 function summary(id: string, result: number): Summary {
   const failed = result !== 1;
@@ -43,7 +43,7 @@ export function inProcessScheduler(token: string, resultOf: (id: string) => numb
     const argv = request.command;
     const parent = argv[argv.indexOf('--parent') + 1];
     const id = argv[argv.indexOf('--id') + 1];
-    const link = await connect(parent, { token: request.env.GATOR_TOKEN ?? token, keepAliveMs: 0 });
+    const link = await connect(parent, { token: takeCredentialFile(request.tracking)?.credential ?? token, keepAliveMs: 0 });
     try {
       await link.request('spec', { ident: id });
       await link.request('register', { ident: id, server: '127.0.0.1:9', protocol: 1 });

@@ -77,7 +77,7 @@ export function connectJobClient(address: string | undefined = process.env.GATOR
       socket.terminate();
       reject(
         new JobClientError('GATOR_CLIENT_CONNECT', `The Gator wrapper at ${address} refused the connection (HTTP ${res.statusCode})`, {
-          hint: res.statusCode === 401 ? 'GATOR_PARENT must include the run token (host:port/TOKEN).' : undefined,
+          hint: res.statusCode === 401 ? 'GATOR_PARENT must include the job token of this wrapper (host:port/TOKEN).' : undefined,
         }),
       );
     });
