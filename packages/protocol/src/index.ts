@@ -14,6 +14,8 @@ export * from './job-id-queue.js';
 export * from './poll-loop.js';
 export * from './advertise-host.js';
 export * from './abandon-at-exit.js';
+export * from './local-tier.js';
+export * from './settles-within.js';
 export * from './spec/index.js';
 export * from './layout.js';
 export * from './limits.js';
