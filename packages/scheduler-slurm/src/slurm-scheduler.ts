@@ -22,7 +22,8 @@ import {
   resolveAdvertiseHost,
   runCommand,
   runWithRetries,
-  spawnInGroup,
+  settlesWithin,
+  startLocalTier,
   type ChildExit,
   type LaunchOptions,
   type LaunchRequest,
@@ -254,14 +255,7 @@ export class SlurmScheduler implements Scheduler {
       const stopping = Promise.all(all.map((r) => this.stop(r.id).then(() => r.local?.gone)));
       // Bounded: a controller that stopped answering must not hang the run for ever.
       const limitMs = this.options.graceMs + 60_000;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        stopping.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), limitMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      const timedOut = !(await settlesWithin(stopping, limitMs));
       await Promise.allSettled([...this.submissions]);
       if (timedOut) {
         for (const r of this.children.values()) {
@@ -292,15 +286,10 @@ export class SlurmScheduler implements Scheduler {
 
   private startLocal(record: ChildRecord): void {
     record.phase = 'queued';
-    const local = spawnInGroup(
-      record.request,
-      { env: { ...process.env, ...record.request.env }, graceMs: this.options.graceMs },
-      {
-        onStart: () => this.markStarted(record),
-        onExit: (code, signal) => this.finish(record, { code, signal, ...(record.local?.terminating ? { reason: 'stopped' } : {}) }),
-        onFailure: ({ code, reason }) => this.finish(record, { code, signal: null, neverStarted: true, reason }),
-      },
-    );
+    const local = startLocalTier(record.request, this.options.graceMs, {
+      onStart: () => this.markStarted(record),
+      onExit: (exit) => this.finish(record, exit),
+    });
     if (!local) return;
     record.local = local;
     record.child.handle = String(local.pid);
