@@ -16,6 +16,7 @@ const sources = {
   '@gator/tier': 'packages/tier/src/index.ts',
   '@gator/scheduler-local': 'packages/scheduler-local/src/index.ts',
   '@gator/scheduler-slurm': 'packages/scheduler-slurm/src/index.ts',
+  '@gator/scheduler-sge': 'packages/scheduler-sge/src/index.ts',
 };
 
 export const alias = Object.entries(sources).map(([name, file]) => ({

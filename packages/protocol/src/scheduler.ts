@@ -80,6 +80,21 @@ export const LaunchRequestSchema = z.object({
 export type LaunchRequest = z.infer<typeof LaunchRequestSchema>;
 export type LaunchRequestInput = z.input<typeof LaunchRequestSchema>;
 
+/**
+ * Parse the request given to `launch`: a malformed one is a `SchedulerError`
+ * (`GATOR_SCHEDULER_LAUNCH`) naming the first bad field.
+ */
+export function parseLaunchRequest(scheduler: string, input: unknown): LaunchRequest {
+  const parsed = LaunchRequestSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new SchedulerError(
+    'GATOR_SCHEDULER_LAUNCH',
+    scheduler,
+    `Invalid launch request${issue ? ` (${issue.path.join('.') || 'request'}: ${issue.message})` : ''}.`,
+  );
+}
+
 /** How a child process ended, as far as the scheduler can tell. */
 export interface ChildExit {
   /** Exit code, or null when killed by a signal or never started. */

@@ -6,8 +6,8 @@
 import {
   ChildHandle,
   ENV,
-  LaunchRequestSchema,
   SchedulerError,
+  parseLaunchRequest,
   spawnInGroup,
   type ChildExit,
   type ChildProcessState,
@@ -193,16 +193,7 @@ export class LocalScheduler implements Scheduler {
   }
 
   async launch(input: LaunchRequest, options: LaunchOptions = {}): Promise<LaunchedChild> {
-    const parsed = LaunchRequestSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new SchedulerError(
-        'GATOR_SCHEDULER_LAUNCH',
-        SCHEDULER_NAME,
-        `Invalid launch request${issue ? ` (${issue.path.join('.') || 'request'}: ${issue.message})` : ''}.`,
-      );
-    }
-    const request = parsed.data;
+    const request = parseLaunchRequest(SCHEDULER_NAME, input);
     const label = labelOf(request);
     this.assertOpen(label);
     const existing = this.children.get(request.id);

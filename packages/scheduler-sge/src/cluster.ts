@@ -6,7 +6,7 @@
  * it without asking the qmaster again.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { SchedulerError } from '@gator/protocol';
+import { SchedulerError, runCommand, type CommandResult } from '@gator/protocol';
 import { SCHEDULER_NAME, clusterError, type SgeOptions } from './options.js';
 import {
   commandFailure,
@@ -14,9 +14,7 @@ import {
   parseComplexValues,
   parseComplexes,
   qconfValue,
-  runCommand,
   type Complex,
-  type CommandResult,
 } from './sge-cli.js';
 
 export interface LicenseComplex {

@@ -6,18 +6,17 @@
  * reported as a debug event.
  */
 import { z } from 'zod';
-import { SchedulerError, schedulerOption } from '@gator/protocol';
-import { splitShellWords } from '@gator/protocol';
+import {
+  clusterError as sharedClusterError,
+  extraArgsOption,
+  hostOption,
+  onOffOption,
+  schedulerOptionReader,
+  secondsOption,
+  type SchedulerError,
+} from '@gator/protocol';
 
 export const SCHEDULER_NAME = 'sge';
-
-const seconds = (what: string, min: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, `expected ${what} in seconds, e.g. 1 or 0.5`)
-    .transform(Number)
-    .pipe(z.number().min(min, `expected at least ${min} seconds`));
 
 /** A Grid Engine object name (queue, PE, project, complex): no spaces, commas or quotes. */
 const sgeName = (what: string) =>
@@ -38,12 +37,7 @@ const timeLimit = z
   .trim()
   .regex(/^(\d+|\d+:\d{1,2}:\d{1,2})$/, 'expected a Grid Engine time: SECONDS or HH:MM:SS');
 
-const yesNo = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['on', 'off', 'yes', 'no', 'true', 'false', '1', '0'], { error: 'expected on or off' }))
-  .transform((v) => ['on', 'yes', 'true', '1'].includes(v));
+const yesNo = onOffOption();
 
 const megabytes = z
   .string()
@@ -56,22 +50,7 @@ export const RESERVED_QSUB_ARGS = [
   '-t', '-terse', '-o', '-e', '-j', '-wd', '-cwd', '-S', '-N', '-V', '-v', '-sync', '-b', '-shell', '-r', '-notify', '-w', '-i',
 ];
 
-const qsubArgs = z.string().transform((text, ctx) => {
-  let words: string[];
-  try {
-    words = splitShellWords(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-  for (const word of words) {
-    if (RESERVED_QSUB_ARGS.includes(word)) {
-      ctx.addIssue({ code: 'custom', message: `${word} is set by the scheduler itself and cannot be overridden` });
-      return z.NEVER;
-    }
-  }
-  return words;
-});
+const qsubArgs = extraArgsOption(RESERVED_QSUB_ARGS);
 
 /** Each option, as the string given on the command line → its value. */
 export const sgeOptionSchemas = {
@@ -90,11 +69,11 @@ export const sgeOptionSchemas = {
   /** Extra qsub arguments, split like a shell command line. */
   qsub_args: qsubArgs.optional(),
   /** Seconds between two qstat polls. */
-  poll: seconds('a poll interval', 0.1).default(1),
+  poll: secondsOption('a poll interval', 0.1).default(1),
   /** Seconds between SIGTERM to a running child's process group and SIGKILL. */
-  grace: seconds('a grace period', 0).default(5),
+  grace: secondsOption('a grace period', 0).default(5),
   /** Interface name or host name/address children use to reach this tier. */
-  host: z.string().trim().min(1, 'expected an interface name, host name or address').optional(),
+  host: hostOption().optional(),
   /** Where nested tiers run: `local` (processes on this machine) or `sge` (1-slot jobs). */
   tiers: z.string().trim().toLowerCase().pipe(z.enum(['local', 'sge'], { error: 'expected local or sge' })).default('local'),
   /** Submit the children of a `!JobArray` launched together as one array job (`qsub -t 1-N`). */
@@ -106,7 +85,7 @@ export const sgeOptionSchemas = {
   /** The accounting file to read exit statuses from, or `qacct` to ask qacct for each job. */
   accounting: z.string().trim().min(1, 'expected a file path or qacct').optional(),
   /** Seconds a job may be gone from qstat with no accounting record before it is reported lost. */
-  lost_after: seconds('a time', 1).default(120),
+  lost_after: secondsOption('a time', 1).default(120),
 };
 
 export type SgeOptionName = keyof typeof sgeOptionSchemas;
@@ -135,9 +114,7 @@ export interface SgeOptions {
 
 /** Validate `--sched-arg` options (keys already lower-cased); a bad value throws `SchedulerError`. */
 export function parseSgeOptions(options: Record<string, string>): SgeOptions {
-  const read = <K extends SgeOptionName>(name: K): z.infer<(typeof sgeOptionSchemas)[K]> =>
-    schedulerOption(SCHEDULER_NAME, options, name, sgeOptionSchemas[name] as z.ZodType) as z.infer<(typeof sgeOptionSchemas)[K]>;
-  const known = new Set<string>(Object.keys(sgeOptionSchemas));
+  const { read, ignored } = schedulerOptionReader(SCHEDULER_NAME, sgeOptionSchemas, options);
   return {
     queue: read('queue'),
     pe: read('pe'),
@@ -155,14 +132,11 @@ export function parseSgeOptions(options: Record<string, string>): SgeOptions {
     verify: read('verify'),
     accounting: read('accounting'),
     lostAfterMs: Math.round(read('lost_after') * 1000),
-    ignored: Object.keys(options).filter((key) => !known.has(key)),
+    ignored,
   };
 }
 
 /** A problem with the cluster itself (commands missing, qmaster down, unknown queue). */
 export function clusterError(message: string, hint?: string, cause?: unknown): SchedulerError {
-  return new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, message, {
-    ...(hint ? { hint } : {}),
-    ...(cause ? { cause } : {}),
-  });
+  return sharedClusterError(SCHEDULER_NAME, message, hint, cause);
 }

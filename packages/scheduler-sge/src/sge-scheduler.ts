@@ -7,21 +7,35 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  LaunchRequestSchema,
+  ArrayBatcher,
+  ChildHandle,
+  CommandLimiter,
+  JobIdQueue,
+  PollLoop,
   SchedulerError,
+  abandonAtExit,
+  inChunks,
+  listenHostFor,
+  parseLaunchRequest,
+  releaseAtExit,
+  resolveAdvertiseHost,
+  runCommand,
+  runWithRetries,
+  settlesWithin,
+  startLocalTier,
   type ChildExit,
+  type CommandResult,
   type LaunchOptions,
   type LaunchRequest,
   type LaunchedChild,
+  type ProcessGroup,
   type Scheduler,
   type SchedulerCapabilities,
   type SchedulerContext,
 } from '@gator/protocol';
 import { AccountingFile, childExitOf, defaultAccountingFile } from './accounting.js';
-import { deferred, type Deferred } from './child-handle.js';
 import { maxSlots, probeCluster, type ClusterInfo } from './cluster.js';
 import {
   ARRAY_SCRIPT,
@@ -38,28 +52,20 @@ import {
   slotsOf,
   type ArrayTask,
 } from './job-script.js';
-import { LocalProcess } from './local-process.js';
 import { SCHEDULER_NAME, parseSgeOptions, type SgeOptions } from './options.js';
 import { QueueSnapshot, parseQstatXml } from './qstat.js';
 import {
-  CommandLimiter,
   commandFailure,
   isTransientFailure,
   parseErrorReasons,
   parseQacct,
   parseQdel,
   parseQsubJobId,
-  runCommand,
   type AcctRecord,
-  type CommandResult,
 } from './sge-cli.js';
 
 type Level = 'debug' | 'info' | 'warning' | 'error';
 
-/** Launches of one array arriving within this window (ms, restarted by each) become one array job. */
-export const ARRAY_WINDOW_MS = 20;
-/** …but a batch waits at most this long after its first launch. */
-const ARRAY_MAX_WAIT_MS = 250;
 /** At most this many Grid Engine commands of one instance run at once. */
 const MAX_CONCURRENT_COMMANDS = 4;
 /** Job ids per qdel / qstat -j call (argv stays small). */
@@ -89,8 +95,8 @@ interface ChildRecord {
   phase: 'batching' | 'submitting' | 'queued' | 'running' | 'exited';
   /** `94`, or `95.3` for task 3 of array job 95, once qsub answered. */
   handle?: string;
-  local?: LocalProcess;
-  batch?: ArrayBatch;
+  /** A nested tier under `tiers=local`: a process on this machine, leader of its own group. */
+  local?: ProcessGroup;
   stopRequested: boolean;
   qdelSent: boolean;
   forceTimer?: NodeJS.Timeout;
@@ -99,46 +105,10 @@ interface ChildRecord {
   /** First successful poll that no longer listed the job. */
   missingSince?: number;
   missingPolls: number;
-  readonly started: Deferred<void>;
-  readonly exited: Deferred<ChildExit>;
-  detachAbort?: () => void;
+  readonly child: ChildHandle;
 }
 
-interface ArrayBatch {
-  key: string;
-  label: string;
-  size: number;
-  records: ChildRecord[];
-  firstAt: number;
-  timer?: NodeJS.Timeout;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-/** `host` option → the address children are told to connect to. */
-export function resolveAdvertiseHost(host: string | undefined): string {
-  if (!host) return os.hostname();
-  const addresses = os.networkInterfaces()[host];
-  if (addresses && addresses.length > 0) {
-    return (addresses.find((a) => a.family === 'IPv4') ?? addresses[0]!).address;
-  }
-  return host;
-}
-
-// Jobs left behind when the process exits without close() (a crash) are deleted synchronously.
-const live = new Set<SgeScheduler>();
-let exitHookInstalled = false;
-function track(scheduler: SgeScheduler): void {
-  live.add(scheduler);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const s of live) s.abandon();
-    });
-  }
-}
+export { resolveAdvertiseHost };
 
 function removeFile(file: string): void {
   try {
@@ -162,17 +132,25 @@ export class SgeScheduler implements Scheduler {
   private readonly onEvent: SchedulerContext['onEvent'];
   private readonly children = new Map<string, ChildRecord>();
   private readonly byHandle = new Map<string, ChildRecord>();
-  private readonly batches = new Map<string, ArrayBatch>();
+  private readonly batcher = new ArrayBatcher<ChildRecord>((records, label) => this.flushBatch(records, label));
   private readonly submissions = new Set<Promise<void>>();
   private readonly limiter = new CommandLimiter(MAX_CONCURRENT_COMMANDS);
   private readonly accountingFile: AccountingFile | undefined;
   /** Accounting records of this instance's jobs, read but not yet used. */
   private readonly records = new Map<string, AcctRecord>();
-  private readonly toDelete = new Set<string>();
-  private readonly toForce = new Set<string>();
-  private qdelFlush: Promise<void> | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  /** qdel calls: `soft` (running jobs get the -notify signal first) and `force` (`qdel -f`). */
+  private readonly qdels = new JobIdQueue({
+    kinds: ['soft', 'force'] as const,
+    idsPerCall: IDS_PER_CALL,
+    send: (kind, handles) => this.qdel(handles, kind === 'force'),
+    afterFlush: () => this.poller.schedule(),
+  });
+  private readonly poller = new PollLoop({
+    poll: () => this.poll(),
+    active: () => this.activeJobs().length > 0,
+    // While the qmaster does not answer, wait longer each time (never longer than MAX_BACKOFF_MS).
+    delayMs: () => Math.min(MAX_BACKOFF_MS, this.options.pollMs * 2 ** Math.min(this.pollFailures, 10)),
+  });
   private pollFailures = 0;
   private closing: Promise<void> | undefined;
 
@@ -181,7 +159,7 @@ export class SgeScheduler implements Scheduler {
     this.options = options;
     this.cluster = cluster;
     this.advertiseHost = resolveAdvertiseHost(options.host);
-    this.listenHost = isLoopback(this.advertiseHost) ? '127.0.0.1' : '0.0.0.0';
+    this.listenHost = listenHostFor(this.advertiseHost);
     const file = options.accounting === 'qacct' ? undefined : (options.accounting ?? defaultAccountingFile());
     if (AccountingFile.usable(file)) this.accountingFile = new AccountingFile(file);
     if (options.ignored.length > 0) this.emit('debug', `Grid Engine scheduler ignores option(s) ${options.ignored.join(', ')}`);
@@ -245,16 +223,7 @@ export class SgeScheduler implements Scheduler {
   }
 
   async launch(input: LaunchRequest, options: LaunchOptions = {}): Promise<LaunchedChild> {
-    const parsed = LaunchRequestSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new SchedulerError(
-        'GATOR_SCHEDULER_LAUNCH',
-        SCHEDULER_NAME,
-        `Invalid launch request${issue ? ` (${issue.path.join('.') || 'request'}: ${issue.message})` : ''}.`,
-      );
-    }
-    const request = parsed.data;
+    const request = parseLaunchRequest(SCHEDULER_NAME, input);
     const label = labelOf(request);
     if (this.closing) {
       throw new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `Cannot launch '${label}': the scheduler is closed.`);
@@ -279,36 +248,19 @@ export class SgeScheduler implements Scheduler {
       qdelSent: false,
       errorSeen: false,
       missingPolls: 0,
-      started: deferred<void>(),
-      exited: deferred<ChildExit>(),
+      child: new ChildHandle(SCHEDULER_NAME, request),
     };
-    // Callers that never await `started` must not see an unhandled rejection.
-    record.started.promise.catch(() => {});
     this.children.set(request.id, record);
-    track(this);
+    abandonAtExit(this);
 
     if (request.kind === 'tier' && this.options.tiers === 'local') this.startLocal(record);
-    else if (request.array && this.options.arrays) this.addToBatch(record);
-    else this.submit([record]);
+    else if (request.array && this.options.arrays) {
+      record.phase = 'batching';
+      this.batcher.add(record);
+    } else this.submit([record]);
 
-    const signal = options.signal;
-    if (signal) {
-      const onAbort = () => void this.stop(request.id);
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        record.detachAbort = () => signal.removeEventListener('abort', onAbort);
-      }
-    }
-
-    return {
-      id: request.id,
-      started: record.started.promise,
-      exited: record.exited.promise,
-      get handle() {
-        return record.handle ?? (record.local?.pid === undefined ? undefined : String(record.local.pid));
-      },
-    };
+    record.child.stopOnAbort(options.signal, () => void this.stop(request.id));
+    return record.child;
   }
 
   async stop(id: string): Promise<void> {
@@ -317,7 +269,7 @@ export class SgeScheduler implements Scheduler {
     record.stopRequested = true;
     switch (record.phase) {
       case 'batching':
-        this.removeFromBatch(record);
+        this.batcher.remove(record);
         this.finish(record, { code: null, signal: null, neverStarted: true, reason: 'stopped before it was submitted' });
         break;
       case 'submitting':
@@ -330,36 +282,28 @@ export class SgeScheduler implements Scheduler {
         else this.delete(record);
         break;
     }
-    await record.exited.promise;
+    await record.child.exited;
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       const all = [...this.children.values()];
-      const stopping = Promise.all(all.map((r) => this.stop(r.id)));
+      // A local tier's group is swept after its exit: nothing of it may outlive close().
+      const stopping = Promise.all(all.map((r) => this.stop(r.id).then(() => r.local?.gone)));
       // Bounded: a qmaster that stopped answering must not hang the run for ever.
       const limitMs = this.options.graceMs + FORCE_AFTER_MS + 60_000;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        stopping.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), limitMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      const timedOut = !(await settlesWithin(stopping, limitMs));
       await Promise.allSettled([...this.submissions]);
       if (timedOut) {
         for (const r of this.children.values()) {
           if (r.phase === 'exited') continue;
-          if (r.handle) this.queueQdel(this.toForce, r.handle);
+          if (r.handle) this.qdels.add('force', r.handle);
           this.finish(r, { code: null, signal: null, reason: `lost: Grid Engine still listed job ${r.handle ?? '?'} when the scheduler closed` });
         }
       }
-      await this.qdelFlush;
-      if (this.pollTimer) clearTimeout(this.pollTimer);
-      this.pollTimer = undefined;
-      await this.polling;
-      live.delete(this);
+      await this.qdels.settled;
+      await this.poller.stop();
+      releaseAtExit(this);
     })();
     return this.closing;
   }
@@ -377,76 +321,33 @@ export class SgeScheduler implements Scheduler {
       }
       if (!r.local) removeFile(path.join(r.request.tracking, ENV_FILE));
     }
-    for (let at = 0; at < handles.length; at += IDS_PER_CALL) {
-      spawnSync('qdel', [handles.slice(at, at + IDS_PER_CALL).join(',')], { stdio: 'ignore', timeout: 10_000 });
-    }
+    for (const chunk of inChunks(handles, IDS_PER_CALL)) spawnSync('qdel', [chunk.join(',')], { stdio: 'ignore', timeout: 10_000 });
   }
 
   // ------------------------------------------------------------------ launching
 
   private startLocal(record: ChildRecord): void {
-    const local = new LocalProcess(record.request, this.options.graceMs, {
+    record.phase = 'queued';
+    const local = startLocalTier(record.request, this.options.graceMs, {
       onStart: () => this.markStarted(record),
       onExit: (exit) => this.finish(record, exit),
     });
+    if (!local) return;
     record.local = local;
-    record.phase = 'queued';
-    local.start({ ...process.env, ...record.request.env });
-    // start() reports a failed spawn synchronously.
-    if ((record.phase as ChildRecord['phase']) !== 'exited') this.emit('debug', `Started tier '${record.label}' locally (pid ${local.pid ?? '?'})`);
+    record.child.handle = String(local.pid);
+    this.emit('debug', `Started tier '${record.label}' locally (pid ${local.pid})`);
   }
 
-  private addToBatch(record: ChildRecord): void {
-    const { request } = record;
-    const array = request.array!;
-    const key = JSON.stringify([array.base, request.path.slice(0, -1), request.kind, request.resources, request.env]);
-    let batch = this.batches.get(key);
-    if (!batch) {
-      const label = [...request.path.slice(0, -1), array.base].join('.') || array.base;
-      batch = { key, label, size: array.size, records: [], firstAt: Date.now() };
-      this.batches.set(key, batch);
-    }
-    record.phase = 'batching';
-    record.batch = batch;
-    batch.records.push(record);
-    if (batch.timer) clearTimeout(batch.timer);
-    batch.timer = undefined;
-    if (batch.records.length >= batch.size) {
-      this.flushBatch(batch);
-      return;
-    }
-    const wait = Math.max(0, Math.min(ARRAY_WINDOW_MS, batch.firstAt + ARRAY_MAX_WAIT_MS - Date.now()));
-    const b = batch;
-    batch.timer = setTimeout(() => this.flushBatch(b), wait);
-  }
-
-  private removeFromBatch(record: ChildRecord): void {
-    const batch = record.batch;
-    if (!batch) return;
-    batch.records = batch.records.filter((r) => r !== record);
-    record.batch = undefined;
-    if (batch.records.length === 0) {
-      if (batch.timer) clearTimeout(batch.timer);
-      this.batches.delete(batch.key);
-    }
-  }
-
-  private flushBatch(batch: ArrayBatch): void {
-    if (batch.timer) clearTimeout(batch.timer);
-    if (this.batches.get(batch.key) === batch) this.batches.delete(batch.key);
-    const records = batch.records;
-    for (const r of records) {
-      r.batch = undefined;
-      r.phase = 'submitting';
-    }
-    if (records.length === 0) return;
+  /** The children of one array, launched together: one array job per MaxArrayTasks. */
+  private flushBatch(records: ChildRecord[], label: string): void {
+    for (const r of records) r.phase = 'submitting';
     if (records.length === 1) {
       this.submit(records);
       return;
     }
     // Task ids are positions in the batch (Grid Engine's -t takes one range, from 1).
     for (let at = 0; at < records.length; at += this.cluster.maxArrayTasks) {
-      this.submit(records.slice(at, at + this.cluster.maxArrayTasks), batch.label);
+      this.submit(records.slice(at, at + this.cluster.maxArrayTasks), label);
     }
   }
 
@@ -497,23 +398,22 @@ export class SgeScheduler implements Scheduler {
       return;
     }
 
-    let result: CommandResult | undefined;
-    for (let attempt = 0; attempt < QSUB_ATTEMPTS; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
-      result = await this.command('qsub', args);
+    const result = await runWithRetries(() => this.command('qsub', args), {
+      attempts: QSUB_ATTEMPTS,
       // Only a request that never reached the qmaster is sent again: a second qsub could run the child twice.
-      if (result.code === 0 || !isTransientFailure(result, false)) break;
-      this.emit('debug', `qsub for '${arrayLabel ?? first.label}' failed (${commandFailure('qsub', result)}), retrying`);
-    }
-    const jobId = result!.code === 0 ? parseQsubJobId(result!.stdout) : undefined;
+      transient: (failed) => isTransientFailure(failed, false),
+      onRetry: (failed) => this.emit('debug', `qsub for '${arrayLabel ?? first.label}' failed (${commandFailure('qsub', failed)}), retrying`),
+    });
+    const jobId = result.code === 0 ? parseQsubJobId(result.stdout) : undefined;
     if (jobId === undefined) {
-      const reason = `qsub failed: ${result!.code === 0 ? `no job id in its output: ${result!.stdout.trim()}` : commandFailure('qsub', result!)}`;
+      const reason = `qsub failed: ${result.code === 0 ? `no job id in its output: ${result.stdout.trim()}` : commandFailure('qsub', result)}`;
       this.emit('warning', `Cannot submit '${arrayLabel ?? first.label}': ${reason}`);
       for (const r of records) this.finish(r, { code: null, signal: null, neverStarted: true, reason });
       return;
     }
     records.forEach((r, i) => {
       r.handle = isArray ? `${jobId}.${i + 1}` : jobId;
+      r.child.handle = r.handle;
       this.byHandle.set(r.handle, r);
       // (A forced finish at close may have happened while qsub ran.)
       if ((r.phase as ChildRecord['phase']) !== 'exited') r.phase = 'queued';
@@ -525,7 +425,7 @@ export class SgeScheduler implements Scheduler {
         : `Submitted '${first.label}' as Grid Engine job ${jobId}`,
     );
     for (const r of records) if (r.stopRequested && r.phase === 'queued') this.delete(r);
-    this.schedulePoll();
+    this.poller.schedule();
   }
 
   // ------------------------------------------------------------------ stopping
@@ -539,32 +439,13 @@ export class SgeScheduler implements Scheduler {
   private delete(record: ChildRecord): void {
     if (record.qdelSent || !record.handle) return;
     record.qdelSent = true;
-    this.queueQdel(this.toDelete, record.handle);
+    this.qdels.add('soft', record.handle);
     record.forceTimer = setTimeout(() => {
       if (record.phase !== 'exited' && record.handle) {
         this.emit('debug', `Grid Engine job ${record.handle} ('${record.label}') is still listed after qdel; forcing it (qdel -f)`);
-        this.queueQdel(this.toForce, record.handle);
+        this.qdels.add('force', record.handle);
       }
     }, this.options.graceMs + FORCE_AFTER_MS);
-  }
-
-  private queueQdel(set: Set<string>, handle: string): void {
-    set.add(handle);
-    this.qdelFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushQdel());
-  }
-
-  /** One qdel call per kind for everything queued during this tick. */
-  private async flushQdel(): Promise<void> {
-    const soft = [...this.toDelete];
-    const force = [...this.toForce];
-    this.toDelete.clear();
-    this.toForce.clear();
-    this.qdelFlush = undefined;
-    const calls: Promise<void>[] = [];
-    for (let at = 0; at < soft.length; at += IDS_PER_CALL) calls.push(this.qdel(soft.slice(at, at + IDS_PER_CALL), false));
-    for (let at = 0; at < force.length; at += IDS_PER_CALL) calls.push(this.qdel(force.slice(at, at + IDS_PER_CALL), true));
-    await Promise.all(calls);
-    this.schedulePoll();
   }
 
   private async qdel(handles: string[], force: boolean, attempt = 0): Promise<void> {
@@ -594,20 +475,6 @@ export class SgeScheduler implements Scheduler {
 
   private activeJobs(): ChildRecord[] {
     return [...this.children.values()].filter((r) => r.handle !== undefined && (r.phase === 'queued' || r.phase === 'running'));
-  }
-
-  private schedulePoll(): void {
-    if (this.pollTimer || this.polling) return;
-    if (this.activeJobs().length === 0) return;
-    // While the qmaster does not answer, wait longer each time (never longer than MAX_BACKOFF_MS).
-    const delay = Math.min(MAX_BACKOFF_MS, this.options.pollMs * 2 ** Math.min(this.pollFailures, 10));
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = undefined;
-      this.polling = this.poll().finally(() => {
-        this.polling = undefined;
-        this.schedulePoll();
-      });
-    }, delay);
   }
 
   private async poll(): Promise<void> {
@@ -673,7 +540,7 @@ export class SgeScheduler implements Scheduler {
       const reason = tasks?.get(Number(task ?? 1)) ?? tasks?.values().next().value ?? 'Grid Engine gave no reason (see qstat -j)';
       this.emit('warning', `Grid Engine job ${record.handle} ('${record.label}') is in error state Eqw: ${reason}; deleting it`);
       record.qdelSent = true;
-      this.queueQdel(this.toDelete, record.handle!);
+      this.qdels.add('soft', record.handle!);
       this.finish(record, { code: null, signal: null, neverStarted: true, reason: `Eqw: ${reason}` });
     }
   }
@@ -725,7 +592,7 @@ export class SgeScheduler implements Scheduler {
   private markStarted(record: ChildRecord): void {
     if (record.phase === 'exited' || record.phase === 'running') return;
     record.phase = 'running';
-    record.started.resolve();
+    record.child.markStarted();
     if (record.handle) this.emit('debug', `Grid Engine job ${record.handle} ('${record.label}') is running`);
   }
 
@@ -737,17 +604,11 @@ export class SgeScheduler implements Scheduler {
       this.byHandle.delete(record.handle);
       this.records.delete(record.handle);
     }
-    record.detachAbort?.();
     // A job that never ran did not delete its environment file.
     if (!record.local) removeFile(path.join(record.request.tracking, ENV_FILE));
-    if (!record.started.settled) {
-      record.started.reject(
-        new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `'${record.label}' never started: ${exit.reason ?? 'unknown reason'}`),
-      );
-    }
     const how = exit.reason ?? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`);
     this.emit('debug', `'${record.label}'${record.handle ? ` (Grid Engine job ${record.handle})` : ''} ended: ${how}`);
-    record.exited.resolve(exit);
+    record.child.markExited(exit);
   }
 
   private emit(level: Level, message: string): void {

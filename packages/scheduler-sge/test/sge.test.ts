@@ -7,42 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { MARKER } from '@gator/vitest-config/processes';
-import { fixturePath, type FixtureName } from '@gator/protocol/conformance';
+import { fixtureRequests, waitUntil } from '@gator/protocol/conformance';
 import type { LaunchRequest, LaunchedChild } from '@gator/protocol';
 import { createSgeScheduler, type SgeScheduler } from '../src/index.js';
 
-let root = '';
-let counter = 0;
-
-beforeAll(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-sge-test-'));
-});
-afterAll(() => {
-  fs.rmSync(root, { recursive: true, force: true });
-});
-
-function request(fixture: FixtureName, args: (file: (name: string) => string) => string[], extra: Partial<LaunchRequest> = {}) {
-  const id = `t${++counter}`;
-  const dir = path.join(root, id);
-  const tracking = path.join(dir, 'tracking');
-  fs.mkdirSync(tracking, { recursive: true, mode: 0o700 });
-  const file = (name: string) => path.join(dir, name);
-  const req: LaunchRequest = {
-    id,
-    path: ['nightly', 'tests', id],
-    kind: 'job',
-    command: [process.execPath, fixturePath(fixture), ...args(file)],
-    env: {},
-    cwd: dir,
-    parent: '127.0.0.1:9',
-    tracking,
-    resources: { cores: 0, memoryMb: 0, licenses: {} },
-    ...extra,
-  };
-  return { req, file, tracking };
-}
+const fixtures = fixtureRequests('gator-sge-test-');
+const request = fixtures.request.bind(fixtures);
 
 async function scheduler(options: Record<string, string> = {}, events?: string[]): Promise<SgeScheduler> {
   const s = await createSgeScheduler({
@@ -53,15 +25,6 @@ async function scheduler(options: Record<string, string> = {}, events?: string[]
   return s;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function sge(command: string, ...args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8' });
@@ -101,7 +64,7 @@ describe('submission', () => {
     await child.started;
     expect(child.handle).toMatch(/^\d+$/);
     expect(details(child.handle!)).toMatch(/^job_name:\s+gator\.nightly\.tests\.seed_3$/m);
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     await s.stop(child.id);
   });
 
@@ -113,7 +76,7 @@ describe('submission', () => {
       resources: { cores: 1.5, memoryMb: 300, licenses: { simtool: 1 } },
     });
     const child = await s.launch(req);
-    await until(() => child.handle !== undefined, 'qsub to answer');
+    await waitUntil(() => child.handle !== undefined, 'qsub to answer');
     const job = details(child.handle!);
     expect(job).toMatch(/^parallel environment:\s+smp range: 2$/m);
     // Per slot: (300 MB + 2000 MB for the wrapper) / 2 slots.
@@ -173,13 +136,13 @@ describe('ends decided by Grid Engine', () => {
     const events: string[] = [];
     const s = await scheduler({}, events);
     const { req, tracking } = request('exits-with', () => ['0']);
-    req.cwd = path.join(root, 'no-such-dir');
+    req.cwd = path.join(fixtures.root, 'no-such-dir');
     const child = await s.launch(req);
     const exit = await child.exited;
     expect(exit).toMatchObject({ code: null, signal: null, neverStarted: true });
     expect(exit.reason).toMatch(/^Eqw: can't chdir to .*no-such-dir: No such file or directory$/);
     expect(events.some((e) => e.startsWith('warning ') && e.includes('error state Eqw'))).toBe(true);
-    await until(() => listed(child.handle!).length === 0, 'qdel of the Eqw job');
+    await waitUntil(() => listed(child.handle!).length === 0, 'qdel of the Eqw job');
     expect(fs.existsSync(path.join(tracking, 'sge-env.sh'))).toBe(false);
   });
 
@@ -188,7 +151,7 @@ describe('ends decided by Grid Engine', () => {
     const s = await scheduler({ qsub_args: '-h' });
     const { req, tracking } = request('exits-with', () => ['0']);
     const child = await s.launch(req);
-    await until(() => child.handle !== undefined, 'qsub to answer');
+    await waitUntil(() => child.handle !== undefined, 'qsub to answer');
     fs.rmSync(tracking, { recursive: true, force: true });
     sge('qrls', child.handle!);
     const exit = await child.exited;
@@ -200,7 +163,7 @@ describe('ends decided by Grid Engine', () => {
     const s = await scheduler();
     const { req, file } = request('sleeps', (f) => ['60000', f('ready')]);
     const child = await s.launch(req);
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     const pid = Number(fs.readFileSync(file('ready'), 'utf8'));
     sge('qdel', child.handle!);
     const exit = await child.exited;
@@ -215,13 +178,13 @@ describe('ends decided by Grid Engine', () => {
     const s = await scheduler({ time: '3' });
     const { req, file } = request('spawns-group', (f) => [f('ready')]);
     const child = await s.launch(req);
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     const pids = JSON.parse(fs.readFileSync(file('ready'), 'utf8')) as { pid: number; grandchild: number };
     const exit = await child.exited;
     // With -notify, Grid Engine warns with SIGUSR2 first: the script turns it into SIGTERM.
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(exit.reason).toMatch(/^killed by Grid Engine: failed 37: qmaster enforced h_rt/);
-    await until(() => !alive(pids.pid) && !alive(pids.grandchild), 'the child and its grandchild to end');
+    await waitUntil(() => !alive(pids.pid) && !alive(pids.grandchild), 'the child and its grandchild to end');
   });
 
   it('a job deleted by someone else while pending is reported, after lost_after, as never started', async () => {
@@ -231,7 +194,7 @@ describe('ends decided by Grid Engine', () => {
     await Promise.all(holders.map((h) => h.started));
     const { req, file } = request('sleeps', (f) => ['60000', f('ready')]);
     const child = await s.launch(req);
-    await until(() => child.handle !== undefined, 'qsub to answer');
+    await waitUntil(() => child.handle !== undefined, 'qsub to answer');
     sge('qdel', child.handle!);
     const exit = await child.exited;
     expect(exit).toMatchObject({ code: null, signal: null, neverStarted: true });
@@ -265,12 +228,12 @@ describe('stop and close', () => {
     const s = await scheduler();
     const { req, file } = request('spawns-group', (f) => [f('ready')]);
     const child = await s.launch(req);
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     const pids = JSON.parse(fs.readFileSync(file('ready'), 'utf8')) as { pid: number; grandchild: number };
     await s.stop(child.id);
     expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM', reason: 'stopped' });
     expect(listed(child.handle!)).toEqual([]);
-    await until(() => !alive(pids.pid) && !alive(pids.grandchild), 'the child and its grandchild to end');
+    await waitUntil(() => !alive(pids.pid) && !alive(pids.grandchild), 'the child and its grandchild to end');
   });
 
   it('close deletes running and queued jobs and leaves nothing in qstat; twice is fine', async () => {
@@ -280,8 +243,8 @@ describe('stop and close', () => {
     const children: LaunchedChild[] = [];
     for (const j of jobs) children.push(await s.launch(j.req));
     // Grid Engine does not start them in submission order.
-    await until(() => jobs.some((j) => fs.existsSync(j.file('ready'))), 'a job to run');
-    await until(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
+    await waitUntil(() => jobs.some((j) => fs.existsSync(j.file('ready'))), 'a job to run');
+    await waitUntil(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
     await s.close();
     const exits = await Promise.all(children.map((c) => c.exited));
     expect(exits.filter((e) => e.neverStarted).length).toBeGreaterThanOrEqual(2);
@@ -297,9 +260,9 @@ describe('stop and close', () => {
     for (let i = 0; i < 3; i++) children.push(await s.launch(request('sleeps', () => ['60000']).req));
     // Grid Engine does not start them in submission order.
     await Promise.race(children.map((c) => c.started));
-    await until(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
+    await waitUntil(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
     s.abandon();
-    await until(() => listed(...children.map((c) => c.handle!)).length === 0, 'qstat to drop the jobs');
+    await waitUntil(() => listed(...children.map((c) => c.handle!)).length === 0, 'qstat to drop the jobs');
     for (const c of children) expect((await c.exited).code === 0).toBe(false);
   });
 
@@ -351,7 +314,7 @@ describe('array jobs', () => {
     const s = await scheduler();
     const reqs = [0, 1].map((index) => request('sleeps', (f) => ['60000', f('ready')], { array: { base: 'grp', index, size: 2 } }));
     const launched = await Promise.all(reqs.map((r) => s.launch(r.req)));
-    await until(() => reqs.every((r) => fs.existsSync(r.file('ready'))), 'both tasks to run');
+    await waitUntil(() => reqs.every((r) => fs.existsSync(r.file('ready'))), 'both tasks to run');
     await s.stop(launched[0]!.id);
     expect((await launched[0]!.exited).code === 0).toBe(false);
     expect(sge('qstat', '-xml')).toMatch(new RegExp(`<JB_job_number>${launched[1]!.handle!.split('.')[0]}</JB_job_number>[\\s\\S]*?<state>r</state>`));
@@ -401,15 +364,15 @@ describe('polling', () => {
     const s = await scheduler({ poll: '0.2' }, events);
     const { req, file } = request('sleeps', (f) => ['8000', f('ready')]);
     const child = await s.launch(req);
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     // Stop the qmaster up.sh started (by its pid file); the execd keeps the job running.
     const pidFile = '/run/sge-loopback/qmaster.pid';
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
     process.kill(pid, 'SIGTERM');
     try {
-      await until(() => events.some((e) => e.startsWith('warning qstat failed')), 'a failed poll', 60_000);
+      await waitUntil(() => events.some((e) => e.startsWith('warning qstat failed')), 'a failed poll', 60_000);
     } finally {
-      await until(() => !alive(pid), 'the qmaster to stop', 60_000);
+      await waitUntil(() => !alive(pid), 'the qmaster to stop', 60_000);
       const env = { ...process.env };
       delete env[MARKER]; // the daemon outlives the test on purpose
       execFileSync('bash', [path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scripts/sge/up.sh')], { env, stdio: 'ignore', timeout: 120_000 });

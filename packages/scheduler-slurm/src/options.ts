@@ -6,18 +6,17 @@
  * as a debug event.
  */
 import { z } from 'zod';
-import { SchedulerError, schedulerOption } from '@gator/protocol';
-import { splitShellWords } from '@gator/protocol';
+import {
+  clusterError as sharedClusterError,
+  extraArgsOption,
+  hostOption,
+  onOffOption,
+  schedulerOptionReader,
+  secondsOption,
+  type SchedulerError,
+} from '@gator/protocol';
 
 export const SCHEDULER_NAME = 'slurm';
-
-const seconds = (what: string, min: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, `expected ${what} in seconds, e.g. 1 or 0.5`)
-    .transform(Number)
-    .pipe(z.number().min(min, `expected at least ${min} seconds`));
 
 /** A Slurm name (partition, account, QOS): no spaces, commas or quotes. */
 const slurmName = (what: string) =>
@@ -35,35 +34,13 @@ const timeLimit = z
     'expected a Slurm time limit: MINUTES, HH:MM:SS, D-HH:MM or UNLIMITED',
   );
 
-const yesNo = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['on', 'off', 'yes', 'no', 'true', 'false', '1', '0'], { error: 'expected on or off' }))
-  .transform((v) => ['on', 'yes', 'true', '1'].includes(v));
+const yesNo = onOffOption();
 
 /** sbatch options the scheduler sets itself: giving them in `sbatch_args` would break it. */
 const RESERVED_SBATCH_ARGS = ['--wrap', '--array', '-a', '--export', '--export-file', '--chdir', '-D', '--parsable'];
 
-const sbatchArgs = z
-  .string()
-  .transform((text, ctx) => {
-    let words: string[];
-    try {
-      words = splitShellWords(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-    for (const word of words) {
-      const flag = word.startsWith('--') ? word.split('=')[0]! : word.slice(0, 2);
-      if (RESERVED_SBATCH_ARGS.includes(flag)) {
-        ctx.addIssue({ code: 'custom', message: `${flag} is set by the scheduler itself and cannot be overridden` });
-        return z.NEVER;
-      }
-    }
-    return words;
-  });
+// `--array=1-3` and `-a1-3` are the flags `--array` and `-a`.
+const sbatchArgs = extraArgsOption(RESERVED_SBATCH_ARGS, (word) => (word.startsWith('--') ? word.split('=')[0]! : word.slice(0, 2)));
 
 /** Each option, as the string given on the command line → its value. */
 export const slurmOptionSchemas = {
@@ -78,11 +55,11 @@ export const slurmOptionSchemas = {
   /** Extra sbatch arguments, split like a shell command line. */
   sbatch_args: sbatchArgs.optional(),
   /** Seconds between two squeue polls. */
-  poll: seconds('a poll interval', 0.1).default(1),
+  poll: secondsOption('a poll interval', 0.1).default(1),
   /** Seconds between SIGTERM to a running child's process group and cancelling its job. */
-  grace: seconds('a grace period', 0).default(5),
+  grace: secondsOption('a grace period', 0).default(5),
   /** Interface name or host name/address children use to reach this tier. */
-  host: z.string().trim().min(1, 'expected an interface name, host name or address').optional(),
+  host: hostOption().optional(),
   /** Where nested tiers run: `local` (processes on this machine) or `slurm` (1-cpu jobs). */
   tiers: z.string().trim().toLowerCase().pipe(z.enum(['local', 'slurm'], { error: 'expected local or slurm' })).default('local'),
   /** Memory (MB) asked for a nested tier's job when `tiers=slurm`. */
@@ -117,9 +94,7 @@ export interface SlurmOptions {
 
 /** Validate `--sched-arg` options (keys already lower-cased); a bad value throws `SchedulerError`. */
 export function parseSlurmOptions(options: Record<string, string>): SlurmOptions {
-  const read = <K extends SlurmOptionName>(name: K): z.infer<(typeof slurmOptionSchemas)[K]> =>
-    schedulerOption(SCHEDULER_NAME, options, name, slurmOptionSchemas[name] as z.ZodType) as z.infer<(typeof slurmOptionSchemas)[K]>;
-  const known = new Set<string>(Object.keys(slurmOptionSchemas));
+  const { read, ignored } = schedulerOptionReader(SCHEDULER_NAME, slurmOptionSchemas, options);
   return {
     partition: read('partition'),
     account: read('account'),
@@ -132,14 +107,11 @@ export function parseSlurmOptions(options: Record<string, string>): SlurmOptions
     tiers: read('tiers'),
     tierMemMb: read('tier_mem'),
     arrays: read('arrays'),
-    ignored: Object.keys(options).filter((key) => !known.has(key)),
+    ignored,
   };
 }
 
 /** A problem with the cluster itself (commands missing, controller down, unknown partition). */
 export function clusterError(message: string, hint?: string, cause?: unknown): SchedulerError {
-  return new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, message, {
-    ...(hint ? { hint } : {}),
-    ...(cause ? { cause } : {}),
-  });
+  return sharedClusterError(SCHEDULER_NAME, message, hint, cause);
 }

@@ -4,75 +4,13 @@
  * its exit code and stderr, so that the scheduler can turn it into a child's
  * exit reason or a retry.
  */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
-
-export interface CommandResult {
-  /** Exit code; null when the command could not run or was killed. */
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** Set when the command could not be started (ENOENT…) or timed out. */
-  error?: NodeJS.ErrnoException;
-}
-
-export interface RunOptions {
-  env?: NodeJS.ProcessEnv;
-  timeoutMs?: number;
-}
-
-/** Run `file args…` and collect its output. */
-export function runCommand(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      {
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 60_000,
-        maxBuffer: 256 * 1024 * 1024,
-        encoding: 'utf8',
-        windowsHide: true,
-      },
-      (error, stdout, stderr) => {
-        if (!error) {
-          resolve({ code: 0, stdout, stderr });
-          return;
-        }
-        const e = error as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
-        const code = typeof e.code === 'number' ? e.code : null;
-        resolve({ code, stdout: stdout ?? '', stderr: stderr ?? '', ...(code === null ? { error: e } : {}) });
-      },
-    );
-  });
-}
-
-/** A first-come first-served limit on concurrent commands (2-core login nodes, busy controllers). */
-export class CommandLimiter {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly max: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
-    try {
-      return await task();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
-  }
-}
+import { commandRunFailure, type CommandResult } from '@gator/protocol';
 
 /** The message of a failed command: its stderr without Slurm's `sbatch: error: ` prefixes. */
 export function commandFailure(command: string, result: CommandResult): string {
-  if (result.error) {
-    if (result.error.code === 'ENOENT') return `${command} not found on PATH`;
-    if ((result.error as { killed?: boolean }).killed) return `${command} timed out`;
-    return `${command} could not run: ${result.error.message}`;
-  }
+  const notRun = commandRunFailure(command, result);
+  if (notRun !== undefined) return notRun;
   const lines = result.stderr
     .split('\n')
     .map((line) => line.replace(new RegExp(`^${command}: (error: )?`), '').trim())

@@ -6,13 +6,24 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
+  ArrayBatcher,
   ChildHandle,
-  LaunchRequestSchema,
+  CommandLimiter,
+  JobIdQueue,
+  PollLoop,
   SchedulerError,
-  spawnInGroup,
+  abandonAtExit,
+  inChunks,
+  listenHostFor,
+  parseLaunchRequest,
+  releaseAtExit,
+  resolveAdvertiseHost,
+  runCommand,
+  runWithRetries,
+  settlesWithin,
+  startLocalTier,
   type ChildExit,
   type LaunchOptions,
   type LaunchRequest,
@@ -36,7 +47,6 @@ import {
 import { childExitOf } from './job-end.js';
 import { SCHEDULER_NAME, clusterError, parseSlurmOptions, type SlurmOptions } from './options.js';
 import {
-  CommandLimiter,
   SQUEUE_FORMAT,
   STARTED_STATES,
   TERMINAL_STATES,
@@ -52,20 +62,16 @@ import {
   parseSacct,
   parseSbatchJobId,
   parseSqueue,
-  runCommand,
-  type CommandResult,
   type PartitionInfo,
   type QueueEntry,
 } from './slurm-cli.js';
 
 type Level = 'debug' | 'info' | 'warning' | 'error';
 
-/** Launches of one array arriving within this window (ms, restarted by each) become one job array. */
-export const ARRAY_WINDOW_MS = 20;
-/** …but a batch waits at most this long after its first launch. */
-const ARRAY_MAX_WAIT_MS = 250;
 /** At most this many Slurm commands of one instance run at once. */
 const MAX_CONCURRENT_COMMANDS = 4;
+/** sbatch attempts while the controller cannot be reached. */
+const SBATCH_ATTEMPTS = 4;
 /** Job ids per squeue/scancel/sacct call. */
 const IDS_PER_CALL = 2000;
 /** Polls a job may be missing from squeue before sacct is asked, and before it is declared lost. */
@@ -91,7 +97,6 @@ interface ChildRecord {
   jobId?: string;
   /** A nested tier under `tiers=local`: a process on this machine, leader of its own group. */
   local?: ProcessGroup;
-  batch?: ArrayBatch;
   stopRequested: boolean;
   /** Set when Slurm says the job can never start (e.g. `PartitionConfig`): it is cancelled. */
   hopeless?: string;
@@ -101,41 +106,7 @@ interface ChildRecord {
   readonly child: ChildHandle;
 }
 
-interface ArrayBatch {
-  key: string;
-  label: string;
-  size: number;
-  records: ChildRecord[];
-  firstAt: number;
-  timer?: NodeJS.Timeout;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-/** `host` option → the address children are told to connect to. */
-export function resolveAdvertiseHost(host: string | undefined): string {
-  if (!host) return os.hostname();
-  const addresses = os.networkInterfaces()[host];
-  if (addresses && addresses.length > 0) {
-    return (addresses.find((a) => a.family === 'IPv4') ?? addresses[0]!).address;
-  }
-  return host;
-}
-
-// Jobs left behind when the process exits without close() (a crash) are cancelled synchronously.
-const live = new Set<SlurmScheduler>();
-let exitHookInstalled = false;
-function track(scheduler: SlurmScheduler): void {
-  live.add(scheduler);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const s of live) s.abandon();
-    });
-  }
-}
+export { resolveAdvertiseHost };
 
 export class SlurmScheduler implements Scheduler {
   readonly name = SCHEDULER_NAME;
@@ -149,14 +120,22 @@ export class SlurmScheduler implements Scheduler {
 
   private readonly onEvent: SchedulerContext['onEvent'];
   private readonly children = new Map<string, ChildRecord>();
-  private readonly batches = new Map<string, ArrayBatch>();
+  private readonly batcher = new ArrayBatcher<ChildRecord>((records, label) => this.flushBatch(records, label));
   private readonly submissions = new Set<Promise<void>>();
   private readonly limiter = new CommandLimiter(MAX_CONCURRENT_COMMANDS);
-  private readonly toSignal = new Set<string>();
-  private readonly toCancel = new Set<string>();
-  private scancelFlush: Promise<void> | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  /** scancel calls: `signal` (SIGTERM to a running job's processes) and `cancel`. */
+  private readonly scancels = new JobIdQueue({
+    kinds: ['signal', 'cancel'] as const,
+    idsPerCall: IDS_PER_CALL,
+    // --full: the whole batch step's process group, not only the batch shell.
+    send: (kind, ids) => this.scancel(kind === 'signal' ? ['--full', '--signal=TERM', ...ids] : ids),
+    afterFlush: () => this.poller.schedule(),
+  });
+  private readonly poller = new PollLoop({
+    poll: () => this.poll(),
+    active: () => this.activeJobs().length > 0,
+    delayMs: () => this.options.pollMs,
+  });
   private pollFailures = 0;
   private closing: Promise<void> | undefined;
 
@@ -165,7 +144,7 @@ export class SlurmScheduler implements Scheduler {
     this.options = options;
     this.cluster = cluster;
     this.advertiseHost = resolveAdvertiseHost(options.host);
-    this.listenHost = isLoopback(this.advertiseHost) ? '127.0.0.1' : '0.0.0.0';
+    this.listenHost = listenHostFor(this.advertiseHost);
     if (options.ignored.length > 0) this.emit('debug', `Slurm scheduler ignores option(s) ${options.ignored.join(', ')}`);
     this.emit(
       'debug',
@@ -204,16 +183,7 @@ export class SlurmScheduler implements Scheduler {
   }
 
   async launch(input: LaunchRequest, options: LaunchOptions = {}): Promise<LaunchedChild> {
-    const parsed = LaunchRequestSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new SchedulerError(
-        'GATOR_SCHEDULER_LAUNCH',
-        SCHEDULER_NAME,
-        `Invalid launch request${issue ? ` (${issue.path.join('.') || 'request'}: ${issue.message})` : ''}.`,
-      );
-    }
-    const request = parsed.data;
+    const request = parseLaunchRequest(SCHEDULER_NAME, input);
     const label = labelOf(request);
     if (this.closing) {
       throw new SchedulerError('GATOR_SCHEDULER_LAUNCH', SCHEDULER_NAME, `Cannot launch '${label}': the scheduler is closed.`);
@@ -239,10 +209,13 @@ export class SlurmScheduler implements Scheduler {
       child: new ChildHandle(SCHEDULER_NAME, request),
     };
     this.children.set(request.id, record);
-    track(this);
+    abandonAtExit(this);
 
     if (request.kind === 'tier' && this.options.tiers === 'local') this.startLocal(record);
-    else if (request.array && this.options.arrays) this.addToBatch(record);
+    else if (request.array && this.options.arrays) {
+      record.phase = 'batching';
+      this.batcher.add(record);
+    }
     else this.submit([record]);
 
     record.child.stopOnAbort(options.signal, () => void this.stop(request.id));
@@ -255,7 +228,7 @@ export class SlurmScheduler implements Scheduler {
     record.stopRequested = true;
     switch (record.phase) {
       case 'batching':
-        this.removeFromBatch(record);
+        this.batcher.remove(record);
         this.finish(record, { code: null, signal: null, neverStarted: true, reason: 'stopped before it was submitted' });
         break;
       case 'submitting':
@@ -282,14 +255,7 @@ export class SlurmScheduler implements Scheduler {
       const stopping = Promise.all(all.map((r) => this.stop(r.id).then(() => r.local?.gone)));
       // Bounded: a controller that stopped answering must not hang the run for ever.
       const limitMs = this.options.graceMs + 60_000;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        stopping.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), limitMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      const timedOut = !(await settlesWithin(stopping, limitMs));
       await Promise.allSettled([...this.submissions]);
       if (timedOut) {
         for (const r of this.children.values()) {
@@ -298,11 +264,9 @@ export class SlurmScheduler implements Scheduler {
           this.finish(r, { code: null, signal: null, reason: `lost: Slurm still listed job ${r.jobId ?? '?'} when the scheduler closed` });
         }
       }
-      await this.scancelFlush;
-      if (this.pollTimer) clearTimeout(this.pollTimer);
-      this.pollTimer = undefined;
-      await this.polling;
-      live.delete(this);
+      await this.scancels.settled;
+      await this.poller.stop();
+      releaseAtExit(this);
     })();
     return this.closing;
   }
@@ -315,74 +279,26 @@ export class SlurmScheduler implements Scheduler {
       if (r.local) r.local.kill();
       else if (r.jobId) ids.push(r.jobId);
     }
-    for (let at = 0; at < ids.length; at += IDS_PER_CALL) {
-      spawnSync('scancel', ids.slice(at, at + IDS_PER_CALL), { stdio: 'ignore', timeout: 10_000 });
-    }
+    for (const chunk of inChunks(ids, IDS_PER_CALL)) spawnSync('scancel', chunk, { stdio: 'ignore', timeout: 10_000 });
   }
 
   // ------------------------------------------------------------------ launching
 
   private startLocal(record: ChildRecord): void {
     record.phase = 'queued';
-    const local = spawnInGroup(
-      record.request,
-      { env: { ...process.env, ...record.request.env }, graceMs: this.options.graceMs },
-      {
-        onStart: () => this.markStarted(record),
-        onExit: (code, signal) => this.finish(record, { code, signal, ...(record.local?.terminating ? { reason: 'stopped' } : {}) }),
-        onFailure: ({ code, reason }) => this.finish(record, { code, signal: null, neverStarted: true, reason }),
-      },
-    );
+    const local = startLocalTier(record.request, this.options.graceMs, {
+      onStart: () => this.markStarted(record),
+      onExit: (exit) => this.finish(record, exit),
+    });
     if (!local) return;
     record.local = local;
     record.child.handle = String(local.pid);
     this.emit('debug', `Started tier '${record.label}' locally (pid ${local.pid})`);
   }
 
-  private addToBatch(record: ChildRecord): void {
-    const { request } = record;
-    const array = request.array!;
-    const key = JSON.stringify([array.base, request.path.slice(0, -1), request.kind, request.resources, request.env]);
-    let batch = this.batches.get(key);
-    if (!batch) {
-      const label = [...request.path.slice(0, -1), array.base].join('.') || array.base;
-      batch = { key, label, size: array.size, records: [], firstAt: Date.now() };
-      this.batches.set(key, batch);
-    }
-    record.phase = 'batching';
-    record.batch = batch;
-    batch.records.push(record);
-    if (batch.timer) clearTimeout(batch.timer);
-    batch.timer = undefined;
-    if (batch.records.length >= batch.size) {
-      this.flushBatch(batch);
-      return;
-    }
-    const wait = Math.max(0, Math.min(ARRAY_WINDOW_MS, batch.firstAt + ARRAY_MAX_WAIT_MS - Date.now()));
-    const b = batch;
-    batch.timer = setTimeout(() => this.flushBatch(b), wait);
-  }
-
-  private removeFromBatch(record: ChildRecord): void {
-    const batch = record.batch;
-    if (!batch) return;
-    batch.records = batch.records.filter((r) => r !== record);
-    record.batch = undefined;
-    if (batch.records.length === 0) {
-      if (batch.timer) clearTimeout(batch.timer);
-      this.batches.delete(batch.key);
-    }
-  }
-
-  private flushBatch(batch: ArrayBatch): void {
-    if (batch.timer) clearTimeout(batch.timer);
-    if (this.batches.get(batch.key) === batch) this.batches.delete(batch.key);
-    const records = batch.records;
-    for (const r of records) {
-      r.batch = undefined;
-      r.phase = 'submitting';
-    }
-    if (records.length === 0) return;
+  /** The children of one array, launched together: one job array where Slurm can take it. */
+  private flushBatch(records: ChildRecord[], label: string): void {
+    for (const r of records) r.phase = 'submitting';
     if (records.length === 1) {
       this.submit(records);
       return;
@@ -390,13 +306,13 @@ export class SlurmScheduler implements Scheduler {
     const indices = records.map((r) => r.request.array!.index);
     const byIndex = new Set(indices).size === indices.length && indices.every((i) => i < this.cluster.maxArraySize);
     if (byIndex) {
-      this.submit(records, batch.label, indices);
+      this.submit(records, label, indices);
       return;
     }
     // Task ids are then positions in the batch, at most MaxArraySize per array.
     for (let at = 0; at < records.length; at += this.cluster.maxArraySize) {
       const chunk = records.slice(at, at + this.cluster.maxArraySize);
-      this.submit(chunk, batch.label, chunk.map((_, i) => i));
+      this.submit(chunk, label, chunk.map((_, i) => i));
     }
   }
 
@@ -438,16 +354,14 @@ export class SlurmScheduler implements Scheduler {
     }
 
     const env = submitEnv(first.request.env);
-    let result: CommandResult | undefined;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
-      result = await this.limiter.run(() => runCommand('sbatch', args, { env }));
-      if (result.code === 0 || !isTransientFailure(result)) break;
-      this.emit('debug', `sbatch for '${arrayLabel ?? first.label}' failed (${commandFailure('sbatch', result)}), retrying`);
-    }
-    const jobId = result!.code === 0 ? parseSbatchJobId(result!.stdout) : undefined;
+    const result = await runWithRetries(() => this.limiter.run(() => runCommand('sbatch', args, { env })), {
+      attempts: SBATCH_ATTEMPTS,
+      transient: isTransientFailure,
+      onRetry: (failed) => this.emit('debug', `sbatch for '${arrayLabel ?? first.label}' failed (${commandFailure('sbatch', failed)}), retrying`),
+    });
+    const jobId = result.code === 0 ? parseSbatchJobId(result.stdout) : undefined;
     if (jobId === undefined) {
-      const reason = `sbatch failed: ${result!.code === 0 ? `no job id in its output: ${result!.stdout.trim()}` : commandFailure('sbatch', result!)}`;
+      const reason = `sbatch failed: ${result.code === 0 ? `no job id in its output: ${result.stdout.trim()}` : commandFailure('sbatch', result)}`;
       this.emit('warning', `Cannot submit '${arrayLabel ?? first.label}': ${reason}`);
       for (const r of records) this.finish(r, { code: null, signal: null, neverStarted: true, reason });
       return;
@@ -465,7 +379,7 @@ export class SlurmScheduler implements Scheduler {
         : `Submitted '${first.label}' as Slurm job ${jobId}`,
     );
     for (const r of records) if (r.stopRequested && r.phase === 'queued') this.cancel(r.jobId!);
-    this.schedulePoll();
+    this.poller.schedule();
   }
 
   // ------------------------------------------------------------------ stopping
@@ -474,36 +388,14 @@ export class SlurmScheduler implements Scheduler {
   private terminate(record: ChildRecord): void {
     if (record.termSentAt !== undefined || !record.jobId) return;
     record.termSentAt = Date.now();
-    this.queueScancel(this.toSignal, record.jobId);
+    this.scancels.add('signal', record.jobId);
     record.escalateTimer = setTimeout(() => {
       if (record.phase !== 'exited' && record.jobId) this.cancel(record.jobId);
     }, this.options.graceMs);
   }
 
   private cancel(jobId: string): void {
-    this.queueScancel(this.toCancel, jobId);
-  }
-
-  private queueScancel(set: Set<string>, jobId: string): void {
-    set.add(jobId);
-    this.scancelFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushScancel());
-  }
-
-  /** One scancel call per kind for everything queued during this tick. */
-  private async flushScancel(): Promise<void> {
-    const signal = [...this.toSignal];
-    const cancel = [...this.toCancel];
-    this.toSignal.clear();
-    this.toCancel.clear();
-    this.scancelFlush = undefined;
-    const calls: Promise<void>[] = [];
-    for (let at = 0; at < signal.length; at += IDS_PER_CALL) {
-      // --full: the whole batch step's process group, not only the batch shell.
-      calls.push(this.scancel(['--full', '--signal=TERM', ...signal.slice(at, at + IDS_PER_CALL)]));
-    }
-    for (let at = 0; at < cancel.length; at += IDS_PER_CALL) calls.push(this.scancel(cancel.slice(at, at + IDS_PER_CALL)));
-    await Promise.all(calls);
-    this.schedulePoll();
+    this.scancels.add('cancel', jobId);
   }
 
   private async scancel(args: string[]): Promise<void> {
@@ -516,18 +408,6 @@ export class SlurmScheduler implements Scheduler {
 
   private activeJobs(): ChildRecord[] {
     return [...this.children.values()].filter((r) => r.jobId !== undefined && (r.phase === 'queued' || r.phase === 'running'));
-  }
-
-  private schedulePoll(): void {
-    if (this.pollTimer || this.polling) return;
-    if (this.activeJobs().length === 0) return;
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = undefined;
-      this.polling = this.poll().finally(() => {
-        this.polling = undefined;
-        this.schedulePoll();
-      });
-    }, this.options.pollMs);
   }
 
   private async poll(): Promise<void> {

@@ -6,41 +6,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { fixturePath, type FixtureName } from '@gator/protocol/conformance';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { fixtureRequests, waitUntil } from '@gator/protocol/conformance';
 import type { LaunchRequest, LaunchedChild } from '@gator/protocol';
 import { createSlurmScheduler, type SlurmScheduler } from '../src/index.js';
 
-let root = '';
-let counter = 0;
-
-beforeAll(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-slurm-test-'));
-});
-afterAll(() => {
-  fs.rmSync(root, { recursive: true, force: true });
-});
-
-function request(fixture: FixtureName, args: (file: (name: string) => string) => string[], extra: Partial<LaunchRequest> = {}) {
-  const id = `t${++counter}`;
-  const dir = path.join(root, id);
-  const tracking = path.join(dir, 'tracking');
-  fs.mkdirSync(tracking, { recursive: true });
-  const file = (name: string) => path.join(dir, name);
-  const req: LaunchRequest = {
-    id,
-    path: ['nightly', 'tests', id],
-    kind: 'job',
-    command: [process.execPath, fixturePath(fixture), ...args(file)],
-    env: {},
-    cwd: dir,
-    parent: '127.0.0.1:9',
-    tracking,
-    resources: { cores: 0, memoryMb: 0, licenses: {} },
-    ...extra,
-  };
-  return { req, file, tracking };
-}
+const fixtures = fixtureRequests('gator-slurm-test-');
+const request = fixtures.request.bind(fixtures);
 
 async function scheduler(options: Record<string, string> = {}): Promise<SlurmScheduler> {
   const s = await createSlurmScheduler({ options: { poll: '0.2', grace: '1', host: '127.0.0.1', ...options } });
@@ -48,15 +20,6 @@ async function scheduler(options: Record<string, string> = {}): Promise<SlurmSch
   return s;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function slurm(command: string, ...args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8' });
@@ -90,7 +53,7 @@ describe('submission', () => {
     await child.started;
     expect(child.handle).toMatch(/^\d+$/);
     expect(slurm('squeue', '-h', '-o', '%j', '-j', child.handle!).trim()).toBe('gator:nightly.tests.seed_3');
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     await s.stop(child.id);
   });
 
@@ -143,7 +106,7 @@ describe('submission', () => {
   it('reports a missing working directory as exit code 127 instead of running in /tmp', async () => {
     const s = await scheduler();
     const { req } = request('exits-with', () => ['0']);
-    req.cwd = path.join(root, 'no-such-dir');
+    req.cwd = path.join(fixtures.root, 'no-such-dir');
     const child = await s.launch(req);
     expect(await child.exited).toMatchObject({ code: 127 });
   });
@@ -157,7 +120,7 @@ describe('ends decided by Slurm', () => {
     await Promise.all(holders.map((h) => h.started));
     const { req, file } = request('sleeps', (f) => ['60000', f('ready')]);
     const child = await s.launch(req);
-    await until(() => child.handle !== undefined && queued(child.handle).includes('PENDING'), 'the job to queue');
+    await waitUntil(() => child.handle !== undefined && queued(child.handle).includes('PENDING'), 'the job to queue');
     slurm('scancel', child.handle!);
     const exit = await child.exited;
     expect(exit).toMatchObject({ code: null, signal: null, neverStarted: true });
@@ -169,7 +132,7 @@ describe('ends decided by Slurm', () => {
     const s = await scheduler();
     const { req, file } = request('sleeps', (f) => ['60000', f('ready')]);
     const child = await s.launch(req);
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     slurm('scancel', child.handle!);
     const exit = await child.exited;
     expect(exit).toMatchObject({ code: null, signal: null, neverStarted: false });
@@ -214,14 +177,14 @@ describe('stop and close', () => {
     const s = await scheduler();
     const { req, file } = request('spawns-group', (f) => [f('ready')]);
     const child = await s.launch(req);
-    await until(() => fs.existsSync(file('ready')), 'the job to run');
+    await waitUntil(() => fs.existsSync(file('ready')), 'the job to run');
     const pids = JSON.parse(fs.readFileSync(file('ready'), 'utf8')) as { pid: number; grandchild: number };
     await s.stop(child.id);
     const exit = await child.exited;
     expect(exit.neverStarted).toBeFalsy();
     expect(exit.code === 0).toBe(false);
     expect(queued(child.handle!)).toBe('');
-    await until(() => !alive(pids.pid) && !alive(pids.grandchild), 'the child and its grandchild to end');
+    await waitUntil(() => !alive(pids.pid) && !alive(pids.grandchild), 'the child and its grandchild to end');
   });
 
   it('close cancels running and queued jobs and leaves nothing in squeue; twice is fine', async () => {
@@ -230,8 +193,8 @@ describe('stop and close', () => {
     const first = request('sleeps', (f) => ['60000', f('ready')]);
     children.push(await s.launch(first.req));
     for (let i = 0; i < 4; i++) children.push(await s.launch(request('sleeps', () => ['60000']).req));
-    await until(() => fs.existsSync(first.file('ready')), 'the first job to run');
-    await until(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
+    await waitUntil(() => fs.existsSync(first.file('ready')), 'the first job to run');
+    await waitUntil(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
     await s.close();
     const exits = await Promise.all(children.map((c) => c.exited));
     expect(exits.filter((e) => e.neverStarted).length).toBeGreaterThanOrEqual(2);
@@ -246,9 +209,9 @@ describe('stop and close', () => {
     const children: LaunchedChild[] = [];
     for (let i = 0; i < 3; i++) children.push(await s.launch(request('sleeps', () => ['60000']).req));
     await children[0]!.started;
-    await until(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
+    await waitUntil(() => children.every((c) => c.handle !== undefined), 'every job to be submitted');
     s.abandon();
-    await until(() => queued(...children.map((c) => c.handle!)) === '', 'squeue to drop the jobs');
+    await waitUntil(() => queued(...children.map((c) => c.handle!)) === '', 'squeue to drop the jobs');
     for (const c of children) expect((await c.exited).code === 0).toBe(false);
   });
 
@@ -302,7 +265,7 @@ describe('job arrays', () => {
       request('sleeps', (f) => ['60000', f('ready')], { array: { base: 'grp', index, size: 2 } }),
     );
     const launched = await Promise.all(reqs.map((r) => s.launch(r.req)));
-    await until(() => reqs.every((r) => fs.existsSync(r.file('ready'))), 'both tasks to run');
+    await waitUntil(() => reqs.every((r) => fs.existsSync(r.file('ready'))), 'both tasks to run');
     await s.stop(launched[0]!.id);
     expect((await launched[0]!.exited).code === 0).toBe(false);
     expect(queued(launched[1]!.handle!)).toMatch(/RUNNING/);

@@ -1,12 +1,12 @@
 /** `gator run --scheduler sge` against the project's own loopback Grid Engine cluster (scripts/sge/up.sh). */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { MARKER } from '@gator/vitest-config/processes';
-import { REPO, gator, startGator, tempDir, waitFor, writeSpec } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { TREE_RESULTS, clusterArgs, stopSpec, treeSpec, useLoopbackCluster } from '../cluster-helpers.js';
+import { gator, startGator, tempDir, waitFor, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
 
-const SGE = ['--scheduler', 'sge', '--sched-arg', 'host=lo', '--sched-arg', 'poll=0.2', '--interval', '1'];
+const SGE = clusterArgs('sge');
 
 /** Names of every job Grid Engine lists, whoever submitted it. */
 function qstatNames(): string[] {
@@ -14,36 +14,8 @@ function qstatNames(): string[] {
   return [...xml.matchAll(/<JB_name>([^<]*)<\/JB_name>/g)].map((m) => m[1]!);
 }
 
-/** A nested tree with dependencies, failures, an array and resources. */
-function treeSpec(ident: string): string {
-  return `!JobGroup
-ident: ${ident}
-jobs:
-  - !Job {ident: build, command: bash, args: [-c, 'echo built on $(hostname)']}
-  - !JobGroup
-    ident: tests
-    on_pass: [build]
-    jobs:
-      - !JobArray
-        ident: sims
-        repeats: 4
-        jobs:
-          - !Job {ident: sim, command: bash, args: [-c, 'echo sim $GATOR_ARRAY_INDEX; test $GATOR_ARRAY_INDEX != 2'], resources: [!License [simtool, 1], !Cores [1]]}
-      - !Job {ident: lint, command: "true", resources: [!Memory [100, MB]]}
-      - !Job {ident: broken, command: bash, args: [-c, 'exit 4']}
-      - !Job {ident: triage, on_fail: [broken], command: "true"}
-      - !Job {ident: unreached, on_pass: [broken], command: "true"}
-  - !Job {ident: report, on_done: [tests], command: "true"}
-  - !Job {ident: publish, on_pass: [tests], command: "true"}
-`;
-}
-
 describe('gator run --scheduler sge', () => {
-  beforeAll(() => {
-    const env = { ...process.env };
-    delete env[MARKER]; // the daemons outlive the tests on purpose
-    execFileSync('bash', [path.join(REPO, 'scripts/sge/up.sh')], { env, stdio: 'ignore', timeout: 600_000 });
-  }, 600_000);
+  useLoopbackCluster('sge');
 
   it('runs a nested tree with dependencies, failures and an array with the same per-job results as local', async () => {
     const dir = tempDir();
@@ -58,20 +30,8 @@ describe('gator run --scheduler sge', () => {
       Object.fromEntries([...collectResults(path.join(dir, run))].map(([p, r]) => [p || '(root)', r.result]));
     const sge = results('sge');
     expect(sge).toEqual(results('local'));
-    // And they are the results the spec asks for (1 pass, 2 fail, 3 skipped).
-    expect(sge).toMatchObject({
-      build: 1,
-      'tests.sims.sim_0': 1,
-      'tests.sims.sim_1': 1,
-      'tests.sims.sim_2': 2,
-      'tests.sims.sim_3': 1,
-      'tests.lint': 1,
-      'tests.broken': 2,
-      'tests.triage': 1,
-      'tests.unreached': 3,
-      report: 1,
-      publish: 3,
-    });
+    // And they are the results the spec asks for.
+    expect(sge).toMatchObject(TREE_RESULTS);
     // The array's copies ran as one array job, and nothing of the run is left in qstat.
     const accounting = execFileSync('qacct', ['-j', `gator.${ident}.tests.sims.sim`], { encoding: 'utf8' });
     expect(new Set([...accounting.matchAll(/^jobnumber\s+(\d+)/gm)].map((m) => m[1])).size).toBe(1);
@@ -82,21 +42,7 @@ describe('gator run --scheduler sge', () => {
   it('Ctrl-C mid-run exits 130 and leaves nothing of the run in qstat', async () => {
     const dir = tempDir();
     const ident = `sge_stop_${process.pid}`;
-    const spec = writeSpec(
-      dir,
-      'stop.yaml',
-      `!JobGroup
-ident: ${ident}
-jobs:
-  - !JobArray
-    ident: long
-    repeats: 4
-    jobs:
-      - !Job {ident: sleeper, command: sleep, args: [300]}
-  - !Job {ident: queued, command: sleep, args: [300], resources: [!License [simtool, 2]]}
-  - !Job {ident: waiting, command: sleep, args: [300], resources: [!License [simtool, 2]]}
-`,
-    );
+    const spec = writeSpec(dir, 'stop.yaml', stopSpec(ident, ['queued', 'waiting']));
     const run = startGator(['run', spec, '--tracking', 'run', ...SGE], { cwd: dir });
     // Some running, some still pending (2 simtool seats for two jobs that want both).
     await waitFor(() => qstatNames().filter((n) => n.includes(ident)).length >= 3, 60_000, 'jobs in qstat');

@@ -10,7 +10,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-conformance-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 it('pins the exports of @gator/protocol/conformance', async () => {
-  expect(Object.keys(await import('./index.js')).sort()).toEqual(['FIXTURES', 'fixturePath', 'maxOverlap', 'parseIntervals', 'testScheduler']);
+  expect(Object.keys(await import('./index.js')).sort()).toEqual(['FIXTURES', 'fixturePath', 'fixtureRequests', 'maxOverlap', 'parseIntervals', 'testScheduler', 'waitUntil']);
 });
 
 describe('fixtures', () => {

@@ -21,10 +21,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InternalError } from '../errors.js';
 import type { ChildExit, LaunchRequest, LaunchedChild, Scheduler } from '../scheduler.js';
+import { fixturePath, type FixtureName } from './fixtures.js';
 
 export interface SchedulerTestOptions {
   /** Shown in the suite's title. */
@@ -41,37 +41,8 @@ export interface SchedulerTestOptions {
   cwd?: string;
 }
 
-export const FIXTURES = [
-  'exits-with',
-  'writes-stderr',
-  'crashes',
-  'sleeps',
-  'ignores-sigterm',
-  'spawns-group',
-  'records-interval',
-  'records-env',
-] as const;
-export type FixtureName = (typeof FIXTURES)[number];
-
-let fixturesDirCache: string | undefined;
-
-/**
- * Absolute path of a fixture job. The fixtures sit next to `src/` and `dist/`
- * in the package, so both `src/conformance/` (tests) and `dist/conformance/`
- * (published) find them two levels up; other layouts are tried too.
- */
-export function fixturePath(name: FixtureName): string {
-  if (fixturesDirCache === undefined) {
-    const candidates = ['../../fixtures/', '../fixtures/', '../../../fixtures/'].map((relative) =>
-      fileURLToPath(new URL(relative, import.meta.url)),
-    );
-    fixturesDirCache = candidates.find((dir) => fs.existsSync(path.join(dir, 'exits-with.mjs')));
-    if (fixturesDirCache === undefined) {
-      throw new InternalError(`The conformance fixtures were not found (looked in ${candidates.join(', ')}).`);
-    }
-  }
-  return path.join(fixturesDirCache, `${name}.mjs`);
-}
+export { FIXTURES, fixturePath, type FixtureName } from './fixtures.js';
+export { fixtureRequests, waitUntil, type FixtureRequest, type FixtureRequests } from './fixture-requests.js';
 
 export interface Interval {
   tag: string;
