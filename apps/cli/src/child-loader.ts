@@ -19,7 +19,18 @@ import path from 'node:path';
 import vm from 'node:vm';
 
 const bundle = path.join(__dirname, 'child-layer.cjs');
-const cacheName = `child-layer-${process.version}-${process.arch}.v8cache`;
+/**
+ * V8 rejects a cache made under other V8 flags (`--max-old-space-size` in NODE_OPTIONS, say):
+ * children started with other flags keep a cache of their own instead of rewriting one in turn.
+ */
+function flagsKey(): string {
+  const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.trim();
+  if (flags === '') return '';
+  let hash = 0x811c9dc5; // FNV-1a, enough to tell flag sets apart in a file name
+  for (let i = 0; i < flags.length; i += 1) hash = Math.imul(hash ^ flags.charCodeAt(i), 0x01000193) >>> 0;
+  return `-f${hash.toString(16)}`;
+}
+const cacheName = `child-layer-${process.version}-${process.arch}${flagsKey()}.v8cache`;
 const places = [path.join(__dirname, cacheName), path.join(os.tmpdir(), `gator-${process.getuid?.() ?? 0}-${Buffer.from(__dirname).toString('base64url').slice(-40)}-${cacheName}`)];
 const warmOnly = process.argv[2] === '--write-code-cache';
 
