@@ -1,5 +1,51 @@
+import path from 'node:path';
+import { defineConfig } from 'tsup';
 import { defineGatorConfig } from '@gator/tsup-config';
 
-// Code splitting keeps a child process's start-up cheap: a wrapper loads only
-// what `run` needs, not the inspect commands or the hub.
-export default defineGatorConfig({ entry: ['src/index.ts', 'src/cli.ts'], splitting: true });
+/**
+ * What the child build leaves out: the root-only modules `gator run` loads
+ * lazily (the live renderer, the hub link) become empty stubs, and zod's
+ * `locales` namespace (400 KiB; only English is used, imported on its own)
+ * becomes English alone. Halves the file a child compiles and keeps in memory.
+ */
+const childOnly = {
+  name: 'gator-child-only',
+  setup(build: { onResolve: Function; onLoad: Function }) {
+    build.onResolve({ filter: /(render\/create|hub-link)\.js$/ }, (args: { path: string }) => ({ path: args.path, namespace: 'gator-root-only' }));
+    build.onLoad({ filter: /.*/, namespace: 'gator-root-only' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    build.onResolve({ filter: /locales\/index\.js$/ }, (args: { path: string; importer: string }) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'gator-zod-en' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gator-zod-en' }, (args: { path: string }) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+export default defineConfig((options) => [
+  // Code splitting keeps the root's start-up cheap: `gator run` loads only what
+  // `run` needs, not the inspect commands or the hub.
+  (defineGatorConfig({ entry: ['src/index.ts', 'src/cli.ts'], splitting: true }) as (o: typeof options) => object)(options),
+  // Child processes (wrappers, nested tiers) start from one CommonJS file holding
+  // every package they run (src/child-entry.ts): see there for why.
+  {
+    entry: { 'child-layer': 'src/child-entry.ts', child: 'src/child-loader.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    dts: false,
+    sourcemap: false,
+    clean: false,
+    splitting: false,
+    shims: true,
+    // The native addon stays a package; everything else is inlined.
+    noExternal: [/^(?!better-sqlite3$)/],
+    external: ['better-sqlite3'],
+    esbuildPlugins: [childOnly],
+    // The V8 code cache of the child build (src/child-loader.ts).
+    onSuccess: 'node dist/child.cjs --write-code-cache',
+  },
+]);

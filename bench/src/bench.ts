@@ -13,11 +13,12 @@ import { fanOut } from './cases/fan-out.js';
 import { jobOverhead } from './cases/job-overhead.js';
 import { openTree } from './cases/open-tree.js';
 import { scale } from './cases/scale.js';
+import { regressionTree, slotUse } from './cases/slot-use.js';
 import { stdoutCapture } from './cases/stdout-capture.js';
 import { wrapperMemory } from './cases/wrapper-memory.js';
 
 /** In the order they run (fan-out reuses the job overhead figures). */
-export const CASES: BenchCase[] = [jobOverhead, stdoutCapture, apiLogging, wrapperMemory, scale, fanOut, openTree];
+export const CASES: BenchCase[] = [jobOverhead, stdoutCapture, apiLogging, wrapperMemory, slotUse, regressionTree, scale, fanOut, openTree];
 
 export interface BenchOptions {
   quick?: boolean;
@@ -27,6 +28,8 @@ export interface BenchOptions {
   only?: string[];
   /** Modes for the tree cases (default: the default mode only). */
   modes?: Mode[];
+  /** Also the long cases (scale in the default mode: 10,000 wrapper processes). */
+  heavy?: boolean;
   /** Progress lines (default: none). */
   onProgress?: (text: string) => void;
 }
@@ -45,6 +48,7 @@ export async function runBench(options: BenchOptions = {}): Promise<Results> {
     scale: factor,
     size: (full, small) => Math.max(1, Math.round((quick ? small : full) * factor)),
     modes,
+    heavy: options.heavy === true,
     fastest: modes.find((m) => m.name === 'inprocess') ?? modes[0]!,
     progress: (text) => options.onProgress?.(`[${((nowMs() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}`),
     shared: new Map(),

@@ -23,12 +23,14 @@ export interface BenchContext {
   fastest: Mode;
   /** One line of progress (stderr). */
   progress(text: string): void;
+  /** Also the cases that take long (`--heavy`): scale in the default mode, 10,000 wrapper processes. */
+  heavy: boolean;
   /** Figures of earlier cases that later ones compare against (`job overhead` → `fan-out`). */
   shared: Map<string, number>;
 }
 
 export interface BenchCase {
-  /** Short name, for `--only` (`overhead`, `stdout`, `api`, `scale`, `memory`, `fanout`, `open-tree`). */
+  /** Short name, for `--only` (`overhead`, `stdout`, `api`, `memory`, `slots`, `regression`, `scale`, `fanout`, `open-tree`). */
   id: string;
   name: string;
   run(context: BenchContext): Promise<Row[]>;

@@ -170,6 +170,33 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
   });
 }
 
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU time (user + system, ms) of every process this bench has waited for so far,
+ * with everything they waited for in turn (Linux /proc/self/stat cutime + cstime,
+ * 10 ms ticks): a `gator run` counts its root, tiers, wrappers and jobs. NaN
+ * without /proc.
+ */
+export function childrenCpuMs(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After `pid (comm)`: state is field 3, cutime 16, cstime 17 (proc(5)), so indexes 13 and 14 here.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** `fn()`, with the wall time and the CPU time of the processes it started and waited for. */
+export async function withCpu<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number }> {
+  const cpu0 = childrenCpuMs();
+  const t0 = nowMs();
+  const value = await fn();
+  return { value, wallMs: nowMs() - t0, cpuMs: childrenCpuMs() - cpu0 };
+}
+
 /** Run `count` copies of a command, at most `concurrency` at a time; wall time of the whole. */
 export async function runMany(command: string, args: string[], count: number, concurrency: number): Promise<number> {
   const t0 = nowMs();
@@ -223,6 +250,22 @@ export function memoryOf(pid: number): Memory | undefined {
 }
 
 export const hasProc = fs.existsSync('/proc/self/status');
+
+/**
+ * What of a live process's RSS is its own: anonymous pages (heap, stacks) and PSS
+ * (shared pages, such as Node's own binary, divided among the processes mapping
+ * them), bytes; undefined when it is gone.
+ */
+export function ownMemoryOf(pid: number): { anon: number; pss: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+    const kb = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
+    return { anon: kb(status, 'RssAnon'), pss: kb(rollup, 'Pss') };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Direct children of `pid` (Linux /proc), with their command lines. */
 export function childrenOf(pid: number): { pid: number; cmdline: string[] }[] {

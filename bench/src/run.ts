@@ -18,6 +18,7 @@ const HELP = `Usage: pnpm bench [options]
   --scale F          multiply every size by F (e.g. 0.1)
   --only IDS         comma-separated cases: ${CASES.map((c) => c.id).join(', ')}
   --modes NAMES      job-running modes of the tree cases: ${Object.keys(MODES).join(', ')} (default: all)
+  --heavy            also the long cases: scale in the default mode (10,000 wrapper processes)
   --out DIR          where latest.json goes (default bench/results)
   --cli FILE         measure another build of the CLI (default apps/cli/dist/cli.js)
 `;
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
+      heavy: { type: 'boolean', default: false },
       scale: { type: 'string' },
       only: { type: 'string' },
       modes: { type: 'string' },
@@ -44,6 +46,7 @@ async function main(): Promise<number> {
   const modes = values.modes ? list(values.modes).map(modeByName) : Object.values(MODES);
   const results = await runBench({
     quick: values.quick,
+    heavy: values.heavy,
     ...(values.scale !== undefined ? { scale: Number(values.scale) } : {}),
     only: list(values.only),
     modes,

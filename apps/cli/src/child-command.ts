@@ -4,6 +4,7 @@
  * and the child's place, from `LAYER_FLAGS`) and whatever root options travel
  * down (`rootTokensForChild`).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childArgv, type ChildPlace, type LayerSettings } from '@gator/protocol';
@@ -19,9 +20,23 @@ export function cliCommand(): string[] {
   return [process.execPath, cliScript()];
 }
 
+/**
+ * The script a child layer runs: the lean child entry (dist/child.cjs, see
+ * child-loader.ts) once built, else the full CLI (which also runs child command lines).
+ */
+export function childScript(): string {
+  const lean = path.join(path.dirname(cliScript()), 'child.cjs');
+  return fs.existsSync(lean) ? lean : cliScript();
+}
+
+/** Every script of this CLI a tier may put in a child command line (what in-process hosting recognises). */
+export function ownScripts(): string[] {
+  return [cliScript(), path.join(path.dirname(cliScript()), 'child.cjs')];
+}
+
 /** The tier's `childCommand`: the full argv of one child. */
 export function childCommandFor(root: RootOptions): (settings: LayerSettings, place: ChildPlace) => string[] {
-  const prefix = cliCommand();
+  const prefix = [process.execPath, childScript()];
   const extra = rootTokensForChild(root);
   return (settings, place) => [...childArgv(prefix, settings, place), ...extra];
 }

@@ -75,6 +75,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): CAC {
   registerRunOptions(cli.command('run [spec]', 'Run a work spec (!Job, !JobGroup or !JobArray)'))
     .example('gator run examples/hello.yaml')
     .example('gator run regress.yaml --sched-arg concurrency=8 --limit-warning 100')
+    .example('gator run regress.yaml --sched-arg wrappers=inprocess   # fast path: job wrappers inside their tier process (no Node start per job; a crash of one takes its tier and siblings)')
     .action(async (spec: string | undefined, options: Record<string, unknown>) => {
       const { runRoot } = await import('./commands/run.js');
       setExit(await runRoot(spec, readRunOptions(options, io.env), io));

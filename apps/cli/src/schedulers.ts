@@ -19,6 +19,7 @@ import {
   type SchedulerFactory,
 } from '@gator/protocol';
 import type { InProcessRunner } from '@gator/scheduler-local';
+import { importModule } from './dynamic-import.js';
 
 const BUILTIN: Record<string, () => Promise<{ default: SchedulerFactory }>> = {
   local: () => import('@gator/scheduler-local') as Promise<{ default: SchedulerFactory }>,
@@ -114,7 +115,7 @@ export async function loadSchedulerFactory(name: string, cwd = process.cwd()): P
     const file = locateScheduler(name, cwd)!;
     where = file;
     try {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = await importModule(pathToFileURL(file).href);
     } catch (e) {
       throw new SchedulerError('GATOR_SCHEDULER_INVALID', name, `Could not load scheduler module ${file}: ${(e as Error).message}`, { cause: e });
     }

@@ -490,6 +490,19 @@ function ownEndNotice(notices: NoticeRow[]): NoticeRow | undefined {
 }
 
 function buildNode(node: RunNode, ctx: Context, parentFailures: Map<string, Failure>): NodeModel {
+  try {
+    return buildNodeOpen(node, ctx, parentFailures);
+  } finally {
+    // One layer's connection at a time (plus its ancestors'): see walk.ts `expand`.
+    closeReaderOf(node);
+  }
+}
+
+function closeReaderOf(node: RunNode): void {
+  (node as { closeReader?: () => void }).closeReader?.();
+}
+
+function buildNodeOpen(node: RunNode, ctx: Context, parentFailures: Map<string, Failure>): NodeModel {
   const entry = node.entry;
   const kind: 'job' | 'tier' = node.exists ? (node.kind === 'tier' ? 'tier' : 'job') : entry && entry.expectedChildren > 0 ? 'tier' : 'job';
   const known = parentFailures.get(node.path.join('.'));

@@ -161,6 +161,9 @@ function expand(node: WalkedNode, seen: Set<string>): void {
   try {
     node.kind = node.reader.kind;
     entries = node.kind === 'tier' ? node.reader.children() : [];
+    // Reopened when read again: a walk of a 10,000-job run must not hold 10,000 SQLite
+    // connections at once (their memory stays in the process after they close).
+    node.closeReader();
   } catch {
     // An unreadable layer is still listed; its subtree is found on disk below.
   }

@@ -137,3 +137,33 @@ describe('walkRun', () => {
     closeRun(run);
   });
 });
+
+/** Open files of this process whose path ends in db.sqlite (Linux /proc). */
+function openDatabases(): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith('db.sqlite');
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+describe.runIf(fs.existsSync('/proc/self/fd'))('connections held by a walk (a 10,000-job run must not open 10,000 at once)', () => {
+  test('a walk leaves no layer database open (the run model closes each layer once read)', async () => {
+    const root = tempDir();
+    const jobs = Array.from({ length: 30 }, (_, i) => ({ ident: `job_${i}`, rel: `job_${i}` }));
+    layer(root, 'tier', 'wide', jobs);
+    for (const job of jobs) layer(path.join(root, job.rel), 'wrapper', job.ident);
+    const before = openDatabases();
+    const walked = walkRun(root);
+    expect(walked.children).toHaveLength(30);
+    expect(openDatabases() - before).toBe(0);
+    closeRun(walked);
+    const { loadRunModel } = await import('../src/index.js');
+    const model = loadRunModel(root);
+    expect(model.totals.total).toBe(30);
+    expect(openDatabases() - before).toBe(0);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+});

@@ -219,6 +219,59 @@ export interface RemoteAcquisition {
   release(): void;
 }
 
+/** How long a nested instance waits for the root pool (PoolClient.connect). */
+export interface PoolConnectOptions {
+  /** The first try's wait for the greeting; doubled at each further try. */
+  attemptMs?: number;
+  /** All tries together. */
+  deadlineMs?: number;
+}
+
+const FIRST_ATTEMPT_MS = 5_000;
+/** Long: a tier that gives up is lost with all its jobs, and a loaded root does answer in the end. */
+const CONNECT_DEADLINE_MS = 120_000;
+
+interface ConnectFailure {
+  detail: string;
+  /** Trying again cannot help (wrong token, not a pool). */
+  final: boolean;
+  cause?: unknown;
+}
+
+/** One try: the open socket and the pool's limits, or why not. */
+function tryConnect(where: string, token: string, timeoutMs: number): Promise<{ client?: { socket: WebSocket; limits: PoolLimits }; failure?: ConnectFailure }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`ws://${where}/${token}`, { perMessageDeflate: false, maxPayload: 64 * 1024 });
+    let settled = false;
+    const settle = (value: { client?: { socket: WebSocket; limits: PoolLimits }; failure?: ConnectFailure }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (value.failure) socket.terminate();
+      resolve(value);
+    };
+    const timer = setTimeout(() => settle({ failure: { detail: `no answer from ${where} within ${timeoutMs} ms`, final: false } }), timeoutMs);
+    socket.once('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0;
+      settle({ failure: { detail: `${where} refused the connection (HTTP ${status}: ${status === 401 ? 'wrong or missing run token' : 'not a Gator local pool'})`, final: status < 500 } });
+    });
+    socket.on('error', (error) => settle({ failure: { detail: `${where}: ${error.message}`, final: false, cause: error } }));
+    socket.once('close', () => settle({ failure: { detail: `${where} closed the connection`, final: false } }));
+    socket.once('message', (data) => {
+      const message = parseFrame(ServerMessage, data);
+      if (typeof message === 'string' || message.t !== 'hello') {
+        settle({ failure: { detail: `${where} did not introduce itself as a Gator local pool`, final: true } });
+        return;
+      }
+      socket.removeAllListeners('close');
+      socket.removeAllListeners('error');
+      // After the handshake, errors surface as 'close' (handled by the client).
+      socket.on('error', () => socket.terminate());
+      settle({ client: { socket, limits: message.limits } });
+    });
+  });
+}
+
 /** A nested instance's side: acquires from the root pool over one connection. */
 export class PoolClient {
   private nextTicket = 1;
@@ -248,8 +301,15 @@ export class PoolClient {
     socket.on('close', () => this.lost(`lost the connection to the run's local pool at ${where}`));
   }
 
-  /** Connect to `host:port/TOKEN` and wait for the pool's limits. */
-  static connect(address: string, onEvent: PoolEvent, timeoutMs = 10_000): Promise<PoolClient> {
+  /**
+   * Connect to `host:port/TOKEN` and wait for the pool's limits. Under heavy load
+   * the root may take long to accept or greet (its event loop busy with many
+   * children, the listen backlog full): a try that gets no answer, or a
+   * connection reset or closed before the greeting, is tried again with a longer
+   * wait and a short pause, until `deadlineMs` in all. A wrong token, an address
+   * that is not a pool, or a malformed address fail at once.
+   */
+  static async connect(address: string, onEvent: PoolEvent, options: PoolConnectOptions = {}): Promise<PoolClient> {
     const fail = (detail: string, cause?: unknown) =>
       new SchedulerError('GATOR_SCHEDULER_RESOURCES', SCHEDULER_NAME, `Cannot reach the run's local pool (${POOL_ENV}): ${detail}.`, {
         hint: `${POOL_ENV} is set by the Gator run that started this process; if that run is over, unset it.`,
@@ -259,39 +319,24 @@ export class PoolClient {
     try {
       parsed = parseAddress(address);
     } catch (error) {
-      return Promise.reject(fail(`'${address}' is not host:port/TOKEN`, error));
+      throw fail(`'${address}' is not host:port/TOKEN`, error);
     }
     const where = `${parsed.host}:${parsed.port}`;
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`ws://${where}/${parsed.token ?? ''}`, { perMessageDeflate: false, maxPayload: 64 * 1024 });
-      const timer = setTimeout(() => {
-        socket.terminate();
-        reject(fail(`no answer from ${where} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.on('error', (error) => {
-        clearTimeout(timer);
-        socket.terminate();
-        reject(fail(`${where}: ${error.message}`, error));
-      });
-      socket.once('close', () => {
-        clearTimeout(timer);
-        reject(fail(`${where} closed the connection`));
-      });
-      socket.once('message', (data) => {
-        clearTimeout(timer);
-        const message = parseFrame(ServerMessage, data);
-        if (typeof message === 'string' || message.t !== 'hello') {
-          socket.terminate();
-          reject(fail(`${where} did not introduce itself as a Gator local pool`));
-          return;
-        }
-        socket.removeAllListeners('close');
-        socket.removeAllListeners('error');
-        // After the handshake, errors surface as 'close' (handled by the client).
-        socket.on('error', () => socket.terminate());
-        resolve(new PoolClient(socket, message.limits, where, onEvent));
-      });
-    });
+    const deadline = Date.now() + (options.deadlineMs ?? CONNECT_DEADLINE_MS);
+    let waitMs = options.attemptMs ?? FIRST_ATTEMPT_MS;
+    for (let attempt = 1; ; attempt += 1) {
+      const left = deadline - Date.now();
+      const outcome = await tryConnect(where, parsed.token ?? '', Math.max(1, Math.min(waitMs, left)));
+      if (outcome.client) return new PoolClient(outcome.client.socket, outcome.client.limits, where, onEvent);
+      const { detail, final, cause } = outcome.failure!;
+      const pauseMs = Math.min(2_000, 50 * 2 ** attempt);
+      if (final || Date.now() + pauseMs >= deadline) {
+        throw fail(attempt > 1 ? `${detail} (after ${attempt} tries in ${options.deadlineMs ?? CONNECT_DEADLINE_MS} ms)` : detail, cause);
+      }
+      onEvent('debug', `Local pool at ${where}: ${detail}; trying again (try ${attempt + 1})`);
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      waitMs *= 2;
+    }
   }
 
   get connected(): boolean {

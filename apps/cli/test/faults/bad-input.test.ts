@@ -226,7 +226,7 @@ jobs:
     // tier (as in Python Gator); one such frame is among the hostile ones.
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--limit-error', '1'], { cwd: dir });
     const job = await waitForProcess(run, /^bash -c while/, 'the job');
-    const wrapper = await waitForProcess(run, /cli\.js .*--id target /, 'the wrapper');
+    const wrapper = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id target /, 'the wrapper');
     const parentOfJob = environmentOf(job).get('GATOR_PARENT')!;
     const token = run.token!;
     const tierUrl = `ws://${run.argv.get(wrapper)!.match(/--parent (\S+)/)![1]}/${token}`;

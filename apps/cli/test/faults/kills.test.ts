@@ -46,7 +46,7 @@ jobs:
 `,
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=3'], { cwd: dir });
-    const wrapper = await waitForProcess(run, /cli\.js .*--id victim /, 'the victim wrapper');
+    const wrapper = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id victim /, 'the victim wrapper');
     const job = await jobOf(wrapper, /^sleep 301/);
     process.kill(wrapper, 'SIGKILL');
     countFault();
@@ -87,7 +87,7 @@ jobs:
 `,
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=6'], { cwd: dir });
-    const tier = await waitForProcess(run, /cli\.js .*--id inner /, 'the inner tier');
+    const tier = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id inner /, 'the inner tier');
     await waitFor(() => descendants(tier).filter((p) => /^sleep 30[0-3]/.test(cmdlineOf(p))).length >= 4, 30_000, 'the inner jobs to start');
     const subtree = descendants(tier);
     process.kill(tier, 'SIGKILL');
@@ -127,7 +127,7 @@ jobs:
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', String(interval), '--sched-arg', 'concurrency=4'], { cwd: dir });
     const root = run.child.pid!;
     await waitFor(() => descendants(root).filter((p) => /^sleep 30[01]|^bash -c while/.test(cmdlineOf(p))).length >= 3, 30_000, 'every job to start');
-    const layers = descendants(root).filter((p) => /cli\.js/.test(cmdlineOf(p)));
+    const layers = descendants(root).filter((p) => /(?:cli\.js|child\.cjs)/.test(cmdlineOf(p)));
     const all = descendants(root);
     run.child.kill('SIGKILL');
     const killedAt = Date.now();

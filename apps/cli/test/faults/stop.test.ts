@@ -37,7 +37,7 @@ const MOMENTS: Moment[] = [
   { name: 'after 150 ms (starting up)', at: () => sleep(150), mustInterrupt: false },
   {
     name: 'during launch (first child process exists)',
-    at: async (run) => void (await waitForProcess(run, /cli\.js .*--parent /, 'a child layer', 30_000)),
+    at: async (run) => void (await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--parent /, 'a child layer', 30_000)),
     mustInterrupt: true,
   },
   {
