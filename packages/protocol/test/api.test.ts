@@ -88,6 +88,7 @@ it('pins the public API of @gator/protocol', async () => {
     'SuccessResponseSchema',
     'SummarySchema',
     'TAGS',
+    'TRIAL_OUTCOMES',
     'Uplink',
     'UsageError',
     'addTally',
@@ -124,6 +125,7 @@ it('pins the public API of @gator/protocol', async () => {
     'group',
     'groupAlive',
     'isActionName',
+    'isBadTrial',
     'isConnectionError',
     'isGatorError',
     'isScheduler',
@@ -161,6 +163,7 @@ it('pins the public API of @gator/protocol', async () => {
     'stringFlag',
     'sweepGroup',
     'tallyOf',
+    'trialOutcome',
     'validateSpec',
   ]);
 });
