@@ -8,14 +8,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateXML } from 'xmllint-wasm';
 import { gator, writeSpec } from '../helpers.js';
+
+/** Maven Surefire's published report schema (vendored with its source URL): it defines flakyFailure and rerunFailure. */
+const SUREFIRE_XSD = fs.readFileSync(new URL('../fixtures/junit/surefire-test-report-3.0.xsd', import.meta.url), 'utf8');
 
 // RUN (1, 2, 3) says which run it is; the flaky job fails its first attempt of run 3 only.
 const SPEC = `!JobGroup
 ident: nightly
 jobs:
   - !Job {ident: fixme, command: bash, args: [-c, 'test "$RUN" = 3 || { echo "broken in run $RUN" >&2; exit 3; }']}
-  - !Job {ident: breaks, command: bash, args: [-c, 'test "$RUN" != 3 || { echo "assertion failed" >&2; exit 1; }']}
+  - !Job {ident: breaks, retries: 1, command: bash, args: [-c, 'test "$RUN" != 3 || { echo "assertion failed" >&2; exit 1; }']}
   - !Job {ident: flaky, retries: 2, command: bash, args: [-c, 'test "$RUN" = 3 || exit 0; test -f flaky.marker && exit 0; touch flaky.marker; exit 4']}
   - !Job {ident: slow, command: bash, args: [-c, 'test "$RUN" != 3 || sleep 4']}
   - !JobArray
@@ -122,5 +126,26 @@ describe('gator diff and gator history over three runs of a spec', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("No job 'nosuch' in the 3 runs of 'nightly'");
     expect(fs.existsSync(path.join(dir, 'flaky.marker'))).toBe(true);
+  });
+
+  it('the JUnit export of the third run validates against Surefire\'s schema and carries flakyFailure and rerunFailure', async () => {
+    const exported = await gator(['export', 'tracking/run3', '--junit=-'], { cwd: dir });
+    expect(exported.code, exported.stderr).toBe(0);
+    const xml = exported.stdout;
+    // A Surefire report is one <testsuite> per file: each of ours is checked as one. Its schema has no
+    // `timestamp` attribute (Jenkins and GitLab read it), so that one attribute is left out for the check.
+    const suites = [...xml.matchAll(/<testsuite [\s\S]*?<\/testsuite>/g)].map((m) => m[0].replace(/ timestamp="[^"]*"/, ''));
+    expect(suites.length).toBe(2);
+    for (const [i, suite] of suites.entries()) {
+      const result = await validateXML({ xml: { fileName: `suite${i}.xml`, contents: `<?xml version="1.0" encoding="UTF-8"?>\n${suite}\n` }, schema: { fileName: 'surefire-test-report-3.0.xsd', contents: SUREFIRE_XSD } });
+      expect(result.errors.map((e) => e.message), suite).toEqual([]);
+      expect(result.valid).toBe(true);
+    }
+    expect(xml).toMatch(/<testcase name="nightly\.flaky"[^>]*>\n {6}<flakyFailure message="attempt 1: exited with code 4" type="exit 4"><stackTrace>/);
+    expect(xml).toMatch(/<testcase name="nightly\.breaks"[^>]*>\n {6}<failure [^\n]*\n[^]*?<rerunFailure message="attempt 1: [^"]*" type="exit 1">/);
+    // Flaky passes: the suite counts it as neither a failure nor an error.
+    expect(xml).toMatch(/<testsuite name="nightly" tests="4" failures="1" errors="0" skipped="0"/);
+    const calm = await gator(['export', 'tracking/run2', '--junit=-'], { cwd: dir });
+    expect(calm.stdout).not.toContain('flakyFailure');
   });
 });
