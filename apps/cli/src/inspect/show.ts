@@ -1,5 +1,6 @@
 /** `gator show [RUN]`: the run as a tree, its totals, failure buckets and metric statistics. */
 import path from 'node:path';
+import { trialOutcome } from '@gator/protocol';
 import { colorsFor, duration, type Colors } from '../render/format.js';
 import { renderJson } from '../render/export-json.js';
 import type { MessageCounts, NodeReport, RunReport, Totals } from './run-report.js';
@@ -63,7 +64,13 @@ const VERDICT: Record<RunReport['outcome'], { mark: (c: Colors) => string; state
   running: { mark: (c) => c.blue('▶'), state: (c) => c.blue('RUNNING'), footer: (c) => c.blue('Running') },
 };
 
+/** A job that passed only on a retry (docs/run-model.md: flaky counts as passed, but is told apart). */
+function isFlaky(n: NodeReport): boolean {
+  return n.kind === 'job' && trialOutcome(n.outcome, n.attempts[n.attempts.length - 1]?.attempt) === 'flaky';
+}
+
 function stateText(n: NodeReport, c: Colors): string {
+  if (isFlaky(n)) return c.yellow('FLAKY');
   if (n.outcome === 'stopped') return c.yellow('STOPPED');
   switch (n.state) {
     case 'complete':
@@ -77,6 +84,11 @@ function stateText(n: NodeReport, c: Colors): string {
     default:
       return c.dim('PENDING');
   }
+}
+
+function* eachJob(n: NodeReport): Generator<NodeReport> {
+  if (n.kind === 'job') yield n;
+  for (const child of n.children ?? []) yield* eachJob(child);
 }
 
 function interesting(n: NodeReport): boolean {
@@ -98,7 +110,7 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
   if (options.rerunOf) lines.push(c.dim(`Rerun of ${rel(options.rerunOf)}`));
   const rows: { label: string; width: number; node: NodeReport; detailPrefix: string }[] = [];
   const visit = (n: NodeReport, prefix: string, childPrefix: string) => {
-    const mark = n === report.root ? VERDICT[report.outcome].mark : MARK[n.outcome];
+    const mark = n === report.root ? VERDICT[report.outcome].mark : isFlaky(n) ? (k: Colors) => k.yellow('↻') : MARK[n.outcome];
     const label = `${prefix}${mark(c)} ${c.bold(n.ident)}`;
     rows.push({ label, width: prefix.length + 2 + n.ident.length, node: n, detailPrefix: childPrefix });
     let kids = n.children ?? [];
@@ -117,7 +129,8 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
     if (counts) cols.push(counts);
     if (node.totals && node !== report.root) cols.push(c.dim(`${node.totals.passed}/${node.totals.total} passed`));
     if (node.kind === 'job' && node.exit !== null && node.exit !== 0) cols.push(c.red(`exit ${node.exit}`));
-    if (node.attempts.length > 1) cols.push(c.dim(`${node.attempts.length} attempts`));
+    if (isFlaky(node)) cols.push(c.yellow(`passed on attempt ${node.attempts[node.attempts.length - 1]!.attempt}`));
+    else if (node.attempts.length > 1) cols.push(c.dim(`${node.attempts.length} attempts`));
     const metrics = metricsText(node.kind === 'job' ? node.metrics : {});
     if (metrics) cols.push(c.cyan(metrics));
     lines.push(`${label}${' '.repeat(Math.max(1, width - w + 2))}${cols.join('  ')}`);
@@ -136,6 +149,11 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
       `${totalsText(t, c)}  ` +
       c.dim(`(${plural(m.warning, 'warning')}, ${plural(m.error + m.critical, 'error')}${report.duration !== null ? `, ${duration(report.duration)}` : ''})`),
   );
+  const flaky = [...eachJob(report.root)].filter(isFlaky);
+  if (flaky.length > 0) {
+    const names = flaky.slice(0, 10).map((j) => j.path.slice(1).join('.') || j.ident);
+    lines.push(c.yellow(`${plural(flaky.length, 'flaky job')} (passed only on a retry; counted as passed): ${names.join(', ')}${flaky.length > 10 ? ', …' : ''}`));
+  }
   if (report.outcome === 'interrupted' || (report.outcome === 'failed' && t.failed + t.lost === 0 && report.verdict.reason)) {
     lines.push(`${c.dim('reason:')} ${c.red(report.verdict.reason)}`);
   }

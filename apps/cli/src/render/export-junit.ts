@@ -144,7 +144,7 @@ export function renderJunit(report: RunReport, options: JunitOptions = {}): stri
           if (tag === 'failure') body.push(...retriedAttempts(j, 'rerunFailure', level.reasonChars));
         } else if (j.outcome === 'passed') {
           body.push(...retriedAttempts(j, 'flakyFailure', level.reasonChars));
-        } else if (j.outcome !== 'passed') {
+        } else {
           body.push(`      <skipped message="${xmlAttr(cut(skipMessage(j), level.reasonChars, 'see gator show'))}"/>`);
         }
         out.push(body.length > 0 ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);

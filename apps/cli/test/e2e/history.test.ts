@@ -145,6 +145,11 @@ describe('gator diff and gator history over three runs of a spec', () => {
     expect(xml).toMatch(/<testcase name="nightly\.breaks"[^>]*>\n {6}<failure [^\n]*\n[^]*?<rerunFailure message="attempt 1: [^"]*" type="exit 1">/);
     // Flaky passes: the suite counts it as neither a failure nor an error.
     expect(xml).toMatch(/<testsuite name="nightly" tests="4" failures="1" errors="0" skipped="0"/);
+    // gator show says FLAKY for it, and counts it as passed.
+    const show = await gator(['show', 'tracking/run3'], { cwd: dir });
+    expect(show.stdout).toMatch(/├─ ↻ flaky +FLAKY .*passed on attempt 2/);
+    expect(show.stdout).toContain('Failed  5 passed, 1 failed, 0 lost, 0 skipped of 6 jobs');
+    expect(show.stdout).toContain('1 flaky job (passed only on a retry; counted as passed): flaky');
     const calm = await gator(['export', 'tracking/run2', '--junit=-'], { cwd: dir });
     expect(calm.stdout).not.toContain('flakyFailure');
   });
