@@ -153,4 +153,17 @@ describe('gator diff and gator history over three runs of a spec', () => {
     const calm = await gator(['export', 'tracking/run2', '--junit=-'], { cwd: dir });
     expect(calm.stdout).not.toContain('flakyFailure');
   });
+
+  it('wrong input is exit 2 with what to do: no such run, a run with no other of its spec, a bad threshold', async () => {
+    const none = await gator(['diff', 'nosuchrun'], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("No run 'nosuchrun'");
+    const alone = await gator(['diff', 'tracking/other'], { cwd: dir });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('No run of the same spec after');
+    const threshold = await gator(['diff', '--threshold', 'lots'], { cwd: dir });
+    expect(threshold.code).toBe(2);
+    expect(threshold.stderr).toContain("--threshold expects a number of zero or more, got 'lots'");
+    for (const r of [none, alone, threshold]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
