@@ -131,14 +131,30 @@ export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number
     .option('--tracking <dir>', 'Tracking directory of the run (same as RUN)')
     .option('--json', 'The whole tree as JSON, for machines')
     .option('--failed', 'Only branches with failed, lost or running jobs')
+    .option('--slowest <n>', 'Instead of the tree: the N slowest jobs, with their share of the run')
+    .option('--timeline', 'Instead of the tree: a bar per job over the run\'s wall time, by outcome')
     .example('gator show')
+    .example('gator show --slowest 10 --timeline')
     .example('gator show tracking/2026-01-01T10:00:00.000 --json')
     .action(async (run: string | undefined, options: Record<string, unknown>) => {
       const dir = runOnly(run ?? str(options.tracking), io);
       const { loadRunReport } = await import('./run-report.js');
       const { showCommand } = await import('./show.js');
       const rerunOf = await rootAttribute(dir, 'rerun_of');
-      showCommand(loadRunReport(dir), { json: Boolean(options.json), failedOnly: Boolean(options.failed), cwd: io.cwd, ...(rerunOf ? { rerunOf } : {}) }, io.out);
+      const slowest = positiveInt('slowest', options.slowest);
+      if (options.json && (slowest !== undefined || options.timeline)) throw new UsageError('--slowest and --timeline are text views; --json gives every job with its duration.');
+      showCommand(
+        loadRunReport(dir),
+        {
+          json: Boolean(options.json),
+          failedOnly: Boolean(options.failed),
+          cwd: io.cwd,
+          ...(rerunOf ? { rerunOf } : {}),
+          ...(slowest !== undefined ? { slowest } : {}),
+          ...(options.timeline ? { timeline: true } : {}),
+        },
+        io.out,
+      );
       setExit(0);
     });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { trialOutcome } from '@gator/protocol';
 import { colorsFor, duration, type Colors } from '../render/format.js';
 import { renderJson } from '../render/export-json.js';
+import { renderSlowest, renderTimeline } from '../render/timeline.js';
 import type { MessageCounts, NodeReport, RunReport, Totals } from './run-report.js';
 
 export interface ShowOptions {
@@ -11,6 +12,10 @@ export interface ShowOptions {
   cwd: string;
   /** The tracking directory of the run this one reran (its root's `rerun_of` attribute). */
   rerunOf?: string;
+  /** Instead of the tree: the N slowest jobs. */
+  slowest?: number;
+  /** Instead of the tree: a bar per job over the run's wall time. */
+  timeline?: boolean;
 }
 
 const MARK: Record<NodeReport['outcome'], (c: Colors) => string> = {
@@ -182,6 +187,14 @@ export function showCommand(report: RunReport, options: ShowOptions & { json?: b
   if (options.json) {
     // rerunOf rides along with the report's fields (absent when the run was not a rerun).
     out.write(renderJson(options.rerunOf ? ({ ...report, rerunOf: options.rerunOf } as RunReport) : report));
+    return;
+  }
+  if (options.slowest !== undefined || options.timeline) {
+    const c = colorsFor(out);
+    const parts: string[] = [];
+    if (options.timeline) parts.push(renderTimeline(report, c));
+    if (options.slowest !== undefined) parts.push(renderSlowest(report, options.slowest, c));
+    out.write(`${parts.join('\n\n')}\n`);
     return;
   }
   out.write(`${renderShow(report, options, colorsFor(out))}\n`);

@@ -166,4 +166,21 @@ describe('gator diff and gator history over three runs of a spec', () => {
     expect(threshold.stderr).toContain("--threshold expects a number of zero or more, got 'lots'");
     for (const r of [none, alone, threshold]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('gator show --slowest N and --timeline: where the time of a run went', async () => {
+    const r = await gator(['show', 'tracking/run3', '--slowest', '2', '--timeline'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Timeline \(6 jobs over \S+\):$/);
+    const bars = lines.filter((l) => /│.*│/.test(l));
+    expect(bars.map((l) => l.trim().split(/\s+/)[0]).sort()).toEqual(['breaks', 'fixme', 'flaky', 'sims.sim_0', 'sims.sim_1', 'slow']);
+    // Every bar is as wide as the run; the flaky job's is drawn with its own fill.
+    expect(new Set(bars.map((l) => l.slice(l.indexOf('│'), l.lastIndexOf('│') + 1).length)).size).toBe(1);
+    expect(bars.find((l) => l.trim().startsWith('flaky'))).toContain('▓');
+    const slowest = lines.slice(lines.indexOf('Slowest 2 jobs:') + 1, lines.indexOf('Slowest 2 jobs:') + 3);
+    expect(slowest[0]).toMatch(/^\s+\S+\s+\d+%\s+passed\s+slow$/);
+    expect(slowest).toHaveLength(2);
+    const json = await gator(['show', 'tracking/run3', '--slowest', '2', '--json'], { cwd: dir });
+    expect(json.code).toBe(2);
+  });
 });
