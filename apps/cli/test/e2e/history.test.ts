@@ -150,6 +150,9 @@ describe('gator diff and gator history over three runs of a spec', () => {
     expect(show.stdout).toMatch(/├─ ↻ flaky +FLAKY .*passed on attempt 2/);
     expect(show.stdout).toContain('Failed  5 passed, 1 failed, 0 lost, 0 skipped of 6 jobs');
     expect(show.stdout).toContain('1 flaky job (passed only on a retry; counted as passed): flaky');
+    const markdown = await gator(['export', 'tracking/run3', '--markdown=-'], { cwd: dir });
+    expect(markdown.stdout).toContain('## Flaky (1): passed only on a retry\n\n- ↻ `flaky`: passed on attempt 2');
+    expect(markdown.stdout).toMatch(/\| `flaky` \| \S+ FLAKY \|/);
     const calm = await gator(['export', 'tracking/run2', '--junit=-'], { cwd: dir });
     expect(calm.stdout).not.toContain('flakyFailure');
   });
