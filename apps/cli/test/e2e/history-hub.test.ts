@@ -46,6 +46,11 @@ describe('history through the hub', () => {
       expect(paths.newFailures).toBeUndefined();
       expect(history.job!.rows.map((r) => r.trial.outcome)).toEqual(['flaky', 'passed']);
       expect(history.job!.flakeRate).toBe(0.5);
+      // The hub's tree says the job is flaky (the UI shows ↻ FLAKY), and counts it as passed.
+      const tree = (await (await fetch(`${url}/api/job/${runs[1]!.uidx}/resolve/hubbed`)).json()) as { jobs: { passed: number }; children: { ident: string; outcome: string; flaky?: boolean }[] };
+      expect(tree.children.find((c) => c.ident === 'flaky')).toMatchObject({ outcome: 'passed', flaky: true });
+      expect(tree.children.find((c) => c.ident === 'fixme')!.flaky).toBeUndefined();
+      expect(tree.jobs.passed).toBe(2);
       // The first run of the spec has nothing before it.
       const first = (await (await fetch(`${url}/api/job/${runs[0]!.uidx}/history`)).json()) as History;
       expect(first.diff).toBeNull();
