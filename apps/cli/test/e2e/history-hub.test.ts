@@ -4,9 +4,17 @@
  * both (they are not siblings on disk), diffs the second against the first and
  * gives one job's trials, as `gator diff` and `gator history` would.
  */
+/// <reference lib="dom" />
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gator, startHub, tempDir, writeSpec } from '../helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
 
 const SPEC = `!JobGroup
 ident: hubbed
@@ -51,6 +59,28 @@ describe('history through the hub', () => {
       expect(tree.children.find((c) => c.ident === 'flaky')).toMatchObject({ outcome: 'passed', flaky: true });
       expect(tree.children.find((c) => c.ident === 'fixme')!.flaky).toBeUndefined();
       expect(tree.jobs.passed).toBe(2);
+      // In a browser: the run's tree marks the flaky job ↻ FLAKY, the fixed one passed.
+      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-e2e-chromium-'));
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1200, height: 700 },
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${url}/runs/${runs[1]!.uidx}/hubbed`);
+        const flakyRow = page.locator('[data-testid=tree-row][data-ident=flaky]');
+        await flakyRow.waitFor({ timeout: 30_000 });
+        expect(await flakyRow.getAttribute('data-verdict')).toBe('flaky');
+        expect(await flakyRow.textContent()).toContain('↻');
+        expect(await page.locator('[data-testid=tree-row][data-ident=fixme]').getAttribute('data-verdict')).toBe('pass');
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'hub-flaky-tree.png') });
+      } finally {
+        await context.close();
+        fs.rmSync(profile, { recursive: true, force: true });
+      }
       // The first run of the spec has nothing before it.
       const first = (await (await fetch(`${url}/api/job/${runs[0]!.uidx}/history`)).json()) as History;
       expect(first.diff).toBeNull();
