@@ -278,6 +278,14 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         sendJson(res, 200, { ...detail, run: runJob(run, now, ctx.tree.runTallies(run)) });
         return;
       }
+      case 'history': {
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const jobPath = url.searchParams.get('path')?.trim() || undefined;
+        const { hubHistory } = await import('./run-history.js');
+        sendJson(res, 200, await hubHistory(ctx.repo, run, jobPath));
+        return;
+      }
       case 'find': {
         allow(['GET', 'HEAD']);
         const run = await loadRun(uidText);

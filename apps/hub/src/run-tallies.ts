@@ -6,7 +6,7 @@
  * every few seconds (its files are committed every ~100 ms).
  */
 import { eachNode, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
-import { tallyOf, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
+import { tallyOf, trialOutcome, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
 import { isFile } from './files.js';
 import type { RunRecord } from './repository/index.js';
 
@@ -17,6 +17,8 @@ export interface NodeTally {
   messages: MessageCounts;
   /** Why it did not pass (the model's reason: the same words `gator show` prints). */
   reason: string | null;
+  /** A job that passed only on a retry (docs/run-model.md: flaky, counted as passed). */
+  flaky?: true;
   /**
    * A subtree that never started has no database to list its children: the
    * model lists them from the spec (their idents and kinds, in order).
@@ -78,6 +80,7 @@ export class RunTallyCache {
     const nodes = new Map<string, NodeTally>();
     for (const n of eachNode(model.root)) {
       const tally: NodeTally = { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages, reason: n.outcome === 'passed' ? null : n.reason };
+      if (n.kind === 'job' && trialOutcome(n.outcome, n.attempts[n.attempts.length - 1]?.attempt) === 'flaky') tally.flaky = true;
       if (!n.dbFile && n.children?.length) tally.neverStarted = n.children.map((c) => ({ ident: c.ident, kind: c.kind }));
       nodes.set(nodeKey(n.path.slice(1)), tally);
     }

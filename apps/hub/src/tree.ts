@@ -29,6 +29,8 @@ export interface HubJob extends ApiJob {
   messages?: MessageCounts;
   /** Why it did not pass, in the run model's words (Gator extension). */
   reason?: string;
+  /** A job that passed only on a retry: flaky (counted as passed; Gator extension). */
+  flaky?: true;
 }
 
 export interface NodeRef {
@@ -182,6 +184,7 @@ export class TreeService {
         j.outcome = known.outcome;
         j.messages = known.messages;
         if (known.reason) j.reason = known.reason;
+        if (known.flaky) j.flaky = true;
       } else if (key === '' && run.summary?.jobs) {
         j.jobs = run.summary.jobs;
       }

@@ -23,6 +23,8 @@ export interface Job {
   jobs?: JobTally;
   /** Its one outcome in the run model. */
   outcome?: string;
+  /** Passed only on a retry (the run model: flaky, counted as passed). */
+  flaky?: boolean;
   /** Why it did not pass, in the run model's words. */
   reason?: string;
   /** Its messages by severity in the run model (a tier's: its subtree's; never Gator's notices). */

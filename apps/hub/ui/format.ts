@@ -87,7 +87,7 @@ export function progressOf(jobs: JobTally | undefined, metrics?: Record<string, 
   };
 }
 
-export type Verdict = 'pass' | 'fail' | 'aborted' | 'skipped' | 'stopped' | 'interrupted' | 'running' | 'pending' | 'silent' | 'unknown';
+export type Verdict = 'pass' | 'flaky' | 'fail' | 'aborted' | 'skipped' | 'stopped' | 'interrupted' | 'running' | 'pending' | 'silent' | 'unknown';
 
 const FROM_OUTCOME: Record<string, Verdict> = {
   passed: 'pass',
@@ -101,7 +101,8 @@ const FROM_OUTCOME: Record<string, Verdict> = {
 };
 
 /** The run model's outcome when the hub sent one (`outcome`), else what the result and status tell. */
-export function verdictOf(job: Pick<Job, 'status' | 'result'> & { stale?: boolean; live?: boolean; outcome?: string }): Verdict {
+export function verdictOf(job: Pick<Job, 'status' | 'result'> & { stale?: boolean; live?: boolean; outcome?: string; flaky?: boolean }): Verdict {
+  if (job.flaky && job.outcome === 'passed') return 'flaky';
   const fromModel = job.outcome !== undefined ? FROM_OUTCOME[job.outcome] : undefined;
   if (fromModel && !(fromModel === 'running' && job.stale)) return fromModel;
   if (job.result === 1) return 'pass';
@@ -115,6 +116,7 @@ export function verdictOf(job: Pick<Job, 'status' | 'result'> & { stale?: boolea
 
 export const VERDICT_LABEL: Record<Verdict, string> = {
   pass: 'PASS',
+  flaky: 'FLAKY',
   fail: 'FAIL',
   aborted: 'ABORTED',
   skipped: 'SKIPPED',
@@ -128,6 +130,7 @@ export const VERDICT_LABEL: Record<Verdict, string> = {
 
 export const VERDICT_ICON: Record<Verdict, string> = {
   pass: '✔',
+  flaky: '↻',
   fail: '✖',
   aborted: '⏹',
   skipped: '○',

@@ -44,3 +44,7 @@ export {
   type MessageCounts,
   type ResultName,
 } from './run-model.js';
+export { listRuns, readRunEntries, readRunEntry, runHistory, previousRun, type RunEntry, type HistoryOptions } from './run-history.js';
+export { readRunTrials, readJobTrial, trialOfNode, trialPath, type JobTrial, type RunTrials } from './job-trials.js';
+export { diffRuns, DIFF_SECTIONS, type RunDiff, type DiffEntry, type DiffOptions, type DiffSection } from './run-diff.js';
+export { jobHistory, type JobHistory, type JobHistoryRow } from './job-history.js';

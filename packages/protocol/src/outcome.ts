@@ -20,6 +20,26 @@ export const FINAL_OUTCOMES = ['passed', 'failed', 'lost', 'skipped', 'stopped']
 export type FinalOutcome = (typeof FINAL_OUTCOMES)[number];
 
 /**
+ * A job's result across runs (`gator diff`, `gator history`): its final
+ * outcome, with `flaky` for a job that passed only on a retry (its deciding
+ * attempt > 1). Flaky keeps the meaning of passed everywhere a run is judged
+ * (the tally counts it as passed, `runVerdict` lets it pass); it is told apart
+ * so a regression's owner sees it, and so a flake rate can be counted.
+ */
+export const TRIAL_OUTCOMES = ['passed', 'flaky', 'failed', 'lost', 'skipped', 'stopped', 'running', 'pending'] as const;
+export type TrialOutcome = (typeof TRIAL_OUTCOMES)[number];
+
+/** A job's trial outcome: `flaky` when it passed on attempt 2 or later, else its outcome. */
+export function trialOutcome(outcome: JobOutcome, attempt: number | null | undefined): TrialOutcome {
+  return outcome === 'passed' && attempt !== null && attempt !== undefined && attempt > 1 ? 'flaky' : outcome;
+}
+
+/** Did not pass (a failure of the job, for diff and flake counting): failed or lost. */
+export function isBadTrial(outcome: TrialOutcome): boolean {
+  return outcome === 'failed' || outcome === 'lost';
+}
+
+/**
  * Why a job failed: its exit code, its error messages over the limits, its time
  * limit, no sign of life (hang), its message budget, or it could not be started.
  */

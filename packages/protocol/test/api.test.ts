@@ -103,6 +103,7 @@ it('pins the public API of @gator/protocol', async () => {
     'SuccessResponseSchema',
     'SummarySchema',
     'TAGS',
+    'TRIAL_OUTCOMES',
     'Uplink',
     'UsageError',
     'abandonAtExit',
@@ -151,6 +152,7 @@ it('pins the public API of @gator/protocol', async () => {
     'hostOption',
     'inChunks',
     'isActionName',
+    'isBadTrial',
     'isConnectionError',
     'isGatorError',
     'isReaderAction',
@@ -206,6 +208,7 @@ it('pins the public API of @gator/protocol', async () => {
     'sweepGroup',
     'takeCredentialFile',
     'tallyOf',
+    'trialOutcome',
     'validateSpec',
     'writeCredentialFile',
   ]);

@@ -1,6 +1,6 @@
 /**
  * The commands that look at a run after (or while) it runs: `show`, `logs`,
- * `export`, `repro`. Each defaults to the newest run under ./tracking and takes
+ * `export`, `repro`, and across the runs of a spec: `diff`, `history`. Each defaults to the newest run under ./tracking and takes
  * a tracking directory instead. Heavy modules load inside the actions, so
  * `gator run` children never pay for them.
  */
@@ -27,6 +27,14 @@ function fileOption(name: string, v: unknown): string | undefined {
   if (s === undefined) return undefined;
   if (s === '') throw new UsageError(`--${name} needs a FILE (or --${name}=- for standard output).`);
   return s;
+}
+
+function nonNegative(name: string, v: unknown): number | undefined {
+  const s = str(v);
+  if (s === undefined) return undefined;
+  const n = Number(s.replace(/%$/, ''));
+  if (s === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} expects a number of zero or more, got '${s}'.`);
+  return n;
 }
 
 function positiveInt(name: string, v: unknown): number | undefined {
@@ -123,14 +131,30 @@ export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number
     .option('--tracking <dir>', 'Tracking directory of the run (same as RUN)')
     .option('--json', 'The whole tree as JSON, for machines')
     .option('--failed', 'Only branches with failed, lost or running jobs')
+    .option('--slowest <n>', 'Instead of the tree: the N slowest jobs, with their share of the run')
+    .option('--timeline', 'Instead of the tree: a bar per job over the run\'s wall time, by outcome')
     .example('gator show')
+    .example('gator show --slowest 10 --timeline')
     .example('gator show tracking/2026-01-01T10:00:00.000 --json')
     .action(async (run: string | undefined, options: Record<string, unknown>) => {
       const dir = runOnly(run ?? str(options.tracking), io);
       const { loadRunReport } = await import('./run-report.js');
       const { showCommand } = await import('./show.js');
       const rerunOf = await rootAttribute(dir, 'rerun_of');
-      showCommand(loadRunReport(dir), { json: Boolean(options.json), failedOnly: Boolean(options.failed), cwd: io.cwd, ...(rerunOf ? { rerunOf } : {}) }, io.out);
+      const slowest = positiveInt('slowest', options.slowest);
+      if (options.json && (slowest !== undefined || options.timeline)) throw new UsageError('--slowest and --timeline are text views; --json gives every job with its duration.');
+      showCommand(
+        loadRunReport(dir),
+        {
+          json: Boolean(options.json),
+          failedOnly: Boolean(options.failed),
+          cwd: io.cwd,
+          ...(rerunOf ? { rerunOf } : {}),
+          ...(slowest !== undefined ? { slowest } : {}),
+          ...(options.timeline ? { timeline: true } : {}),
+        },
+        io.out,
+      );
       setExit(0);
     });
 
@@ -216,6 +240,51 @@ export function registerInspectCommands(cli: CAC, io: Io, setExit: (code: number
         return;
       }
       io.out.write(options.json ? `${JSON.stringify(recipe, null, 2)}\n` : renderRecipe(recipe));
+      setExit(0);
+    });
+
+  cli
+    .command('diff [runA] [runB]', 'What changed from RUN_A to RUN_B: new failures, fixed, still failing, flaky, new/removed jobs, slower/faster (default: the newest run against the previous run of its spec; exit 1 on new failures)')
+    .option('--json', 'The diff as JSON')
+    .option('--markdown', 'The diff as Markdown (CI step summaries, pull requests)')
+    .option('--threshold <percent>', 'A duration change counts from this many percent of the base duration (default 20)')
+    .option('--min-seconds <s>', '… and from this many seconds (default 1)')
+    .example('gator diff')
+    .example('gator diff tracking/2026-01-01T02:00:00.000 tracking/2026-01-02T02:00:00.000 --markdown >> "$GITHUB_STEP_SUMMARY"')
+    .action(async (runA: string | undefined, runB: string | undefined, options: Record<string, unknown>) => {
+      const thresholdPercent = nonNegative('threshold', options.threshold);
+      const minSeconds = nonNegative('min-seconds', options.minSeconds);
+      if (options.json && options.markdown) throw new UsageError('Give --json or --markdown, not both.');
+      const { diffTargets, computeDiff, renderDiffText, renderDiffJson, renderDiffMarkdown, diffExit } = await import('./diff.js');
+      const { colorsFor } = await import('../render/format.js');
+      const targets = diffTargets(
+        runA === undefined ? undefined : runNamed(String(runA), io.cwd),
+        runB === undefined ? undefined : runNamed(String(runB), io.cwd),
+        () => findRun(undefined, io.cwd),
+      );
+      const diff = computeDiff(targets.base, targets.compared, {
+        ...(thresholdPercent !== undefined ? { thresholdPercent } : {}),
+        ...(minSeconds !== undefined ? { minSeconds } : {}),
+      });
+      io.out.write(options.json ? renderDiffJson(diff) : options.markdown ? renderDiffMarkdown(diff, io.cwd) : renderDiffText(diff, io.cwd, colorsFor(io.out)));
+      setExit(diffExit(diff));
+    });
+
+  cli
+    .command('history <job>', "One job across the runs of its spec, newest first: result, attempt, duration, seed, reason, and its flake rate")
+    .option('--tracking <dir>', 'A run (or a tracking directory of runs) of the spec (default: the newest run under ./tracking)')
+    .option('--last <n>', 'How many runs (default 20)')
+    .option('--json', 'The history as JSON')
+    .example('gator history tests.seed_3')
+    .example('gator history sims.smoke_2 --last 30 --json')
+    .action(async (job: string, options: Record<string, unknown>) => {
+      const limit = positiveInt('last', options.last);
+      const given = str(options.tracking);
+      const run = given ? runNamed(given, io.cwd) : findRun(undefined, io.cwd);
+      const { readHistory, renderHistoryText, renderHistoryJson } = await import('./history.js');
+      const { colorsFor } = await import('../render/format.js');
+      const history = readHistory(run, String(job), limit);
+      io.out.write(options.json ? renderHistoryJson(history) : renderHistoryText(history, io.cwd, colorsFor(io.out)));
       setExit(0);
     });
 }

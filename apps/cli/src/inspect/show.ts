@@ -1,8 +1,10 @@
 /** `gator show [RUN]`: the run as a tree, its totals, failure buckets and metric statistics. */
 import path from 'node:path';
+import { trialOutcome } from '@gator/protocol';
 import { colorsFor, duration, type Colors } from '../render/format.js';
 import { renderJson } from '../render/export-json.js';
 import { terminalSafe as safe } from '../render/terminal-text.js';
+import { renderSlowest, renderTimeline } from '../render/timeline.js';
 import type { MessageCounts, NodeReport, RunReport, Totals } from './run-report.js';
 
 export interface ShowOptions {
@@ -11,6 +13,10 @@ export interface ShowOptions {
   cwd: string;
   /** The tracking directory of the run this one reran (its root's `rerun_of` attribute). */
   rerunOf?: string;
+  /** Instead of the tree: the N slowest jobs. */
+  slowest?: number;
+  /** Instead of the tree: a bar per job over the run's wall time. */
+  timeline?: boolean;
 }
 
 const MARK: Record<NodeReport['outcome'], (c: Colors) => string> = {
@@ -64,7 +70,13 @@ const VERDICT: Record<RunReport['outcome'], { mark: (c: Colors) => string; state
   running: { mark: (c) => c.blue('▶'), state: (c) => c.blue('RUNNING'), footer: (c) => c.blue('Running') },
 };
 
+/** A job that passed only on a retry (docs/run-model.md: flaky counts as passed, but is told apart). */
+function isFlaky(n: NodeReport): boolean {
+  return n.kind === 'job' && trialOutcome(n.outcome, n.attempts[n.attempts.length - 1]?.attempt) === 'flaky';
+}
+
 function stateText(n: NodeReport, c: Colors): string {
+  if (isFlaky(n)) return c.yellow('FLAKY');
   if (n.outcome === 'stopped') return c.yellow('STOPPED');
   switch (n.state) {
     case 'complete':
@@ -78,6 +90,11 @@ function stateText(n: NodeReport, c: Colors): string {
     default:
       return c.dim('PENDING');
   }
+}
+
+function* eachJob(n: NodeReport): Generator<NodeReport> {
+  if (n.kind === 'job') yield n;
+  for (const child of n.children ?? []) yield* eachJob(child);
 }
 
 function interesting(n: NodeReport): boolean {
@@ -99,7 +116,7 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
   if (options.rerunOf) lines.push(c.dim(`Rerun of ${rel(options.rerunOf)}`));
   const rows: { label: string; width: number; node: NodeReport; detailPrefix: string }[] = [];
   const visit = (n: NodeReport, prefix: string, childPrefix: string) => {
-    const mark = n === report.root ? VERDICT[report.outcome].mark : MARK[n.outcome];
+    const mark = n === report.root ? VERDICT[report.outcome].mark : isFlaky(n) ? (k: Colors) => k.yellow('↻') : MARK[n.outcome];
     const ident = safe(n.ident);
     const label = `${prefix}${mark(c)} ${c.bold(ident)}`;
     rows.push({ label, width: prefix.length + 2 + ident.length, node: n, detailPrefix: childPrefix });
@@ -120,7 +137,8 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
     if (counts) cols.push(counts);
     if (node.totals && node !== report.root) cols.push(c.dim(`${node.totals.passed}/${node.totals.total} passed`));
     if (node.kind === 'job' && node.exit !== null && node.exit !== 0) cols.push(c.red(`exit ${node.exit}`));
-    if (node.attempts.length > 1) cols.push(c.dim(`${node.attempts.length} attempts`));
+    if (isFlaky(node)) cols.push(c.yellow(`passed on attempt ${node.attempts[node.attempts.length - 1]!.attempt}`));
+    else if (node.attempts.length > 1) cols.push(c.dim(`${node.attempts.length} attempts`));
     const metrics = metricsText(node.kind === 'job' ? node.metrics : {});
     if (metrics) cols.push(c.cyan(metrics));
     lines.push(`${label}${' '.repeat(Math.max(1, width - w + 2))}${cols.join('  ')}`);
@@ -139,6 +157,11 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
       `${totalsText(t, c)}  ` +
       c.dim(`(${plural(m.warning, 'warning')}, ${plural(m.error + m.critical, 'error')}${report.duration !== null ? `, ${duration(report.duration)}` : ''})`),
   );
+  const flaky = [...eachJob(report.root)].filter(isFlaky);
+  if (flaky.length > 0) {
+    const names = flaky.slice(0, 10).map((j) => j.path.slice(1).join('.') || j.ident);
+    lines.push(c.yellow(`${plural(flaky.length, 'flaky job')} (passed only on a retry; counted as passed): ${names.join(', ')}${flaky.length > 10 ? ', …' : ''}`));
+  }
   if (report.outcome === 'interrupted' || (report.outcome === 'failed' && t.failed + t.lost === 0 && report.verdict.reason)) {
     lines.push(`${c.dim('reason:')} ${c.red(safe(report.verdict.reason))}`);
   }
@@ -167,6 +190,14 @@ export function showCommand(report: RunReport, options: ShowOptions & { json?: b
   if (options.json) {
     // rerunOf rides along with the report's fields (absent when the run was not a rerun).
     out.write(renderJson(options.rerunOf ? ({ ...report, rerunOf: options.rerunOf } as RunReport) : report));
+    return;
+  }
+  if (options.slowest !== undefined || options.timeline) {
+    const c = colorsFor(out);
+    const parts: string[] = [];
+    if (options.timeline) parts.push(renderTimeline(report, c));
+    if (options.slowest !== undefined) parts.push(renderSlowest(report, options.slowest, c));
+    out.write(`${parts.join('\n\n')}\n`);
     return;
   }
   out.write(`${renderShow(report, options, colorsFor(out))}\n`);

@@ -2,7 +2,10 @@
  * JUnit XML of a run: one `<testcase>` per !Job, named by its dotted path, in a
  * `<testsuite>` per tier holding it. Failed jobs carry `<failure>` with their
  * reason and first error lines, lost jobs `<error>`, jobs that never ran
- * `<skipped>` with the reason. The document fits `maxBytes`: failures keep
+ * `<skipped>` with the reason. A job that passed only on a retry (flaky) carries a
+ * `<flakyFailure>` per failed attempt, a failed job with retries a
+ * `<rerunFailure>` per earlier attempt (Maven Surefire's elements, which
+ * Jenkins, GitLab and others read). The document fits `maxBytes`: failures keep
  * their detail longest; long text is cut with a pointer to the run database.
  */
 import type { NodeReport, RunReport } from '../inspect/run-report.js';
@@ -64,6 +67,16 @@ function counts(jobs: NodeReport[]) {
     else if (j.outcome !== 'passed') skipped++;
   }
   return { tests: jobs.length, failures, errors, skipped };
+}
+
+/** The attempts before the deciding one that did not pass: Surefire's flakyFailure / rerunFailure elements. */
+function retriedAttempts(j: NodeReport, tag: 'flakyFailure' | 'rerunFailure', reasonChars: number): string[] {
+  const earlier = j.attempts.slice(0, -1).filter((a) => a.result !== 'SUCCESS');
+  return earlier.map((a) => {
+    const reason = cut(a.reason ?? (a.exit !== null ? `exited with code ${a.exit}` : 'did not pass'), reasonChars, 'see gator show');
+    const type = a.exit !== null && a.exit !== 0 ? `exit ${a.exit}` : (a.result ?? 'FAILURE');
+    return `      <${tag} message="${xmlAttr(`attempt ${a.attempt}: ${reason}`)}" type="${xmlAttr(type)}"><stackTrace>${xmlText(`attempt ${a.attempt} of ${j.path.join('.')}: ${reason}`)}</stackTrace></${tag}>`;
+  });
 }
 
 function skipMessage(j: NodeReport): string {
@@ -128,7 +141,10 @@ export function renderJunit(report: RunReport, options: JunitOptions = {}): stri
           if (j.errors.length > lines.length) lines.push(`… ${j.errors.length - lines.length} more error line(s); ${pointer(j)}`);
           if (j.log) lines.push(`log: ${j.log}`);
           body.push(`      <${tag} message="${xmlAttr(reason)}" type="${xmlAttr(type)}">${xmlText(lines.join('\n'))}</${tag}>`);
-        } else if (j.outcome !== 'passed') {
+          if (tag === 'failure') body.push(...retriedAttempts(j, 'rerunFailure', level.reasonChars));
+        } else if (j.outcome === 'passed') {
+          body.push(...retriedAttempts(j, 'flakyFailure', level.reasonChars));
+        } else {
           body.push(`      <skipped message="${xmlAttr(cut(skipMessage(j), level.reasonChars, 'see gator show'))}"/>`);
         }
         out.push(body.length > 0 ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);

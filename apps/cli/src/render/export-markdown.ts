@@ -4,6 +4,7 @@
  * failure buckets, skipped jobs, metric statistics and the job table. It fits
  * `maxBytes`; the job table goes first, then detail, failures last.
  */
+import { trialOutcome } from '@gator/protocol';
 import { duration } from './format.js';
 import type { NodeReport, RunReport } from '../inspect/run-report.js';
 import { jobsOf } from '../inspect/run-report.js';
@@ -115,6 +116,14 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
       }
     }
 
+    // Flaky (docs/run-model.md): passed, but only on a retry.
+    const flaky = jobs.filter((j) => trialOutcome(j.outcome, j.attempts[j.attempts.length - 1]?.attempt) === 'flaky');
+    if (flaky.length > 0) {
+      out.push('', `## Flaky (${flaky.length}): passed only on a retry`, '');
+      for (const j of flaky.slice(0, level.passed ? 50 : 10)) out.push(`- ↻ ${code(rel(report, j.path))}: passed on attempt ${j.attempts[j.attempts.length - 1]!.attempt}`);
+      if (flaky.length > (level.passed ? 50 : 10)) out.push(`- … and ${flaky.length - (level.passed ? 50 : 10)} more: \`gator show ${report.tracking}\``);
+    }
+
     if (notRun.length > 0) {
       out.push('', `## Not run (${notRun.length})`);
       if (level.skipped) {
@@ -135,7 +144,8 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
     if (level.passed) {
       out.push('', '## Jobs', '', `| Job | Result | Duration | Warnings | Errors |${level.metrics ? ' Metrics |' : ''}`, `|---|---|---:|---:|---:|${level.metrics ? '---|' : ''}`);
       for (const j of jobs) {
-        const result = j.outcome === 'passed' || j.outcome === 'failed' ? (j.result ?? j.outcome) : j.outcome;
+        const flakyJob = trialOutcome(j.outcome, j.attempts[j.attempts.length - 1]?.attempt) === 'flaky';
+        const result = flakyJob ? 'FLAKY' : j.outcome === 'passed' || j.outcome === 'failed' ? (j.result ?? j.outcome) : j.outcome;
         const metrics = level.metrics ? ` ${cell(Object.entries(j.metrics).map(([k, v]) => `${k}=${num(v)}`).join(' '))} |` : '';
         out.push(
           `| ${code(rel(report, j.path))} | ${ICON[j.outcome]} ${result} | ${j.duration !== null ? duration(j.duration) : '-'} | ${j.messages.warning} | ${j.messages.error + j.messages.critical} |${metrics}`,

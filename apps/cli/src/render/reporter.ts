@@ -280,7 +280,8 @@ export function renderSummary(end: RunEnd, c: Colors, options: Pick<ReporterOpti
   }
   const retriedPasses = (end.summary.retried ?? []).filter((r) => r.result === JobResult.SUCCESS);
   if (retriedPasses.length > 0) {
-    lines.push(c.bold(c.yellow(`${retriedPasses.length} job${retriedPasses.length === 1 ? '' : 's'} passed after retrying:`)));
+    // Flaky (docs/run-model.md): passed, but only on a retry; counted as passed, said apart.
+    lines.push(c.bold(c.yellow(`${retriedPasses.length} flaky job${retriedPasses.length === 1 ? '' : 's'} (passed only on a retry):`)));
     for (const r of retriedPasses.slice(0, 20)) {
       const p = options.rootIdent && r.path[0] === options.rootIdent && r.path.length > 1 ? r.path.slice(1) : r.path;
       lines.push(`  ${c.yellow('↻')} ${c.bold(safe(dotted(p)))}: passed on attempt ${r.attempt}`);

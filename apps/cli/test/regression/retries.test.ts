@@ -30,7 +30,7 @@ jobs:
 `);
     expect(run.code, shown(run)).toBe(1);
     const summary = summaryOf(run);
-    expect(summary, shown(run)).toMatch(/1 job passed after retrying:\n {2}↻ flaky: passed on attempt 2/);
+    expect(summary, shown(run)).toMatch(/1 flaky job \(passed only on a retry\):\n {2}↻ flaky: passed on attempt 2/);
     expect(summary, shown(run)).toMatch(/✖ broken: exited with code 3; .*always breaks \(attempt 2\)/);
     expect(summary, shown(run)).not.toMatch(/steady/);
     expect(summary, shown(run)).toMatch(/2 passed, 1 failed/);

@@ -38,7 +38,7 @@ describe('renderSummary', () => {
     expect(text).toContain('2 jobs and 1 group failed:\n');
     expect(text).toContain('  ✖ a: exited with code 1 (attempt 3)\n');
     expect(text).toContain('Failure buckets:\n    12 jobs failed with: Assertion failed at <path>:<n>\n     1 job  failed with: Timeout after <n>ns\n');
-    expect(text).toContain('1 job passed after retrying:\n  ↻ flaky: passed on attempt 2\n');
+    expect(text).toContain('1 flaky job (passed only on a retry):\n  ↻ flaky: passed on attempt 2\n');
     expect(text).not.toContain('↻ a');
   });
 
