@@ -3,6 +3,7 @@
  * another (default: the newest run against the run of its spec before it),
  * as text, JSON or Markdown. The diff itself is `diffRuns` of @gator/db.
  */
+import { terminalSafe } from '../render/terminal-text.js';
 import path from 'node:path';
 import { GatorError } from '@gator/protocol';
 import { DIFF_SECTIONS, diffRuns, previousRun, readRunTrials, runHistory, type DiffEntry, type DiffSection, type JobTrial, type RunDiff } from '@gator/db';
@@ -92,14 +93,14 @@ function runName(dir: string, cwd: string): string {
 
 export function renderDiffText(diff: RunDiff, cwd: string, c: Colors): string {
   const lines = [
-    `${c.bold(diff.compared.ident)}: ${runName(diff.compared.dir, cwd)} against ${runName(diff.base.dir, cwd)} (${diff.common} jobs in both)`,
+    `${c.bold(terminalSafe(diff.compared.ident))}: ${terminalSafe(runName(diff.compared.dir, cwd))} against ${terminalSafe(runName(diff.base.dir, cwd))} (${diff.common} jobs in both)`,
   ];
   for (const s of DIFF_SECTIONS) {
     const entries = diff.sections[s];
     if (entries.length === 0) continue;
     lines.push('', c.bold(`${SECTION[s].title} (${entries.length}):`));
     const width = Math.min(48, Math.max(...entries.map((e) => e.path.length)));
-    for (const e of entries) lines.push(`  ${SECTION[s].mark(c)} ${e.path.padEnd(width)}  ${entryText(s, e)}`);
+    for (const e of entries) lines.push(`  ${SECTION[s].mark(c)} ${terminalSafe(e.path).padEnd(width)}  ${terminalSafe(entryText(s, e))}`);
   }
   const bad = diff.sections.newFailures.length;
   lines.push('', `${bad > 0 ? c.red('New failures') : c.green('No new failures')}: ${counts(diff)}`);

@@ -3,6 +3,7 @@
  * first: result, attempt, duration, seed and reason per run, and its flake
  * rate. The reading is `jobHistory` of @gator/db.
  */
+import { terminalSafe } from '../render/terminal-text.js';
 import path from 'node:path';
 import { GatorError, type TrialOutcome } from '@gator/protocol';
 import { jobHistory, runHistory, type JobHistory } from '@gator/db';
@@ -45,17 +46,17 @@ function when(ts: number | null): string {
 }
 
 export function renderHistoryText(h: JobHistory, cwd: string, c: Colors): string {
-  const head = `${c.bold(h.path)}: ${h.rows.length} of ${h.runs} runs; flake rate ${percent(h.flakeRate)} (${h.flaky} flaky, ${h.passed} passed, ${h.failed} failed of ${h.ran} that ran)`;
+  const head = `${c.bold(terminalSafe(h.path))}: ${h.rows.length} of ${h.runs} runs; flake rate ${percent(h.flakeRate)} (${h.flaky} flaky, ${h.passed} passed, ${h.failed} failed of ${h.ran} that ran)`;
   const table = [['run', 'started', 'result', 'attempt', 'duration', 'seed', 'reason']];
   for (const { run, trial } of h.rows) {
     table.push([
-      path.relative(cwd, run.dir) || run.dir,
+      terminalSafe(path.relative(cwd, run.dir) || run.dir),
       when(run.started),
       trial.outcome,
       trial.attempt === null ? '-' : String(trial.attempt),
       trial.duration === null ? '-' : duration(trial.duration),
-      trial.seed ?? '-',
-      trial.reason ?? '',
+      terminalSafe(String(trial.seed ?? '-')),
+      terminalSafe(trial.reason ?? ''),
     ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));

@@ -3,6 +3,7 @@
  * --slowest N`) and a compact timeline (`gator show --timeline`), one bar per
  * job over the run's wall time, marked by outcome.
  */
+import { terminalSafe } from './terminal-text.js';
 import { trialOutcome, type TrialOutcome } from '@gator/protocol';
 import { eachNode, type NodeReport, type RunReport } from '../inspect/run-report.js';
 import { duration, type Colors } from './format.js';
@@ -24,7 +25,7 @@ function outcomeOf(job: NodeReport): TrialOutcome {
 }
 
 function nameOf(job: NodeReport): string {
-  return job.path.slice(1).join('.') || job.ident;
+  return terminalSafe(job.path.slice(1).join('.') || job.ident);
 }
 
 function ranJobs(report: RunReport): NodeReport[] {
