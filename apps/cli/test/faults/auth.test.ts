@@ -14,7 +14,7 @@ import { openLayerReader } from '@gator/db';
 import { ProtocolError, connect } from '@gator/protocol';
 import { tempDir, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
-import { countFault, environmentOf, expectNoCrash, expectNoneLeft, expectSecretKept, filesUnder, flushCounts, startRun, waitForProcess } from './fault-kit.js';
+import { countFault, environmentOf, expectNoCrash, expectNoneLeft, expectSecretKept, filesUnder, flushCounts, startRun, waitForProcess, layerWithId } from './fault-kit.js';
 import { within } from './timing.js';
 
 afterAll(() => flushCounts(import.meta.url));
@@ -127,8 +127,8 @@ jobs:
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1'], { cwd: dir });
     const job = await waitForProcess(run, /^bash -c while/, 'the job');
-    const wrapper = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id waiter /, 'the wrapper');
-    const tier = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id inner /, 'the inner tier');
+    const wrapper = await waitForProcess(run, layerWithId('waiter'), 'the wrapper');
+    const tier = await waitForProcess(run, layerWithId('inner'), 'the inner tier');
 
     // What a job sees (Python Gator's clients only read GATOR_PARENT): host:port/TOKEN of its wrapper,
     // with a token of that wrapper's own, not the run's.

@@ -13,7 +13,7 @@ import { openLayerReader } from '@gator/db';
 import { MAX_PAYLOAD_BYTES } from '@gator/protocol';
 import { gator, tempDir, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
-import { countBadSpecs, countFault, countFrames, environmentOf, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, startRun, waitForProcess } from './fault-kit.js';
+import { countBadSpecs, countFault, countFrames, environmentOf, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, startRun, waitForProcess, layerWithId } from './fault-kit.js';
 import { CLOSING, RawClient, hostileFrames, type HostileFrame } from './frames.js';
 import { within } from './timing.js';
 
@@ -226,7 +226,7 @@ jobs:
     // tier (as in Python Gator); one such frame is among the hostile ones.
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--limit-error', '1'], { cwd: dir });
     const job = await waitForProcess(run, /^bash -c while/, 'the job');
-    const wrapper = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id target /, 'the wrapper');
+    const wrapper = await waitForProcess(run, layerWithId('target'), 'the wrapper');
     const parentOfJob = environmentOf(job).get('GATOR_PARENT')!;
     const token = run.token!;
     const tierUrl = `ws://${run.argv.get(wrapper)!.match(/--parent (\S+)/)![1]}/${token}`;

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
 import { descendants, isAlive, tempDir, waitFor, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
-import { cmdlineOf, countFault, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, measure, startRun, waitForProcess } from './fault-kit.js';
+import { cmdlineOf, countFault, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, measure, startRun, waitForProcess, layerWithId } from './fault-kit.js';
 import { within } from './timing.js';
 
 const SUCCESS = 1;
@@ -65,7 +65,7 @@ jobs:
 `,
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=6', '--sched-arg', 'wrappers=inprocess'], { cwd: dir, env });
-    const tier = await waitForProcess(run, /cli\.js .*--id arr /, 'the array tier');
+    const tier = await waitForProcess(run, layerWithId('arr'), 'the array tier');
     await waitFor(() => jobsUnder(tier, /^sleep 431/).length >= 3, 30_000, 'the array jobs to start');
     const jobs = jobsUnder(tier, /^sleep 431/);
     try {
@@ -178,7 +178,7 @@ jobs:
 `,
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=8'], { cwd: dir });
-    const wrapper = await waitForProcess(run, /cli\.js .*--id j_1 /, 'the wrapper of arr.j_1');
+    const wrapper = await waitForProcess(run, layerWithId('j_1'), 'the wrapper of arr.j_1');
     await waitFor(() => jobsUnder(wrapper, /^sleep 4/).length >= 1, 30_000, 'its job to start');
     try {
       process.kill(wrapper, 'SIGSTOP');

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
 import { tempDir, waitFor, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
-import { countFault, countMessages, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, startRun, waitForProcess } from './fault-kit.js';
+import { countFault, countMessages, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, startRun, waitForProcess, layerWithId } from './fault-kit.js';
 import { within } from './timing.js';
 
 const FAILURE = 2;
@@ -84,7 +84,7 @@ jobs:
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=2'], { cwd: dir });
     for (const [ident, after] of [['early', 100], ['late', 600]] as const) {
-      const wrapper = await waitForProcess(run, new RegExp(`(?:cli\\.js|child\\.cjs) .*--id ${ident} `), `the ${ident} wrapper`);
+      const wrapper = await waitForProcess(run, layerWithId(ident), `the ${ident} wrapper`);
       await waitFor(() => acknowledged(path.join(dir, `${ident}.acks`)).length >= after, 60_000, `${after} acknowledged messages of ${ident}`);
       process.kill(wrapper, 'SIGKILL');
       countFault();

@@ -238,6 +238,11 @@ export function findProcess(run: FaultRun, pattern: RegExp): number | undefined 
 }
 
 /** Wait for a process of the run whose argv matches. */
+/** The command line of a layer process (the CLI or the lean child entry) started as `--id ID`. */
+export function layerWithId(id: string): RegExp {
+  return new RegExp(`(?:cli\\.js|child\\.cjs) .*--id ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `);
+}
+
 export async function waitForProcess(run: FaultRun, pattern: RegExp, what: string, timeoutMs = 30_000): Promise<number> {
   let pid: number | undefined;
   await waitFor(() => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
 import { gator, tempDir, writeSpec } from '../helpers.js';
-import { countFault, countMessages, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, measure, startRun, waitForProcess } from './fault-kit.js';
+import { countFault, countMessages, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, measure, startRun, waitForProcess, layerWithId } from './fault-kit.js';
 import { within } from './timing.js';
 
 const WS = createRequire(import.meta.url).resolve('ws');
@@ -157,7 +157,7 @@ ws.on('open', async () => {
     const spec = writeSpec(dir, 'asker.yaml', `!JobGroup\nident: top\njobs:\n  - !Job {ident: asker, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(script)}, ${JSON.stringify(WS)}]}\n`);
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1'], { cwd: dir, env: PLAIN });
     countFault();
-    const wrapper = await waitForProcess(run, /cli\.js .*--id asker /, 'the wrapper of asker');
+    const wrapper = await waitForProcess(run, layerWithId('asker'), 'the wrapper of asker');
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(wrapper))), 50);
     let done;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { descendants, isAlive, tempDir, waitFor, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
-import { cmdlineOf, countFault, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, measure, startRun, waitForProcess } from './fault-kit.js';
+import { cmdlineOf, countFault, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, measure, startRun, waitForProcess, layerWithId } from './fault-kit.js';
 import { within } from './timing.js';
 
 const SUCCESS = 1;
@@ -46,7 +46,7 @@ jobs:
 `,
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=3'], { cwd: dir });
-    const wrapper = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id victim /, 'the victim wrapper');
+    const wrapper = await waitForProcess(run, layerWithId('victim'), 'the victim wrapper');
     const job = await jobOf(wrapper, /^sleep 301/);
     process.kill(wrapper, 'SIGKILL');
     countFault();
@@ -87,7 +87,7 @@ jobs:
 `,
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=6'], { cwd: dir });
-    const tier = await waitForProcess(run, /(?:cli\.js|child\.cjs) .*--id inner /, 'the inner tier');
+    const tier = await waitForProcess(run, layerWithId('inner'), 'the inner tier');
     await waitFor(() => descendants(tier).filter((p) => /^sleep 30[0-3]/.test(cmdlineOf(p))).length >= 4, 30_000, 'the inner jobs to start');
     const subtree = descendants(tier);
     process.kill(tier, 'SIGKILL');

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { openLayerReader } from '@gator/db';
 import { gator, tempDir, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
-import { countBadSpecs, countFault, expectNoCrash, expectNoneLeft, filesUnder, flushCounts, markedProcesses, startRun as startFaultRun, waitForProcess, type FaultRun } from './fault-kit.js';
+import { countBadSpecs, countFault, expectNoCrash, expectNoneLeft, filesUnder, flushCounts, markedProcesses, startRun as startFaultRun, waitForProcess, type FaultRun, layerWithId } from './fault-kit.js';
 import { within } from './timing.js';
 
 afterAll(() => flushCounts(import.meta.url));
@@ -239,7 +239,7 @@ jobs:
 `,
     );
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1'], { cwd: dir });
-    const waiter = await waitForProcess(run, /cli\.js .*--id waiter /, 'the waiter wrapper');
+    const waiter = await waitForProcess(run, layerWithId('waiter'), 'the waiter wrapper');
     // The printer finishes with every line classified: no match is an INFO, "done" a WARNING.
     const printerDb = path.join(dir, 'run', 'printer');
     await within(
