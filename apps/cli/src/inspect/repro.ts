@@ -104,11 +104,16 @@ export function readRecipe(run: string, jobPath: string): ReproRecipe {
 
 /**
  * POSIX shell quoting: bare when safe, else single quotes; a word holding control characters
- * gets bash's `$'…'` with them escaped, so printing it never acts on the terminal.
+ * (other than line breaks and tabs) gets bash's `$'…'` with them escaped, so printing it never
+ * acts on the terminal.
  */
 export function shellQuote(word: string): string {
   if (word !== '' && /^[\w@%+=:,./-]+$/.test(word)) return word;
-  if (terminalSafe(word) !== word) return `$'${terminalSafe(word.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'`;
+  // Line breaks and tabs do nothing to a terminal: a multi-line script stays readable in single quotes.
+  const lines = word.split('\n');
+  if (lines.some((line) => terminalSafe(line.replace(/\t/g, ' ')) !== line.replace(/\t/g, ' '))) {
+    return `$'${terminalSafe(word.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'`;
+  }
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
