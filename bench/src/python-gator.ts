@@ -18,7 +18,7 @@ export function findPythonGator(): PythonGator | undefined {
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const dir = process.env.PYTHON_GATOR_DIR ?? path.resolve(repo, '../shared/python-gator');
   const venv = process.env.PYTHON_GATOR_VENV ?? '/tmp/python-gator-venv';
-  const python = path.join(venv, 'bin', 'python3');
+  const python = path.join(venv, 'bin/python3'); // the venv's interpreter
   if (!fs.existsSync(path.join(dir, 'gator', '__main__.py')) || !fs.existsSync(python)) return undefined;
   return { dir, python };
 }

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { trialOutcome, type TrialOutcome } from '@gator/protocol';
+import { LAYER_FILES, trialOutcome, type TrialOutcome } from '@gator/protocol';
 import { openLayerReader, type LayerReader } from './reader.js';
 import { eachNode, loadRunModel, type NodeModel, type RunModel } from './run-model.js';
 import { readRunEntry, type RunEntry } from './run-history.js';
@@ -102,7 +102,7 @@ function withReader<T>(dbFile: string, fn: (reader: LayerReader) => T): T | unde
  * undefined when the path is not there or leads outside the run.
  */
 function jobDatabase(runDir: string, parts: readonly string[]): string | undefined {
-  let dbFile = path.join(runDir, 'db.sqlite');
+  let dbFile = path.join(runDir, LAYER_FILES.db);
   for (const ident of parts) {
     const next = withReader(dbFile, (reader) => (reader.kind === 'tier' ? reader.children().find((c) => c.ident === ident) : undefined));
     if (!next || next.dbFile === '') return undefined;
