@@ -6,6 +6,7 @@
  * and the end of a 200,000-line log; then the same in a real browser.
  */
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
