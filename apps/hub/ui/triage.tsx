@@ -8,6 +8,8 @@ import { ErrorBanner, useDebounced } from './widgets';
 
 const FAILED_PAGE = 200;
 const SEARCH_PAGE = 200;
+/** Empty pages a search follows by itself before it asks to go on. */
+const AUTO_PAGES = 20;
 
 /** `/runs/<uid>/<root>/<path…>` of a path below the root (the node key's first two parts are the run). */
 function hrefBelowRoot(nodeKey: string, path: string[], search = ''): string {
@@ -159,9 +161,17 @@ export function RunSearch({ nodeKey }: { nodeKey: string }) {
     if (cursor) params.set('cursor', cursor);
     setBusy(true);
     try {
-      const r = await getJson<SearchReply>(`${apiPath('search', nodeKey)}?${params}`);
+      let r = await getJson<SearchReply>(`${apiPath('search', nodeKey)}?${params}`);
+      // A rare text in a big run: a page may read its share of layers and find nothing; go on a while by itself.
+      let found = r.matches;
+      for (let round = 0; found.length === 0 && r.next_cursor && round < AUTO_PAGES; round++) {
+        if (gen !== generation.current) return;
+        params.set('cursor', r.next_cursor);
+        r = await getJson<SearchReply>(`${apiPath('search', nodeKey)}?${params}`);
+        found = r.matches;
+      }
       if (gen !== generation.current) return;
-      setMatches((m) => (cursor ? [...m, ...r.matches] : r.matches));
+      setMatches((m) => (cursor ? [...m, ...found] : found));
       setReply(r);
       setError(undefined);
     } catch (e) {
