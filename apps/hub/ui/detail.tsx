@@ -45,6 +45,7 @@ export function NodeDetail(props: {
   const [error, setError] = useState<{ message: string; hint?: string }>();
   const [tab, setTab] = useState<Tab>('messages');
   const [focus, setFocus] = useState<{ uid: number }>();
+  const [searchText, setSearchText] = useState<string>();
   const lastFetch = useRef(0);
   const version = job ? `${job.status}|${job.result}|${JSON.stringify(job.metrics)}` : '';
 
@@ -52,6 +53,7 @@ export function NodeDetail(props: {
     setDetail(undefined);
     setError(undefined);
     setTab('messages');
+    setSearchText(undefined);
   }, [nodeKey]);
 
   // Fetched on selection, then again (at most every 2 s) as pushed updates change the node.
@@ -196,7 +198,17 @@ export function NodeDetail(props: {
               ))}
             </div>
           ) : null}
-          <MessagesPanel nodeKey={nodeKey} live={live} filters={props.filters} onFilters={props.onFilters} onTail={props.onTail} pushed={props.pushed} showFirstError={shown.result === 2} focus={focus} />
+          <MessagesPanel
+            nodeKey={nodeKey}
+            live={live}
+            filters={props.filters}
+            onFilters={props.onFilters}
+            onTail={props.onTail}
+            pushed={props.pushed}
+            showFirstError={shown.result === 2}
+            focus={focus}
+            onSearchBelow={isTier(shown) ? (text) => (setSearchText(text), setTab('search')) : undefined}
+          />
         </>
       ) : null}
       {tab === 'failures' ? (
@@ -223,7 +235,7 @@ export function NodeDetail(props: {
       ) : null}
       {tab === 'search' ? (
         <div class="pane-scroll">
-          <RunSearch nodeKey={nodeKey} />
+          <RunSearch nodeKey={nodeKey} initial={searchText} />
         </div>
       ) : null}
       {tab === 'details' ? (

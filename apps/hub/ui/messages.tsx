@@ -35,6 +35,8 @@ export function MessagesPanel(props: {
   showFirstError: boolean;
   /** Scroll to this message (a click on an error line elsewhere). */
   focus: { uid: number } | undefined;
+  /** A group's own messages are few: offer to search every job below it instead. */
+  onSearchBelow?: (text: string) => void;
 }) {
   const { nodeKey, live } = props;
   const [grepInput, setGrepInput] = useState(props.filters.grep);
@@ -289,6 +291,14 @@ export function MessagesPanel(props: {
         )}
       />
       {rows.length === 0 && total !== undefined ? <div class="empty-note">{filtered ? 'No message matches.' : 'No messages.'}</div> : null}
+      {filtered && props.onSearchBelow ? (
+        <div class="note">
+          These are this group's own messages.{' '}
+          <a href="#" onClick={(e) => (e.preventDefault(), props.onSearchBelow?.(grep))} data-testid="msg-search-below">
+            Search every job below it
+          </a>
+        </div>
+      ) : null}
       {rows.length >= MAX_ROWS && earlier === undefined ? <div class="note">Showing the first {MAX_ROWS} messages; narrow the filters to see others.</div> : null}
       {expanded ? (
         <pre class="msg-full" data-testid="msg-full">

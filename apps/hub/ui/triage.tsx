@@ -143,8 +143,8 @@ export function FailedJobs({ nodeKey, buckets }: { nodeKey: string; buckets: Buc
   );
 }
 
-export function RunSearch({ nodeKey }: { nodeKey: string }) {
-  const [text, setText] = useState('');
+export function RunSearch({ nodeKey, initial }: { nodeKey: string; initial?: string }) {
+  const [text, setText] = useState(initial ?? '');
   const q = useDebounced(text.trim(), 300);
   const [severity, setSeverity] = useState(10);
   const [matches, setMatches] = useState<SearchMatch[]>([]);

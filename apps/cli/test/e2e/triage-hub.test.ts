@@ -177,8 +177,12 @@ describe('triage of a whole run in the hub', () => {
 
     // The run's root: search the whole run.
     await page.goto(`${url}/runs/${uid}/triage`);
-    await page.locator('[data-testid=tab-search]').click();
-    await page.fill('[data-testid=run-search-text]', 'needle-from');
+    // Where a new user types first: the root's own messages have no such line, so the page offers the jobs below.
+    await page.fill('[data-testid=msg-search]', 'needle-from');
+    await page.locator('[data-testid=msg-search-below]').waitFor(WAIT);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'hub-triage-search-below.png') });
+    await page.locator('[data-testid=msg-search-below]').click();
+    expect(await page.inputValue('[data-testid=run-search-text]')).toBe('needle-from');
     const hit = page.locator('[data-testid=run-search-hit]');
     await hit.first().waitFor(WAIT);
     expect(await hit.count()).toBe(1);
@@ -204,6 +208,9 @@ describe('triage of a whole run in the hub', () => {
       undefined,
       WAIT,
     );
+    await page.selectOption('[data-testid=tree-sort]', 'duration');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=tree-row]')[1]?.getAttribute('data-ident') === 'level1', undefined, WAIT);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'hub-triage-sorted.png') });
 
     // The end of the long log.
     await page.goto(`${url}/runs/${uid}/triage/level1/level2/long`);
