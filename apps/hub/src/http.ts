@@ -12,6 +12,7 @@ import { HubError, errorReply } from './errors.js';
 import { serveEvents, type EventContext, type SharedPolls, type HubEvents } from './events.js';
 import type { HubRepository } from './repository/index.js';
 import { registrationRow, runJob } from './runs.js';
+import { FailedQuerySchema, SearchQuerySchema, failedJobs, searchRun } from './run-triage.js';
 import {
   CompleteBodySchema,
   HeartbeatBodySchema,
@@ -259,7 +260,7 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         const nestPath = q.nest_path !== undefined ? q.nest_path.split('/').filter((p) => p !== '').slice(1) : null;
         const job = await ctx.tree.resolve(
           { run, rootPath: hierarchy(rest) },
-          { depth: q.depth, nestPath, offset: q.offset, only: q.only, ...(q.limit !== undefined ? { limit: q.limit } : {}) },
+          { depth: q.depth, nestPath, offset: q.offset, only: q.only, sort: q.sort, desc: q.desc, ...(q.limit !== undefined ? { limit: q.limit } : {}) },
         );
         sendJson(res, 200, job);
         return;
@@ -284,6 +285,22 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         const jobPath = url.searchParams.get('path')?.trim() || undefined;
         const { hubHistory } = await import('./run-history.js');
         sendJson(res, 200, await hubHistory(ctx.repo, run, jobPath));
+        return;
+      }
+      case 'failed': {
+        // The failed jobs below a node, or every member of one failure bucket (run-triage.ts).
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const q = parse(FailedQuerySchema, queryObject(url), 'query');
+        sendJson(res, 200, failedJobs(ctx.tree.runTallies(run), hierarchy(rest), q));
+        return;
+      }
+      case 'search': {
+        // The messages of every layer below a node (`gator logs --grep/--severity`), a page at a time.
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const q = parse(SearchQuerySchema, queryObject(url), 'query');
+        sendJson(res, 200, searchRun(ctx.tree.runTallies(run), hierarchy(rest), q));
         return;
       }
       case 'find': {

@@ -6,7 +6,7 @@
  * every few seconds (its files are committed every ~100 ms).
  */
 import { eachNode, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
-import { tallyOf, trialOutcome, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
+import { failureSignature, tallyOf, trialOutcome, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
 import { isFile } from './files.js';
 import type { RunRecord } from './repository/index.js';
 
@@ -26,6 +26,30 @@ export interface NodeTally {
   neverStarted?: { ident: string; kind: 'job' | 'tier' }[];
 }
 
+/** A failed or lost job, as the triage views list it (run-triage.ts). */
+export interface FailedJob {
+  /** Idents from the root (the root's first), as in a roll-up. */
+  path: string[];
+  outcome: JobOutcome;
+  /** FailureKind (`exit`, `timeout`, …) when known. */
+  kind: string | null;
+  reason: string;
+  /** Seconds. */
+  duration: number | null;
+  /** Its failure bucket: the masked first error line (else its reason), as the wrapper signs it. */
+  signature: string;
+  /** Its first error line. */
+  error: string | null;
+}
+
+/** A layer with a database, in tree order: what a search across the run reads. */
+export interface RunLayer {
+  /** Idents below the root (the root itself is []). */
+  path: string[];
+  dbFile: string;
+  kind: 'tier' | 'wrapper';
+}
+
 export interface RunTallies {
   /** By the node's idents below the root, dotted ('' is the root). */
   nodes: Map<string, NodeTally>;
@@ -37,6 +61,9 @@ export interface RunTallies {
   lastHeard: number | null;
   /** Failed and lost jobs in tree order (paths from the root's ident, as in a roll-up). */
   failures: Failure[];
+  /** Every failed and lost job, with its bucket's signature. */
+  failed: FailedJob[];
+  layers: RunLayer[];
 }
 
 const LIVE_TTL_MS = 3000;
@@ -76,15 +103,24 @@ export class RunTallyCache {
   }
 
   private read(dbFile: string): RunTallies {
-    const model = loadRunModel(dbFile, { errorLines: 0 });
+    // One error line per failed job: its failure bucket's signature.
+    const model = loadRunModel(dbFile, { errorLines: 1 });
     const nodes = new Map<string, NodeTally>();
+    const failed: FailedJob[] = [];
+    const layers: RunLayer[] = [];
     for (const n of eachNode(model.root)) {
+      if (n.dbFile) layers.push({ path: n.path.slice(1), dbFile: n.dbFile, kind: n.kind === 'tier' ? 'tier' : 'wrapper' });
+      if (n.kind === 'job' && (n.outcome === 'failed' || n.outcome === 'lost')) {
+        const reason = n.reason ?? n.outcome;
+        const error = n.errors[0] ?? null;
+        failed.push({ path: n.path, outcome: n.outcome, kind: n.outcomeKind, reason, duration: n.duration, signature: failureSignature(error ?? reason), error });
+      }
       const tally: NodeTally = { jobs: tallyOfNode(n), outcome: n.outcome, messages: n.messages, reason: n.outcome === 'passed' ? null : n.reason };
       if (n.kind === 'job' && trialOutcome(n.outcome, n.attempts[n.attempts.length - 1]?.attempt) === 'flaky') tally.flaky = true;
       if (!n.dbFile && n.children?.length) tally.neverStarted = n.children.map((c) => ({ ident: c.ident, kind: c.kind }));
       nodes.set(nodeKey(n.path.slice(1)), tally);
     }
     nodes.set('', { ...nodes.get(''), jobs: { ...model.totals }, outcome: model.root.outcome, messages: model.messages, reason: model.root.outcome === 'passed' ? null : model.root.reason });
-    return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard, failures: model.failures };
+    return { nodes, outcome: model.outcome, reason: model.verdict.reason, interrupted: model.interrupted, lastHeard: model.lastHeard, failures: model.failures, failed, layers };
   }
 }

@@ -61,7 +61,16 @@ export const ResolveQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
   only: ChildFilterSchema.default('all'),
+  /** Order of the children before paging (Gator extension; default: the tree's own order). */
+  sort: z.enum(['tree', 'name', 'duration', 'result']).default('tree'),
+  /** Reverse the order (`1`/`true`). */
+  desc: z
+    .enum(['0', '1', 'true', 'false'])
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
 });
+/** How a tier's children can be ordered. */
+export type ChildSort = ResolveQuery['sort'];
 export type ResolveQuery = z.infer<typeof ResolveQuerySchema>;
 
 export const MessageQuerySchema = z.object({
@@ -84,5 +93,15 @@ export const MessageQuerySchema = z.object({
     }),
   /** Text the message must contain (case-insensitive). Gator extension. */
   grep: z.string().max(1000).optional(),
+  /**
+   * The last `limit` messages before `before` (default: the end) instead of the
+   * first after `after`: how a 200,000-line log is read from its end. Gator extension.
+   */
+  tail: z
+    .enum(['0', '1', 'true', 'false'])
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+  before: z.coerce.number().int().min(0).optional(),
 });
-export type MessageQuery = z.infer<typeof MessageQuerySchema>;
+/** `tail` is optional for callers inside the hub (events, details): they read forward. */
+export type MessageQuery = Omit<z.infer<typeof MessageQuerySchema>, 'tail'> & { tail?: boolean };

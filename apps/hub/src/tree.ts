@@ -12,7 +12,8 @@ import type { LiveLayers } from './live.js';
 import { reproOf, safeAttributes, type Repro } from './repro.js';
 import type { RunRecord } from './repository/index.js';
 import { RunTallyCache, nodeKey, type RunTallies } from './run-tallies.js';
-import type { ChildFilter, MessageQuery } from './schemas.js';
+import type { ChildFilter, ChildSort, MessageQuery } from './schemas.js';
+import { sortChildren } from './child-order.js';
 
 /** An ApiJob as the hub serves it: Python's fields plus a few Gator extensions. */
 export interface HubJob extends ApiJob {
@@ -45,6 +46,9 @@ export interface ResolveOptions {
   offset: number;
   limit?: number;
   only: ChildFilter;
+  /** Order of the children before paging (default: the tree's). */
+  sort?: ChildSort;
+  desc?: boolean;
 }
 
 export interface MessagesReply {
@@ -57,6 +61,8 @@ export interface MessagesReply {
   matched?: number;
   /** Continue with `after=next_after`: the last uid looked at (filters may skip many). */
   next_after: number;
+  /** Read from the end (`tail`): continue backwards with `before=prev_before` (0: nothing before). */
+  prev_before?: number;
 }
 
 export interface NodeDetail {
@@ -265,7 +271,7 @@ export class TreeService {
       job.owner = root.owner;
       job.root = root.uid;
     }
-    const filtered = job.children.filter((c) => matchesFilter(c, options.only));
+    const filtered = this.ordered(job.children.filter((c) => matchesFilter(c, options.only)) as HubJob[], options);
     job.children_total = filtered.length;
     job.children = options.limit === undefined ? filtered.slice(options.offset) : filtered.slice(options.offset, options.offset + options.limit);
     for (const child of job.children as HubJob[]) {
@@ -402,7 +408,8 @@ export class TreeService {
         job.children_total = 1;
         return job;
       }
-      const rows = options.only === 'all' ? layer.children : layer.children.filter((r) => matchesFilter(this.shallow(run, r, childPath, undefined, runFinished), options.only));
+      const kept = options.only === 'all' ? layer.children : layer.children.filter((r) => matchesFilter(this.shallow(run, r, childPath, undefined, runFinished), options.only));
+      const rows = this.orderedRows(run, childPath, kept, options);
       job.children_total = rows.length;
       const page = options.limit === undefined ? rows.slice(options.offset) : rows.slice(options.offset, options.offset + options.limit);
       job.children =
@@ -413,6 +420,35 @@ export class TreeService {
     } finally {
       if (volatile) this.files.release(layer);
     }
+  }
+
+  /** A tier's children in the order asked for (the run model's outcomes rank them by result). */
+  private orderedRows(run: RunRecord, childPath: string[], rows: ChildRow[], options: ResolveOptions): ChildRow[] {
+    if (!options.sort || options.sort === 'tree') return rows;
+    const model = this.tallies.get(run);
+    const now = Date.now() / 1000;
+    return sortChildren(
+      rows,
+      (r) => ({
+        ident: r.ident,
+        duration: r.started === null ? null : r.stopped !== null ? r.stopped - r.started : run.completion ? null : now - r.started,
+        outcome: model?.nodes.get(nodeKey([...childPath, r.ident].slice(1)))?.outcome,
+        result: r.result,
+      }),
+      options.sort,
+      options.desc ?? false,
+    );
+  }
+
+  private ordered(children: HubJob[], options: ResolveOptions): HubJob[] {
+    if (!options.sort || options.sort === 'tree') return children;
+    const now = Date.now() / 1000;
+    return sortChildren(
+      children,
+      (c) => ({ ident: c.ident, duration: c.started !== null ? (c.stopped ?? now) - c.started : null, outcome: c.outcome, result: c.result }),
+      options.sort,
+      options.desc ?? false,
+    );
   }
 
   // ------------------------------------------------------------------ messages
@@ -467,16 +503,21 @@ export class TreeService {
         ...(q.severity !== undefined ? { minSeverity: q.severity } : {}),
         ...(q.grep ? { grep: new RegExp(escapeRegExp(q.grep), 'i') } : {}),
       };
-      const messages = layer.reader.messages({ ...filter, after: q.after, limit: q.limit });
+      // From the end: the newest `limit` before `before`, by the uid index (never a scan of the whole table).
+      const messages = q.tail
+        ? layer.reader.messages({ ...filter, ...(q.before ? { before: q.before } : {}), order: 'desc', limit: q.limit }).reverse()
+        : layer.reader.messages({ ...filter, after: q.after, limit: q.limit });
       const total = layer.reader.countMessages();
       const filtered = q.severity !== undefined || Boolean(q.grep);
-      return {
+      const reply: MessagesReply = {
         messages,
         total,
         status: volatile ? JobState.STARTED : JobState.COMPLETE,
         matched: filtered ? layer.reader.countMessages(filter) : total,
         next_after: messages.length > 0 ? messages[messages.length - 1].uid : q.after,
       };
+      if (q.tail) reply.prev_before = messages.length === q.limit ? messages[0]!.uid : 0;
+      return reply;
     } finally {
       if (volatile) this.files.release(layer);
     }
@@ -484,6 +525,22 @@ export class TreeService {
 
   private async wsMessages(address: string, token: string | null, q: MessageQuery): Promise<MessagesReply> {
     const filtered = q.severity !== undefined || Boolean(q.grep);
+    if (!filtered && q.tail) {
+      // A layer's get_messages pages forward only: its uids run 1…total, so the end is `total - limit`.
+      const { total } = await this.live.request(address, token, 'get_messages', { after: 0, limit: 1 });
+      const end = q.before ? Math.min(q.before - 1, total) : total;
+      const from = Math.max(0, end - q.limit);
+      const reply = await this.live.request(address, token, 'get_messages', { after: from, limit: end - from });
+      const messages = reply.messages.filter((m) => m.uid <= end);
+      return {
+        messages,
+        total: reply.total,
+        status: reply.status,
+        matched: reply.total,
+        next_after: messages.length > 0 ? messages[messages.length - 1].uid : from,
+        prev_before: from > 0 ? from + 1 : 0,
+      };
+    }
     if (!filtered) {
       const reply = await this.live.request(address, token, 'get_messages', { after: q.after, limit: q.limit });
       const messages = reply.messages;

@@ -92,6 +92,33 @@ export interface MessagesReply {
   status: number;
   matched?: number;
   next_after: number;
+  /** Read from the end (`tail=1`): page back with `before=prev_before` (0: nothing before). */
+  prev_before?: number;
+}
+
+/** A failed or lost job (`/api/job/<uid>/failed/...`): its reason and its failure bucket. */
+export interface FailedJob {
+  path: string[];
+  outcome: string;
+  kind: string | null;
+  reason: string;
+  duration: number | null;
+  signature: string;
+  error: string | null;
+}
+
+/** A message found by a search across the run (`/api/job/<uid>/search/...`). */
+export interface SearchMatch extends Message {
+  /** Idents below the root of the job that printed it. */
+  path: string[];
+}
+
+export interface SearchReply {
+  matches: SearchMatch[];
+  next_cursor: string | null;
+  layers: number;
+  scanned: number;
+  unreadable: string[][];
 }
 
 export interface Detail {
@@ -141,7 +168,7 @@ export function parseKey(key: string): { uid: number; rootIdent: string; rootPat
 }
 
 /** `/api/job/<uid>/<action>/<rootIdent>/<path...>` */
-export function apiPath(action: 'resolve' | 'messages' | 'detail', key: string): string {
+export function apiPath(action: 'resolve' | 'messages' | 'detail' | 'failed' | 'search', key: string): string {
   const [uid, ...rest] = key.split('/');
   return `/api/job/${uid}/${action}${rest.length > 0 ? `/${rest.join('/')}` : ''}`;
 }

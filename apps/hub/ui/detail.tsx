@@ -6,11 +6,12 @@ import { bytes, dateTime, jobDuration, progressOf, verdictOf } from './format';
 import { MessagesPanel, type MessageFilters, type TailRequest } from './messages';
 import { navigate } from './router';
 import { isTier } from './tree';
+import { FailedJobs, RunSearch } from './triage';
 import { Badge, ErrorBanner, Icon, ProgressBar, useNow } from './widgets';
 
 const BUILTIN = new Set(['sub_total', 'sub_active', 'sub_passed', 'sub_failed', 'msg_critical', 'msg_error', 'msg_warning', 'msg_info', 'msg_debug']);
 
-type Tab = 'messages' | 'failures' | 'details';
+type Tab = 'messages' | 'failures' | 'search' | 'details';
 
 function CopyButton({ text }: { text: string }) {
   const [done, setDone] = useState(false);
@@ -44,6 +45,7 @@ export function NodeDetail(props: {
   const [error, setError] = useState<{ message: string; hint?: string }>();
   const [tab, setTab] = useState<Tab>('messages');
   const [focus, setFocus] = useState<{ uid: number }>();
+  const [searchText, setSearchText] = useState<string>();
   const lastFetch = useRef(0);
   const version = job ? `${job.status}|${job.result}|${JSON.stringify(job.metrics)}` : '';
 
@@ -51,6 +53,7 @@ export function NodeDetail(props: {
     setDetail(undefined);
     setError(undefined);
     setTab('messages');
+    setSearchText(undefined);
   }, [nodeKey]);
 
   // Fetched on selection, then again (at most every 2 s) as pushed updates change the node.
@@ -174,6 +177,11 @@ export function NodeDetail(props: {
         <button type="button" class={tab === 'failures' ? 'on' : ''} onClick={() => setTab('failures')} data-testid="tab-failures">
           Failures{failures.length > 0 ? ` (${failures.length})` : ''}
         </button>
+        {isTier(shown) ? (
+          <button type="button" class={tab === 'search' ? 'on' : ''} onClick={() => setTab('search')} data-testid="tab-search" title="Search the messages of every job below this one">
+            Search all jobs
+          </button>
+        ) : null}
         <button type="button" class={tab === 'details' ? 'on' : ''} onClick={() => setTab('details')} data-testid="tab-details">
           Details
         </button>
@@ -190,58 +198,44 @@ export function NodeDetail(props: {
               ))}
             </div>
           ) : null}
-          <MessagesPanel nodeKey={nodeKey} live={live} filters={props.filters} onFilters={props.onFilters} onTail={props.onTail} pushed={props.pushed} showFirstError={shown.result === 2} focus={focus} />
+          <MessagesPanel
+            nodeKey={nodeKey}
+            live={live}
+            filters={props.filters}
+            onFilters={props.onFilters}
+            onTail={props.onTail}
+            pushed={props.pushed}
+            showFirstError={shown.result === 2}
+            focus={focus}
+            onSearchBelow={isTier(shown) ? (text) => (setSearchText(text), setTab('search')) : undefined}
+          />
         </>
       ) : null}
       {tab === 'failures' ? (
         <div class="pane-scroll">
-          {buckets.length > 0 ? (
-            <>
-              <h3>Failure buckets</h3>
-              <table class="kv">
-                <thead>
-                  <tr>
-                    <th class="num">Jobs</th>
-                    <th>Signature</th>
-                    <th>Examples</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {buckets.map((b) => (
-                    <tr>
-                      <td class="num">{b.count}</td>
-                      <td class="mono">{b.signature}</td>
-                      <td>
-                        {b.examples.map((p) => (
-                          <a class="ex" href={linkTo(p)} onClick={(e) => (e.preventDefault(), navigate(linkTo(p)))}>
-                            {p.join('.')}
-                          </a>
-                        ))}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </>
-          ) : null}
-          {failures.length > 0 ? (
-            <>
-              <h3>Failed jobs</h3>
-              {failures.map((f) => (
-                <div class="failure">
-                  <a href={linkTo(f.path)} onClick={(e) => (e.preventDefault(), navigate(linkTo(f.path)))}>
-                    {f.path.join('.')}
-                  </a>{' '}
-                  <span class="muted">{f.reason}</span>
-                  {(f.errors ?? []).map((line) => (
-                    <div class="err-line">{line}</div>
-                  ))}
-                </div>
-              ))}
-            </>
+          {isTier(shown) ? (
+            // Every failed job below here with its reason, and every member of each bucket (the run model's).
+            <FailedJobs nodeKey={nodeKey} buckets={buckets} />
+          ) : failures.length > 0 ? (
+            failures.map((f) => (
+              <div class="failure">
+                <a href={linkTo(f.path)} onClick={(e) => (e.preventDefault(), navigate(linkTo(f.path)))}>
+                  {f.path.join('.')}
+                </a>{' '}
+                <span class="muted">{f.reason}</span>
+                {(f.errors ?? []).map((line) => (
+                  <div class="err-line">{line}</div>
+                ))}
+              </div>
+            ))
           ) : (
             <p class="muted">{summary ? 'No failures recorded.' : 'Failures are listed for tiers once they report a summary.'}</p>
           )}
+        </div>
+      ) : null}
+      {tab === 'search' ? (
+        <div class="pane-scroll">
+          <RunSearch nodeKey={nodeKey} initial={searchText} />
         </div>
       ) : null}
       {tab === 'details' ? (

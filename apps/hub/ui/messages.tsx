@@ -35,6 +35,8 @@ export function MessagesPanel(props: {
   showFirstError: boolean;
   /** Scroll to this message (a click on an error line elsewhere). */
   focus: { uid: number } | undefined;
+  /** A group's own messages are few: offer to search every job below it instead. */
+  onSearchBelow?: (text: string) => void;
 }) {
   const { nodeKey, live } = props;
   const [grepInput, setGrepInput] = useState(props.filters.grep);
@@ -53,6 +55,8 @@ export function MessagesPanel(props: {
   const cursor = useRef(0);
   const loading = useRef(false);
   const generation = useRef(0);
+  /** Read from the end: where the earliest loaded page began (0: the start is loaded). */
+  const [earlier, setEarlier] = useState<number | undefined>();
 
   useEffect(() => {
     if (grep !== props.filters.grep) props.onFilters({ severity, grep });
@@ -71,9 +75,72 @@ export function MessagesPanel(props: {
     setExpanded(undefined);
     setError(undefined);
     setScrollTo(undefined);
+    setEarlier(undefined);
     jumped.current = false;
     void loadMore();
   }, [nodeKey, severity, grep]);
+
+  function query(extra: Record<string, string>): string {
+    const params = new URLSearchParams({ limit: String(PAGE), ...extra });
+    if (severity > 10) params.set('severity', String(severity));
+    if (grep) params.set('grep', grep);
+    return `${apiPath('messages', nodeKey)}?${params}`;
+  }
+
+  /** The last page (a 200,000-line log's end, without reading the rest), then earlier pages on demand. */
+  async function loadEnd(): Promise<void> {
+    const gen = ++generation.current;
+    loading.current = true;
+    jumped.current = true;
+    setError(undefined);
+    setExpanded(undefined);
+    try {
+      const reply = await getJson<MessagesReply>(query({ tail: '1' }));
+      if (gen !== generation.current) return;
+      cursor.current = reply.next_after;
+      setRows(reply.messages);
+      setTotal(reply.total);
+      setMatched(reply.matched);
+      setStatus(reply.status);
+      setEarlier(reply.prev_before ?? 0);
+      setCaughtUp(true);
+      setScrollTo(Math.max(0, reply.messages.length - 1));
+    } catch (e) {
+      if (gen === generation.current) setError(e as Error);
+    } finally {
+      if (gen === generation.current) loading.current = false;
+    }
+  }
+
+  async function loadEarlier(): Promise<void> {
+    if (!earlier || loading.current) return;
+    const gen = generation.current;
+    loading.current = true;
+    try {
+      const reply = await getJson<MessagesReply>(query({ tail: '1', before: String(earlier) }));
+      if (gen !== generation.current) return;
+      setRows((r) => [...reply.messages, ...r].slice(0, MAX_ROWS));
+      setEarlier(reply.prev_before ?? 0);
+      // Keep the first row shown before at the same place in view.
+      setScrollTo(reply.messages.length);
+    } catch (e) {
+      if (gen === generation.current) setError(e as Error);
+    } finally {
+      if (gen === generation.current) loading.current = false;
+    }
+  }
+
+  function loadStart(): void {
+    generation.current++;
+    cursor.current = 0;
+    loading.current = false;
+    jumped.current = true;
+    setRows([]);
+    setEarlier(undefined);
+    setCaughtUp(false);
+    setScrollTo(0);
+    void loadMore();
+  }
 
   useEffect(() => {
     if (jumped.current || !props.showFirstError) return;
@@ -166,6 +233,12 @@ export function MessagesPanel(props: {
           onInput={(e) => setGrepInput((e.target as HTMLInputElement).value)}
           data-testid="msg-search"
         />
+        <button type="button" class="small" onClick={() => loadStart()} title="Read from the first message" data-testid="msg-start">
+          ⇤ Start
+        </button>
+        <button type="button" class="small" onClick={() => void loadEnd()} title="Jump to the last messages" data-testid="msg-end">
+          End ⇥
+        </button>
         {live ? (
           <label class="tail" title="Follow new messages as they arrive">
             <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} data-testid="msg-tail" /> Live
@@ -180,6 +253,11 @@ export function MessagesPanel(props: {
         </span>
       </div>
       <ErrorBanner error={error} />
+      {earlier ? (
+        <button type="button" class="small earlier" onClick={() => void loadEarlier()} data-testid="msg-earlier">
+          ↑ Load {PAGE} earlier messages
+        </button>
+      ) : null}
       <div class="msg-head">
         <span class="c-uid">#</span>
         <span class="c-time">Time</span>
@@ -213,7 +291,15 @@ export function MessagesPanel(props: {
         )}
       />
       {rows.length === 0 && total !== undefined ? <div class="empty-note">{filtered ? 'No message matches.' : 'No messages.'}</div> : null}
-      {rows.length >= MAX_ROWS ? <div class="note">Showing the first {MAX_ROWS} messages; narrow the filters to see others.</div> : null}
+      {filtered && props.onSearchBelow ? (
+        <div class="note">
+          These are this group's own messages.{' '}
+          <a href="#" onClick={(e) => (e.preventDefault(), props.onSearchBelow?.(grep))} data-testid="msg-search-below">
+            Search every job below it
+          </a>
+        </div>
+      ) : null}
+      {rows.length >= MAX_ROWS && earlier === undefined ? <div class="note">Showing the first {MAX_ROWS} messages; narrow the filters to see others.</div> : null}
       {expanded ? (
         <pre class="msg-full" data-testid="msg-full">
           [{clock(expanded.timestamp)}] {severityName(expanded.severity)} #{expanded.uid}

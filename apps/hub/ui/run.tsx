@@ -5,7 +5,7 @@ import { jobDuration, progressOf, verdictOf } from './format';
 import type { MessageFilters, TailRequest } from './messages';
 import { NodeDetail } from './detail';
 import { navigate } from './router';
-import { Tree, isTier, type ChildFilter, type Row } from './tree';
+import { Tree, isTier, type ChildFilter, type ChildSort, type Row } from './tree';
 import { VirtualList } from './virtual';
 import { ErrorBanner, Icon, ProgressBar, useDebounced, useNow } from './widgets';
 
@@ -13,6 +13,14 @@ const FILTERS: { only: ChildFilter; label: string }[] = [
   { only: 'all', label: 'All' },
   { only: 'failed', label: 'Failed' },
   { only: 'running', label: 'Running' },
+];
+
+/** Orders of a tier's children (sorted by the hub before paging); `desc` puts the longest first. */
+const SORTS: { value: string; sort: ChildSort; desc: boolean; label: string }[] = [
+  { value: 'tree', sort: 'tree', desc: false, label: 'Tree order' },
+  { value: 'name', sort: 'name', desc: false, label: 'Name' },
+  { value: 'duration', sort: 'duration', desc: true, label: 'Longest first' },
+  { value: 'result', sort: 'result', desc: false, label: 'Failures first' },
 ];
 
 function FindBox({ uid, rootKey }: { uid: number; rootKey: string | undefined }) {
@@ -210,6 +218,20 @@ export function RunPage({ routeKey, query, onConnection }: { routeKey: string; q
               </button>
             ))}
           </div>
+          <select
+            class="tree-sort"
+            aria-label="Sort jobs"
+            data-testid="tree-sort"
+            value={SORTS.find((o) => o.sort === tree.sort)?.value ?? 'tree'}
+            onChange={(e) => {
+              const o = SORTS.find((x) => x.value === (e.target as HTMLSelectElement).value) ?? SORTS[0];
+              tree.setSort(o.sort, o.desc);
+            }}
+          >
+            {SORTS.map((o) => (
+              <option value={o.value}>{o.label}</option>
+            ))}
+          </select>
           {runLive ? <span class="live-dot" title="This run is live">● live</span> : null}
         </div>
         <FindBox uid={uid} rootKey={tree.rootKey} />

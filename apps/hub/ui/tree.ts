@@ -3,6 +3,8 @@
 import { apiPath, getJson, type Job } from './api';
 
 export type ChildFilter = 'all' | 'failed' | 'running' | 'passed' | 'aborted' | 'pending';
+/** The orders the hub sorts a tier's children in (before paging). */
+export type ChildSort = 'tree' | 'name' | 'duration' | 'result';
 export const CHILD_PAGE = 200;
 
 export interface TreeNode {
@@ -45,6 +47,8 @@ export class Tree {
   readonly nodes = new Map<string, TreeNode>();
   rootKey: string | undefined;
   only: ChildFilter = 'all';
+  sort: ChildSort = 'tree';
+  desc = false;
   private listeners = new Set<() => void>();
 
   constructor(readonly uid: number) {}
@@ -72,7 +76,7 @@ export class Tree {
 
   /** Loads the root (with its first page of children). */
   async loadRoot(): Promise<TreeNode> {
-    const job = await getJson<Job>(`/api/job/${this.uid}/resolve?depth=1&limit=${CHILD_PAGE}&only=${this.only}`);
+    const job = await getJson<Job>(`/api/job/${this.uid}/resolve?depth=1&limit=${CHILD_PAGE}&only=${this.only}${this.order()}`);
     const key = [String(this.uid), job.ident].map(encodeURIComponent).join('/');
     this.rootKey = key;
     const root = this.put(key, undefined, 0, job);
@@ -100,7 +104,7 @@ export class Tree {
     this.changed();
     const offset = more ? (node.children?.length ?? 0) : 0;
     try {
-      const job = await getJson<Job>(`${apiPath('resolve', key)}?depth=1&offset=${offset}&limit=${CHILD_PAGE}&only=${this.only}`);
+      const job = await getJson<Job>(`${apiPath('resolve', key)}?depth=1&offset=${offset}&limit=${CHILD_PAGE}&only=${this.only}${this.order()}`);
       this.put(key, node.parent, node.depth, job);
       this.setChildren(node, job, offset);
       node.error = undefined;
@@ -148,9 +152,25 @@ export class Tree {
     this.changed();
   }
 
+  private order(): string {
+    return this.sort === 'tree' ? '' : `&sort=${this.sort}${this.desc ? '&desc=1' : ''}`;
+  }
+
   setFilter(only: ChildFilter): void {
     if (only === this.only) return;
     this.only = only;
+    this.reloadOpen();
+  }
+
+  /** Children in another order: every open tier is listed again, sorted by the hub before paging. */
+  setSort(sort: ChildSort, desc = false): void {
+    if (sort === this.sort && desc === this.desc) return;
+    this.sort = sort;
+    this.desc = desc;
+    this.reloadOpen();
+  }
+
+  private reloadOpen(): void {
     const reload: string[] = [];
     for (const node of this.nodes.values()) {
       if (node.children !== undefined && node.expanded) reload.push(node.key);

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './constants.js';
 export * from './messages.js';
 export * from './outcome.js';
+export { failureSignature } from './failure-signature.js';
 export * from './dialect.js';
 export * from './connection.js';
 export * from './server.js';

@@ -144,6 +144,7 @@ it('pins the public API of @gator/protocol', async () => {
     'expansionProblem',
     'expectedJobs',
     'extraArgsOption',
+    'failureSignature',
     'flagValue',
     'formatSpecIssue',
     'group',

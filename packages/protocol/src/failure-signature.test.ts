@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureSignature } from './signature.js';
+import { failureSignature } from './failure-signature.js';
 
 describe('failureSignature', () => {
   it('masks paths and numbers', () => {
