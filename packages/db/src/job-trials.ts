@@ -10,6 +10,7 @@ import path from 'node:path';
 import { trialOutcome, type TrialOutcome } from '@gator/protocol';
 import { openLayerReader, type LayerReader } from './reader.js';
 import { eachNode, loadRunModel, type NodeModel, type RunModel } from './run-model.js';
+import { recordedTrials, withOwnTimes } from './recorded-trials.js';
 import { readRunEntry, type RunEntry } from './run-history.js';
 
 export interface JobTrial {
@@ -32,9 +33,15 @@ export interface JobTrial {
 /** A run with its jobs' trials by path. */
 export interface RunTrials {
   run: RunEntry;
+  /**
+   * Read from the tiers' records when they say it all (recorded-trials.ts): then
+   * `started` and `duration` are the tier's clock, and `exact` gives the job's own.
+   */
   jobs: Map<string, JobTrial>;
-  /** The run model the trials were read from. */
+  /** The run model of the run (loaded on first use when the trials came from the tiers' records). */
   model: RunModel;
+  /** The trial of `path` as the run model has it (its own clock); absent when `jobs` already is that. */
+  exact?: (path: string) => JobTrial | undefined;
 }
 
 /** A job's path across runs: its idents below the root. */
@@ -64,8 +71,37 @@ export function trialOfNode(node: NodeModel, seed: string | null = null): JobTri
   };
 }
 
-/** Every job of the run at `runDir` by path, from its run model. Throws DatabaseError when the root cannot be read. */
+/**
+ * Every job of the run at `runDir` by path: from its tiers' records when
+ * they say exactly what its run model says (a finished Gator run: a few files
+ * instead of one per job), else from its run model. Throws DatabaseError when
+ * the root cannot be read.
+ */
 export function readRunTrials(runDir: string): RunTrials {
+  const dir = path.resolve(runDir);
+  const entry = readRunEntry(dir);
+  const recorded = entry ? recordedTrials(dir) : undefined;
+  if (entry && recorded) {
+    const jobs = new Map<string, JobTrial>();
+    for (const [p, r] of recorded) jobs.set(p, r.trial);
+    let model: RunModel | undefined;
+    return {
+      run: entry,
+      jobs,
+      get model() {
+        return (model ??= loadRunModel(dir));
+      },
+      exact: (p) => {
+        const r = recorded.get(p);
+        return r ? withOwnTimes(r) : undefined;
+      },
+    };
+  }
+  return readModelTrials(dir);
+}
+
+/** Every job of the run at `runDir` by path, from its run model (what readRunTrials must agree with). */
+export function readModelTrials(runDir: string): RunTrials {
   const model = loadRunModel(runDir);
   const jobs = new Map<string, JobTrial>();
   for (const node of eachNode(model.root)) if (node.kind === 'job') jobs.set(trialPath(node.path), trialOfNode(node));
@@ -104,7 +140,7 @@ function withReader<T>(dbFile: string, fn: (reader: LayerReader) => T): T | unde
 function jobDatabase(runDir: string, parts: readonly string[]): string | undefined {
   let dbFile = path.join(runDir, 'db.sqlite');
   for (const ident of parts) {
-    const next = withReader(dbFile, (reader) => (reader.kind === 'tier' ? reader.children().find((c) => c.ident === ident) : undefined));
+    const next = withReader(dbFile, (reader) => (reader.kind === 'tier' ? reader.child(ident) : undefined));
     if (!next || next.dbFile === '') return undefined;
     // A moved tree: the row names the old place; the run model's walk finds it.
     if (!next.dbFile.startsWith(`${runDir}${path.sep}`) || !fs.existsSync(next.dbFile)) return undefined;
