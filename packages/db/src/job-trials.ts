@@ -7,28 +7,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { trialOutcome, type TrialOutcome } from '@gator/protocol';
+import { trialOutcome } from '@gator/protocol';
 import { openLayerReader, type LayerReader } from './reader.js';
 import { eachNode, loadRunModel, type NodeModel, type RunModel } from './run-model.js';
+import type { JobTrial } from './job-trial.js';
 import { recordedTrials, withOwnTimes } from './recorded-trials.js';
 import { readRunEntry, type RunEntry } from './run-history.js';
 
-export interface JobTrial {
-  /** Dotted idents below the root (the root's own ident for a lone !Job run). */
-  path: string;
-  outcome: TrialOutcome;
-  /** FailureKind of a failed job, SkipKind of a skipped one, when known. */
-  kind: string | null;
-  reason: string | null;
-  /** Seconds (null when it never ran). */
-  duration: number | null;
-  /** The attempt that decided (1 without retries; null when it never ran). */
-  attempt: number | null;
-  /** The seed it ran with (`GATOR_SEED`), when it had one. */
-  seed: string | null;
-  /** Unix seconds. */
-  started: number | null;
-}
+export type { JobTrial } from './job-trial.js';
 
 /** A run with its jobs' trials by path. */
 export interface RunTrials {

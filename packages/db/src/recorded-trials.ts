@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FAILURE_KINDS, JobResult, SummarySchema, trialOutcome, type Failure, type Summary } from '@gator/protocol';
-import type { JobTrial } from './job-trials.js';
+import type { JobTrial } from './job-trial.js';
 import { openLayerReader, type ChildRow, type LayerReader } from './reader.js';
 import { skipKindOf } from './run-model.js';
 import { DB_FILE_NAME } from './schema.js';
