@@ -12,13 +12,14 @@ import { apiLogging } from './cases/api-logging.js';
 import { fanOut } from './cases/fan-out.js';
 import { jobOverhead } from './cases/job-overhead.js';
 import { openTree } from './cases/open-tree.js';
+import { historyViews } from './cases/history-views.js';
 import { scale } from './cases/scale.js';
 import { regressionTree, slotUse } from './cases/slot-use.js';
 import { stdoutCapture } from './cases/stdout-capture.js';
 import { wrapperMemory } from './cases/wrapper-memory.js';
 
 /** In the order they run (fan-out reuses the job overhead figures). */
-export const CASES: BenchCase[] = [jobOverhead, stdoutCapture, apiLogging, wrapperMemory, slotUse, regressionTree, scale, fanOut, openTree];
+export const CASES: BenchCase[] = [jobOverhead, stdoutCapture, apiLogging, wrapperMemory, slotUse, regressionTree, scale, fanOut, openTree, historyViews];
 
 export interface BenchOptions {
   quick?: boolean;

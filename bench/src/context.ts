@@ -30,7 +30,7 @@ export interface BenchContext {
 }
 
 export interface BenchCase {
-  /** Short name, for `--only` (`overhead`, `stdout`, `api`, `memory`, `slots`, `regression`, `scale`, `fanout`, `open-tree`). */
+  /** Short name, for `--only` (`overhead`, `stdout`, `api`, `memory`, `slots`, `regression`, `scale`, `fanout`, `open-tree`, `history`). */
   id: string;
   name: string;
   run(context: BenchContext): Promise<Row[]>;

@@ -21,7 +21,7 @@ it('pnpm bench --quick runs every case without a crash or a lost row', async () 
   const results = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8')) as Results;
   expect(results.failures, output).toEqual([]);
   const cases = new Set(results.rows.map((r) => r.case));
-  for (const name of ['job overhead', 'job overhead CPU', 'stdout capture', 'API logging', 'wrapper memory', 'tier memory', 'slot use', 'regression tree', 'scale', 'fan-out']) expect(cases, output).toContain(name);
+  for (const name of ['job overhead', 'job overhead CPU', 'stdout capture', 'API logging', 'wrapper memory', 'tier memory', 'slot use', 'regression tree', 'scale', 'fan-out', 'history views']) expect(cases, output).toContain(name);
   expect(results.rows.filter((r) => (r.lost ?? 0) > 0)).toEqual([]);
   expect(output).toMatch(/^case\s+figure\s+baseline\s+ratio\s+target/m);
   expect(code, output).toBe(0);

@@ -7,34 +7,27 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LAYER_FILES, trialOutcome, type TrialOutcome } from '@gator/protocol';
+import { LAYER_FILES, trialOutcome } from '@gator/protocol';
 import { openLayerReader, type LayerReader } from './reader.js';
 import { eachNode, loadRunModel, type NodeModel, type RunModel } from './run-model.js';
+import type { JobTrial } from './job-trial.js';
+import { recordedTrials, withOwnTimes } from './recorded-trials.js';
 import { readRunEntry, type RunEntry } from './run-history.js';
 
-export interface JobTrial {
-  /** Dotted idents below the root (the root's own ident for a lone !Job run). */
-  path: string;
-  outcome: TrialOutcome;
-  /** FailureKind of a failed job, SkipKind of a skipped one, when known. */
-  kind: string | null;
-  reason: string | null;
-  /** Seconds (null when it never ran). */
-  duration: number | null;
-  /** The attempt that decided (1 without retries; null when it never ran). */
-  attempt: number | null;
-  /** The seed it ran with (`GATOR_SEED`), when it had one. */
-  seed: string | null;
-  /** Unix seconds. */
-  started: number | null;
-}
+export type { JobTrial } from './job-trial.js';
 
 /** A run with its jobs' trials by path. */
 export interface RunTrials {
   run: RunEntry;
+  /**
+   * Read from the tiers' records when they say it all (recorded-trials.ts): then
+   * `started` and `duration` are the tier's clock, and `exact` gives the job's own.
+   */
   jobs: Map<string, JobTrial>;
-  /** The run model the trials were read from. */
+  /** The run model of the run (loaded on first use when the trials came from the tiers' records). */
   model: RunModel;
+  /** The trial of `path` as the run model has it (its own clock); absent when `jobs` already is that. */
+  exact?: (path: string) => JobTrial | undefined;
 }
 
 /** A job's path across runs: its idents below the root. */
@@ -64,8 +57,37 @@ export function trialOfNode(node: NodeModel, seed: string | null = null): JobTri
   };
 }
 
-/** Every job of the run at `runDir` by path, from its run model. Throws DatabaseError when the root cannot be read. */
+/**
+ * Every job of the run at `runDir` by path: from its tiers' records when
+ * they say exactly what its run model says (a finished Gator run: a few files
+ * instead of one per job), else from its run model. Throws DatabaseError when
+ * the root cannot be read.
+ */
 export function readRunTrials(runDir: string): RunTrials {
+  const dir = path.resolve(runDir);
+  const entry = readRunEntry(dir);
+  const recorded = entry ? recordedTrials(dir) : undefined;
+  if (entry && recorded) {
+    const jobs = new Map<string, JobTrial>();
+    for (const [p, r] of recorded) jobs.set(p, r.trial);
+    let model: RunModel | undefined;
+    return {
+      run: entry,
+      jobs,
+      get model() {
+        return (model ??= loadRunModel(dir));
+      },
+      exact: (p) => {
+        const r = recorded.get(p);
+        return r ? withOwnTimes(r) : undefined;
+      },
+    };
+  }
+  return readModelTrials(dir);
+}
+
+/** Every job of the run at `runDir` by path, from its run model (what readRunTrials must agree with). */
+export function readModelTrials(runDir: string): RunTrials {
   const model = loadRunModel(runDir);
   const jobs = new Map<string, JobTrial>();
   for (const node of eachNode(model.root)) if (node.kind === 'job') jobs.set(trialPath(node.path), trialOfNode(node));
@@ -104,7 +126,7 @@ function withReader<T>(dbFile: string, fn: (reader: LayerReader) => T): T | unde
 function jobDatabase(runDir: string, parts: readonly string[]): string | undefined {
   let dbFile = path.join(runDir, LAYER_FILES.db);
   for (const ident of parts) {
-    const next = withReader(dbFile, (reader) => (reader.kind === 'tier' ? reader.children().find((c) => c.ident === ident) : undefined));
+    const next = withReader(dbFile, (reader) => (reader.kind === 'tier' ? reader.child(ident) : undefined));
     if (!next || next.dbFile === '') return undefined;
     // A moved tree: the row names the old place; the run model's walk finds it.
     if (!next.dbFile.startsWith(`${runDir}${path.sep}`) || !fs.existsSync(next.dbFile)) return undefined;

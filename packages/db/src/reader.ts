@@ -93,6 +93,8 @@ export interface LayerReader {
   metricRows(): MetricRow[];
   procStats(): ProcStatRow[];
   children(): ChildRow[];
+  /** The ChildEntry row of one child (the first, when an ident repeats), without reading the others. */
+  child(ident: string): ChildRow | undefined;
   attempts(): AttemptRow[];
   /** Gator's notices (GatorNotice), oldest first; [] for a file without the table (older Gator, Python). */
   notices(q?: { kind?: NoticeKind; path?: string }): NoticeRow[];
@@ -127,6 +129,22 @@ function severityOf(value: unknown): number {
 
 function text(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
+}
+
+const CHILD_COLUMNS = 'SELECT db_uid, ident, server_url, db_file, started, updated, stopped, result, expected_children FROM ChildEntry';
+
+function toChild(row: Row): ChildRow {
+  return {
+    uidx: int(row.db_uid),
+    ident: text(row.ident),
+    serverUrl: text(row.server_url),
+    dbFile: text(row.db_file),
+    started: num(row.started),
+    updated: num(row.updated),
+    stopped: num(row.stopped),
+    result: int(row.result),
+    expectedChildren: int(row.expected_children),
+  };
 }
 
 function toMessage(row: Row): ApiMessage {
@@ -342,20 +360,13 @@ class SqliteLayerReader implements LayerReader {
   }
 
   children(): ChildRow[] {
-    return this.all(
-      'ChildEntry',
-      'SELECT db_uid, ident, server_url, db_file, started, updated, stopped, result, expected_children FROM ChildEntry ORDER BY db_uid',
-    ).map((row) => ({
-      uidx: int(row.db_uid),
-      ident: text(row.ident),
-      serverUrl: text(row.server_url),
-      dbFile: text(row.db_file),
-      started: num(row.started),
-      updated: num(row.updated),
-      stopped: num(row.stopped),
-      result: int(row.result),
-      expectedChildren: int(row.expected_children),
-    }));
+    return this.all('ChildEntry', `${CHILD_COLUMNS} ORDER BY db_uid`).map(toChild);
+  }
+
+  child(ident: string): ChildRow | undefined {
+    // One row read, not a 10,000-row tier.
+    const rows = this.all('ChildEntry', `${CHILD_COLUMNS} WHERE ident = ? ORDER BY db_uid LIMIT 1`, [ident]);
+    return rows.length > 0 ? toChild(rows[0]!) : undefined;
   }
 
   attempts(): AttemptRow[] {

@@ -49,14 +49,55 @@ function sameReason(a: JobTrial, b: JobTrial): boolean {
 
 const RAN = new Set<TrialOutcome>(['passed', 'flaky', 'failed']);
 
+/**
+ * Seconds by which a tier's clock of a job (ChildEntry: registration to
+ * completion) may differ from the job's own (its start and end) between two
+ * runs: a duration change this much short of the threshold is read again from
+ * the jobs' own databases.
+ */
+const CLOCK_SLACK = 0.5;
+
+/**
+ * The trials the diff is made of, with the job's own clock (`exact`) for every
+ * job a list may show: the jobs that are new, removed, bad, flaky or changed,
+ * and those whose duration change comes near the threshold. The rest keep the
+ * tiers' clock: they are in no list either way.
+ */
+function ownClock(base: RunTrials, compared: RunTrials, thresholdPercent: number, minSeconds: number): [Map<string, JobTrial>, Map<string, JobTrial>] {
+  if (!base.exact && !compared.exact) return [base.jobs, compared.jobs];
+  const shown = new Set<string>();
+  for (const [p, after] of compared.jobs) {
+    const before = base.jobs.get(p);
+    if (!before || before.outcome !== after.outcome || isBadTrial(before.outcome) || isBadTrial(after.outcome) || after.outcome === 'flaky') {
+      shown.add(p);
+      continue;
+    }
+    if (before.duration === null || after.duration === null) continue;
+    const delta = Math.abs(after.duration - before.duration) + CLOCK_SLACK;
+    if (delta >= minSeconds && delta >= ((before.duration - CLOCK_SLACK) * thresholdPercent) / 100) shown.add(p);
+  }
+  for (const p of base.jobs.keys()) if (!compared.jobs.has(p)) shown.add(p);
+  const exact = (trials: RunTrials): Map<string, JobTrial> => {
+    if (!trials.exact) return trials.jobs;
+    const jobs = new Map(trials.jobs);
+    for (const p of shown) {
+      const own = jobs.has(p) ? trials.exact(p) : undefined;
+      if (own) jobs.set(p, own);
+    }
+    return jobs;
+  };
+  return [exact(base), exact(compared)];
+}
+
 /** The diff of `compared` against `base`. */
 export function diffRuns(base: RunTrials, compared: RunTrials, options: DiffOptions = {}): RunDiff {
   const thresholdPercent = options.thresholdPercent ?? 20;
   const minSeconds = options.minSeconds ?? 1;
   const sections = Object.fromEntries(DIFF_SECTIONS.map((s) => [s, [] as DiffEntry[]])) as Record<DiffSection, DiffEntry[]>;
   let common = 0;
-  for (const [p, after] of compared.jobs) {
-    const before = base.jobs.get(p);
+  const [baseJobs, comparedJobs] = ownClock(base, compared, thresholdPercent, minSeconds);
+  for (const [p, after] of comparedJobs) {
+    const before = baseJobs.get(p);
     if (!before) {
       sections[isBadTrial(after.outcome) ? 'newFailures' : 'newJobs'].push({ path: p, after });
       continue;
@@ -76,7 +117,7 @@ export function diffRuns(base: RunTrials, compared: RunTrials, options: DiffOpti
       }
     }
   }
-  for (const [p, before] of base.jobs) if (!compared.jobs.has(p)) sections.removedJobs.push({ path: p, before });
+  for (const [p, before] of baseJobs) if (!comparedJobs.has(p)) sections.removedJobs.push({ path: p, before });
   sections.slower.sort((a, b) => (b.delta ?? 0) - (a.delta ?? 0));
   sections.faster.sort((a, b) => (a.delta ?? 0) - (b.delta ?? 0));
   return { base: base.run, compared: compared.run, thresholdPercent, minSeconds, common, sections };

@@ -321,8 +321,8 @@ function skipReasonFor(skips: Map<string, string>, ident: string): string | unde
   return skips.get(base) ?? skips.get('');
 }
 
-/** The skip kind a reason tells (older runs record no `outcome_kind`). */
-function skipKindOf(reason: string | null): string | null {
+/** The skip kind a reason tells (older runs record no `outcome_kind`; package-internal, also for recorded-trials.ts). */
+export function skipKindOf(reason: string | null): string | null {
   if (!reason) return null;
   if (reason === NOT_SELECTED) return 'not_selected';
   if (/stopped|interrupted|the run ended first/.test(reason)) return 'stopped';

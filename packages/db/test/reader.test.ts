@@ -166,6 +166,9 @@ describe('Python Gator files', () => {
       },
       { uidx: 2, ident: 'pruned', serverUrl: '', dbFile: path.join(root, 'pruned', 'db.sqlite'), started: null, updated: null, stopped: null, result: 3, expectedChildren: 0 },
     ]);
+    // One row by ident (what `gator history` reads of each tier), the same as in the list.
+    expect(reader.child('pruned')).toEqual(reader.children()[1]);
+    expect(reader.child('nosuch')).toBeUndefined();
     expect(reader.metrics()).toEqual({ sub_total: 2, msg_error: 1 });
     expect(reader.metrics('compile')).toEqual({ msg_error: 1 });
     expect(reader.metricRows()).toHaveLength(3);
@@ -189,6 +192,7 @@ describe('Python Gator files', () => {
       { nproc: 3, cpu: 187.5, mem: 9000000, vmem: 30000000, timestamp: 1732481127.6 },
     ]);
     expect(reader.children()).toEqual([]);
+    expect(reader.child('compile')).toBeUndefined();
     expect(reader.attribute('exit')).toBe('1');
     expect(reader.attribute('missing')).toBeUndefined();
     reader.close();
