@@ -21,6 +21,7 @@ import {
   RunQuerySchema,
 } from './schemas.js';
 import { serveStatic } from './static.js';
+import type { LayerFiles } from './files.js';
 import type { TreeService } from './tree.js';
 
 export interface HubLogEvent {
@@ -31,6 +32,8 @@ export interface HubLogEvent {
 export interface RequestContext extends EventContext {
   repo: HubRepository;
   tree: TreeService;
+  /** The layer files the tree reads (the charts' endpoints read the same cache). */
+  files: LayerFiles;
   events: HubEvents;
   polls: SharedPolls;
   token: string | undefined;
@@ -284,6 +287,28 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         const jobPath = url.searchParams.get('path')?.trim() || undefined;
         const { hubHistory } = await import('./run-history.js');
         sendJson(res, 200, await hubHistory(ctx.repo, run, jobPath));
+        return;
+      }
+      case 'timeline': {
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const { runTimeline } = await import('./run-timeline.js');
+        sendJson(res, 200, runTimeline(ctx.files, run, hierarchy(rest), ctx.tree.runTallies(run)));
+        return;
+      }
+      case 'resources': {
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const job = await ctx.tree.resolve({ run, rootPath: hierarchy(rest) }, { depth: 0, nestPath: null, offset: 0, only: 'all' });
+        const { jobResources } = await import('./job-resources.js');
+        sendJson(res, 200, jobResources(ctx.files, job));
+        return;
+      }
+      case 'trend': {
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const { specTrend } = await import('./spec-trend.js');
+        sendJson(res, 200, await specTrend(ctx.repo, run, (r) => ctx.tree.runTallies(r)));
         return;
       }
       case 'find': {
