@@ -2,6 +2,7 @@
 // repro line, and its messages.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiPath, getJson, type Detail, type Job, type MessagesReply } from './api';
+import { NodeCharts } from './charts';
 import { bytes, dateTime, jobDuration, progressOf, verdictOf } from './format';
 import { MessagesPanel, type MessageFilters, type TailRequest } from './messages';
 import { navigate } from './router';
@@ -10,7 +11,7 @@ import { Badge, ErrorBanner, Icon, ProgressBar, useNow } from './widgets';
 
 const BUILTIN = new Set(['sub_total', 'sub_active', 'sub_passed', 'sub_failed', 'msg_critical', 'msg_error', 'msg_warning', 'msg_info', 'msg_debug']);
 
-type Tab = 'messages' | 'failures' | 'details';
+type Tab = 'messages' | 'failures' | 'details' | 'charts';
 
 function CopyButton({ text }: { text: string }) {
   const [done, setDone] = useState(false);
@@ -177,6 +178,9 @@ export function NodeDetail(props: {
         <button type="button" class={tab === 'details' ? 'on' : ''} onClick={() => setTab('details')} data-testid="tab-details">
           Details
         </button>
+        <button type="button" class={tab === 'charts' ? 'on' : ''} onClick={() => setTab('charts')} data-testid="tab-charts">
+          Charts
+        </button>
       </div>
       {tab === 'messages' ? (
         <>
@@ -244,6 +248,7 @@ export function NodeDetail(props: {
           )}
         </div>
       ) : null}
+      {tab === 'charts' ? <NodeCharts nodeKey={nodeKey} tier={isTier(shown)} live={live} /> : null}
       {tab === 'details' ? (
         <div class="pane-scroll">
           {detail?.repro ? (
