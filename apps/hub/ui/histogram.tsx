@@ -24,7 +24,7 @@ export function DurationHistogram({ bars, now, uid, rootIdent }: { bars: Timelin
   const x = linear(0, width * BINS, LEFT, W - RIGHT);
   const yTicks = niceTicks(0, most, 4).filter((t) => Number.isInteger(t));
   const y = linear(0, Math.max(most, yTicks[yTicks.length - 1] ?? most), H - AXIS, TOP);
-  const xTicks = niceTicks(0, width * BINS, 6);
+  const xTicks = niceTicks(0, width * BINS, 6).filter((t) => t <= width * BINS * (1 + 1e-9));
   const slowest = [...jobs].sort((a, b) => b.seconds - a.seconds).slice(0, SLOWEST);
   return (
     <div class="chart" data-testid="histogram">

@@ -6,14 +6,15 @@ export function linear(d0: number, d1: number, r0: number, r1: number): (v: numb
   return (v) => (span === 0 ? r0 : r0 + ((v - d0) / span) * (r1 - r0));
 }
 
-/** About `count` round values (1, 2, 5 × 10^n) from 0 or `min` up to at least `max`. */
+/** About `count` round values (1, 2, 2.5, 5 × 10^n) from `min`, the last one at or above `max` (an axis's top). */
 export function niceTicks(min: number, max: number, count = 5): number[] {
   if (!(max > min)) return [min];
   const raw = (max - min) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
+  const top = Math.ceil(max / step - 1e-9) * step;
+  for (let v = Math.ceil(min / step) * step; v <= top + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
   return out;
 }
 

@@ -33,8 +33,9 @@ export function Timeline({ data, uid, rootIdent }: { data: TimelineData; uid: nu
   if (data.bars.length === 0 || data.started === null) return <p class="muted">No job of this run has started yet.</p>;
   const t0 = data.started;
   const span = Math.max(0.001, (data.stopped ?? data.now) - t0);
-  // Lanes are thinner the more there are, so a wide run stays on one screen.
-  const laneH = Math.max(2, Math.min(18, 360 / data.lanes));
+  // Lanes are thinner the more there are, so a wide run stays on about one screen (thousands
+  // of jobs at once share pixels rather than making the picture thousands of pixels tall).
+  const laneH = Math.min(18, Math.max(360 / data.lanes, Math.min(2, 720 / data.lanes)));
   const gap = laneH >= 8 ? 2 : 0;
   const height = TOP + data.lanes * laneH + AXIS;
   const x = linear(0, span, LEFT, W - RIGHT);
