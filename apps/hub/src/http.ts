@@ -292,8 +292,8 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
       case 'timeline': {
         allow(['GET', 'HEAD']);
         const run = await loadRun(uidText);
-        const { runTimeline } = await import('./run-timeline.js');
-        sendJson(res, 200, runTimeline(ctx.files, run, hierarchy(rest), ctx.tree.runTallies(run)));
+        const { timelineOf } = await import('./run-timeline.js');
+        sendJson(res, 200, await timelineOf(ctx.files, ctx.tree, run, hierarchy(rest)));
         return;
       }
       case 'resources': {

@@ -3,14 +3,16 @@
  * the subtree that started, with its start and end, its outcome in the run
  * model and the lane (slot) it ran in. Read from the tiers' ChildEntry rows
  * (one cached file per tier, never a job's messages) and the run model's
- * tallies the hub already keeps; the UI draws the timeline and the duration
- * histogram from it.
+ * tallies the hub already keeps; a live run that told the hub no database is
+ * asked over its websocket, a tier at a time, as its tree is. The UI draws the
+ * timeline and the duration histogram from it.
  */
-import { JobResult } from '@gator/protocol';
+import { JobResult, JobState } from '@gator/protocol';
 import { HubError } from './errors.js';
 import { childDbFile, isFile, type LayerFiles } from './files.js';
 import type { RunRecord } from './repository/index.js';
 import { nodeKey, type RunTallies } from './run-tallies.js';
+import type { HubJob, TreeService } from './tree.js';
 
 /** A timeline draws at most this many bars (a run of more jobs says `truncated`). */
 export const MAX_BARS = 20_000;
@@ -69,6 +71,66 @@ function outcomeOf(result: number, stopped: number | null, finished: boolean): B
   if (result === JobResult.FAILURE) return 'failed';
   if (result === JobResult.ABORTED) return 'stopped';
   return stopped !== null || finished ? 'lost' : 'running';
+}
+
+/** At most this many tiers are asked over the websocket for a live run's timeline. */
+const MAX_LIVE_TIERS = 2000;
+
+/** The timeline of a run or subtree: from its files when the hub can read them, else from the live run. */
+export async function timelineOf(files: LayerFiles, tree: TreeService, run: RunRecord, rootPath: string[]): Promise<Timeline> {
+  const rootDb = run.completion?.dbFile || run.dbFile || '';
+  if (run.completion === null && !(rootDb && isFile(rootDb))) return liveTimeline(tree, run, rootPath);
+  return runTimeline(files, run, rootPath, tree.runTallies(run));
+}
+
+function isTierJob(job: HubJob): boolean {
+  return job.expected_children === true || (typeof job.expected_children === 'number' && job.expected_children > 0) || job.layer === 'tier';
+}
+
+async function liveTimeline(tree: TreeService, run: RunRecord, rootPath: string[], now = Date.now() / 1000): Promise<Timeline> {
+  const raw: Omit<TimelineBar, 'lane'>[] = [];
+  let notStarted = 0;
+  let truncated = false;
+  const add = (path: string[], job: HubJob) => {
+    if (job.started === null) return void (notStarted += 1);
+    if (raw.length >= MAX_BARS) return void (truncated = true);
+    const running = job.status !== JobState.COMPLETE && job.result === JobResult.UNKNOWN;
+    const outcome: BarOutcome = job.flaky ? 'flaky' : running ? 'running' : outcomeOf(job.result, job.stopped, true);
+    raw.push({ path, started: job.started, stopped: running ? null : (job.stopped ?? job.updated ?? job.started), outcome, reason: job.reason ?? null });
+  };
+  const top = await tree.resolve({ run, rootPath }, { depth: 0, nestPath: null, offset: 0, only: 'all' });
+  const queue: string[][] = [];
+  if (isTierJob(top)) queue.push(rootPath);
+  else add(rootPath, top);
+  let asked = 0;
+  while (queue.length > 0) {
+    if (++asked > MAX_LIVE_TIERS) {
+      truncated = true;
+      break;
+    }
+    const at = queue.shift()!;
+    const node = await tree.resolve({ run, rootPath: at }, { depth: 1, nestPath: null, offset: 0, only: 'all' });
+    for (const child of node.children as HubJob[]) {
+      const path = [...at, child.ident];
+      if (isTierJob(child)) {
+        if (child.status !== JobState.PENDING) queue.push(path);
+      } else add(path, child);
+    }
+  }
+  return finish(raw, notStarted, truncated, now);
+}
+
+function finish(raw: Omit<TimelineBar, 'lane'>[], notStarted: number, truncated: boolean, now: number): Timeline {
+  const { lanes, count } = assignLanes(raw.map((b) => ({ started: b.started, stopped: b.stopped ?? now })));
+  const bars = raw.map((b, i) => ({ ...b, lane: lanes[i]! })).sort((a, b) => a.started - b.started || a.lane - b.lane);
+  let started: number | null = null;
+  let stopped: number | null = null;
+  for (const b of bars) {
+    started = started === null ? b.started : Math.min(started, b.started);
+    const end = b.stopped ?? now;
+    stopped = stopped === null ? end : Math.max(stopped, end);
+  }
+  return { started, stopped, now, bars, lanes: count, notStarted, truncated };
 }
 
 export function runTimeline(files: LayerFiles, run: RunRecord, rootPath: string[], tallies: RunTallies | undefined, now = Date.now() / 1000): Timeline {
@@ -150,14 +212,5 @@ export function runTimeline(files: LayerFiles, run: RunRecord, rootPath: string[
     }
   }
 
-  const { lanes, count } = assignLanes(raw.map((b) => ({ started: b.started, stopped: b.stopped ?? now })));
-  const bars = raw.map((b, i) => ({ ...b, lane: lanes[i]! })).sort((a, b) => a.started - b.started || a.lane - b.lane);
-  let started: number | null = null;
-  let stopped: number | null = null;
-  for (const b of bars) {
-    started = started === null ? b.started : Math.min(started, b.started);
-    const end = b.stopped ?? now;
-    stopped = stopped === null ? end : Math.max(stopped, end);
-  }
-  return { started, stopped, now, bars, lanes: count, notStarted, truncated };
+  return finish(raw, notStarted, truncated, now);
 }

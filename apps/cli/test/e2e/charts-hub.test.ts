@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { gator, startHub, tempDir, writeSpec } from '../helpers.js';
+import { gator, startGator, startHub, tempDir, waitFor, writeSpec } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
@@ -188,4 +188,40 @@ describe('the hub’s charts', () => {
       await hub.done;
     }
   }, 180_000);
+
+  it('draws a live run’s timeline: a running job’s bar grows to the hub’s clock', async () => {
+    const dir = tempDir();
+    const { hub, url, address } = await startHub(dir);
+    try {
+      const file = writeSpec(
+        dir,
+        'live.yaml',
+        `!JobGroup
+ident: live_charted
+jobs:
+  - !Job {ident: quick, command: bash, args: [-c, 'exit 0']}
+  - !Job {ident: slow, command: bash, args: [-c, 'while [ ! -f release ]; do sleep 0.1; done']}
+`,
+      );
+      const run = startGator(['run', file, '--tracking', 'tracking/live', '--hub', address, '--interval', '0.5'], { cwd: dir });
+      let bars: Bar[] = [];
+      let uid = 0;
+      await waitFor(async () => {
+        const list = (await (await fetch(`${url}/api/jobs?limit=5`)).json()) as { children: { uidx: number; ident: string }[] };
+        uid = list.children.find((j) => j.ident === 'live_charted')?.uidx ?? 0;
+        if (!uid) return false;
+        const reply = await fetch(`${url}/api/job/${uid}/timeline`);
+        if (!reply.ok) return false;
+        bars = ((await reply.json()) as { bars: Bar[] }).bars;
+        return bars.some((b) => b.path[0] === 'slow' && b.outcome === 'running') && bars.some((b) => b.path[0] === 'quick' && b.outcome === 'passed');
+      }, 60_000, 'the live timeline to show the running job');
+      expect(bars.find((b) => b.path[0] === 'slow')!.stopped).toBeNull();
+      fs.writeFileSync(path.join(dir, 'release'), '');
+      const done = await run.done;
+      expect(done.code, done.stdout + done.stderr).toBe(0);
+    } finally {
+      hub.child.kill('SIGTERM');
+      await hub.done;
+    }
+  }, 120_000);
 });
