@@ -2,8 +2,9 @@
 // Benchmark: how long the hub takes to open a finished 10,000-job run's tree.
 // Builds the run with @gator/db (10 tiers of 1,000 jobs, and a flat tier of 10,000 as
 // the worst case), registers both with a hub on a loopback port, and times the requests
-// the UI makes to open a run: the runs list, the root's first page of children, and a
-// tier's first page — cold (files not yet opened) and warm. Prints JSON.
+// the UI makes to open a run: the runs list, the root's first page of children, a tier's
+// first page, and the root's timeline (the Charts tab) — cold (files not yet opened) and
+// warm. Prints JSON.
 //
 //   node apps/hub/bench/open-tree.mjs [--jobs 10000] [--repeat 5]   (after `pnpm build`)
 import fs from 'node:fs';
@@ -76,7 +77,15 @@ export async function benchOpenTree({ jobs = 10_000, repeat = 5 } = {}) {
         warm.root.push((await timed(root)).ms);
         if (name === 'nested') warm.tier.push((await timed(tier)).ms);
       }
+      // The Charts tab of the run's root: its timeline (every job's bar; the histogram is drawn from it).
+      const timeline = `${hub.url}/api/job/${run.uid}/timeline`;
+      const coldTimeline = await timed(timeline);
+      const warmTimeline = [];
+      for (let i = 0; i < repeat; i++) warmTimeline.push((await timed(timeline)).ms);
       results[name] = {
+        timeline_cold_ms: round(coldTimeline.ms),
+        timeline_warm_ms: stats(warmTimeline),
+        timeline_bytes: coldTimeline.bytes,
         open_tree_cold_ms: round(coldRoot.ms + (coldTier?.ms ?? 0)),
         root_cold_ms: round(coldRoot.ms),
         root_bytes: coldRoot.bytes,
@@ -93,6 +102,7 @@ export async function benchOpenTree({ jobs = 10_000, repeat = 5 } = {}) {
       node: process.version,
       results,
       under_one_second: Object.values(results).every((r) => r.open_tree_cold_ms < 1000),
+      timeline_under_one_second: Object.values(results).every((r) => r.timeline_cold_ms < 1000),
     };
   } finally {
     await hub.close();

@@ -22,6 +22,7 @@ import {
   RunQuerySchema,
 } from './schemas.js';
 import { serveStatic } from './static.js';
+import type { LayerFiles } from './files.js';
 import type { TreeService } from './tree.js';
 
 export interface HubLogEvent {
@@ -32,6 +33,8 @@ export interface HubLogEvent {
 export interface RequestContext extends EventContext {
   repo: HubRepository;
   tree: TreeService;
+  /** The layer files the tree reads (the charts' endpoints read the same cache). */
+  files: LayerFiles;
   events: HubEvents;
   polls: SharedPolls;
   token: string | undefined;
@@ -301,6 +304,28 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         const run = await loadRun(uidText);
         const q = parse(SearchQuerySchema, queryObject(url), 'query');
         sendJson(res, 200, searchRun(ctx.tree.runTallies(run), hierarchy(rest), q));
+        return;
+      }
+      case 'timeline': {
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const { timelineOf } = await import('./run-timeline.js');
+        sendJson(res, 200, await timelineOf(ctx.files, ctx.tree, run, hierarchy(rest)));
+        return;
+      }
+      case 'resources': {
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const job = await ctx.tree.resolve({ run, rootPath: hierarchy(rest) }, { depth: 0, nestPath: null, offset: 0, only: 'all' });
+        const { jobResources } = await import('./job-resources.js');
+        sendJson(res, 200, jobResources(ctx.files, job));
+        return;
+      }
+      case 'trend': {
+        allow(['GET', 'HEAD']);
+        const run = await loadRun(uidText);
+        const { specTrend } = await import('./spec-trend.js');
+        sendJson(res, 200, await specTrend(ctx.repo, run, (r) => ctx.tree.runTallies(r)));
         return;
       }
       case 'find': {

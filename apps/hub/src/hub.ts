@@ -68,6 +68,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const handler = createRequestHandler({
     repo,
     tree,
+    files,
     events,
     polls: new SharedPolls({ repo, tree }, pollMs),
     pollMs,

@@ -23,7 +23,8 @@ function rootDir(run: RunRecord): string | undefined {
   return db ? path.dirname(db) : undefined;
 }
 
-export async function hubHistory(repo: HubRepository, run: RunRecord, jobPath: string | undefined): Promise<HubHistory> {
+/** The runs of the run's spec registered here, up to and including it (oldest first), with their uids. */
+export async function specRuns(repo: HubRepository, run: RunRecord): Promise<HubHistory['runs']> {
   const dir = rootDir(run);
   if (!dir) throw new HubError('GATOR_HUB_NOT_FOUND', `Run #${run.uid} told the hub no database, so its history cannot be read`);
   // Registered runs of the same root ident (the spec), wherever their tracking directories are.
@@ -35,10 +36,15 @@ export async function hubHistory(repo: HubRepository, run: RunRecord, jobPath: s
   }
   const runs = runHistory(dir, { candidates: uidOf.keys(), upTo: true });
   if (runs.length === 0) throw new HubError('GATOR_HUB_NOT_FOUND', `The files of run #${run.uid} cannot be read here (${dir})`);
+  return runs.map((r) => ({ ...r, uid: uidOf.get(r.dir) ?? (r.dir === path.resolve(dir) ? run.uid : null) }));
+}
+
+export async function hubHistory(repo: HubRepository, run: RunRecord, jobPath: string | undefined): Promise<HubHistory> {
+  const runs = await specRuns(repo, run);
   const previous = runs.length >= 2 ? runs[runs.length - 2]! : undefined;
   const diff = previous ? diffRuns(readRunTrials(previous.dir), readRunTrials(runs[runs.length - 1]!.dir)) : null;
   return {
-    runs: runs.map((r) => ({ ...r, uid: uidOf.get(r.dir) ?? null })),
+    runs,
     diff,
     ...(jobPath ? { job: jobHistory(runs, jobPath) } : {}),
   };

@@ -2,6 +2,7 @@
 // repro line, and its messages.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiPath, getJson, type Detail, type Job, type MessagesReply } from './api';
+import { NodeCharts } from './charts';
 import { bytes, dateTime, jobDuration, progressOf, verdictOf } from './format';
 import { MessagesPanel, type MessageFilters, type TailRequest } from './messages';
 import { navigate } from './router';
@@ -11,7 +12,7 @@ import { Badge, ErrorBanner, Icon, ProgressBar, useNow } from './widgets';
 
 const BUILTIN = new Set(['sub_total', 'sub_active', 'sub_passed', 'sub_failed', 'msg_critical', 'msg_error', 'msg_warning', 'msg_info', 'msg_debug']);
 
-type Tab = 'messages' | 'failures' | 'search' | 'details';
+type Tab = 'messages' | 'failures' | 'search' | 'details' | 'charts';
 
 function CopyButton({ text }: { text: string }) {
   const [done, setDone] = useState(false);
@@ -185,6 +186,9 @@ export function NodeDetail(props: {
         <button type="button" class={tab === 'details' ? 'on' : ''} onClick={() => setTab('details')} data-testid="tab-details">
           Details
         </button>
+        <button type="button" class={tab === 'charts' ? 'on' : ''} onClick={() => setTab('charts')} data-testid="tab-charts">
+          Charts
+        </button>
       </div>
       {tab === 'messages' ? (
         <>
@@ -238,6 +242,7 @@ export function NodeDetail(props: {
           <RunSearch nodeKey={nodeKey} initial={searchText} />
         </div>
       ) : null}
+      {tab === 'charts' ? <NodeCharts nodeKey={nodeKey} tier={isTier(shown)} live={live} /> : null}
       {tab === 'details' ? (
         <div class="pane-scroll">
           {detail?.repro ? (

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, openStream, nodeKey, type RunJob } from './api';
 import { dateTime, duration, progressOf, verdictOf } from './format';
+import { SpecPassRatePanel } from './pass-rate';
 import { navigate } from './router';
 import { Badge, ErrorBanner, ProgressBar, useDebounced, useNow } from './widgets';
 
@@ -114,6 +115,7 @@ export function RunsPage({ query, onConnection }: { query: URLSearchParams; onCo
         </span>
       </div>
       <ErrorBanner error={error} />
+      <SpecPassRatePanel runs={runs} />
       <table class="runs" data-testid="runs-table">
         <thead>
           <tr>

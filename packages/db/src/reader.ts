@@ -91,7 +91,11 @@ export interface LayerReader {
   /** Metrics of one scope (default `_GROUP_`). */
   metrics(scope?: string): Record<string, number>;
   metricRows(): MetricRow[];
-  procStats(): ProcStatRow[];
+  /**
+   * Resource samples, oldest first. With `maxPoints`, a long series is cut into at most that many
+   * buckets of consecutive samples (CPU averaged, memory and processes at their peak), in SQL.
+   */
+  procStats(q?: { maxPoints?: number }): ProcStatRow[];
   children(): ChildRow[];
   /** The ChildEntry row of one child (the first, when an ident repeats), without reading the others. */
   child(ident: string): ChildRow | undefined;
@@ -349,8 +353,14 @@ class SqliteLayerReader implements LayerReader {
     }));
   }
 
-  procStats(): ProcStatRow[] {
-    return this.all('ProcStat', 'SELECT nproc, cpu, mem, vmem, timestamp FROM ProcStat ORDER BY db_uid').map((row) => ({
+  procStats(q: { maxPoints?: number } = {}): ProcStatRow[] {
+    const max = q.maxPoints !== undefined ? Math.max(1, Math.floor(q.maxPoints)) : undefined;
+    const count = max !== undefined ? int(this.all('ProcStat', 'SELECT count(*) AS n FROM ProcStat')[0]?.n) : 0;
+    const sql =
+      max !== undefined && count > max
+        ? `SELECT max(nproc) AS nproc, avg(cpu) AS cpu, max(mem) AS mem, max(vmem) AS vmem, min(timestamp) AS timestamp FROM (SELECT nproc, cpu, mem, vmem, timestamp, (row_number() OVER (ORDER BY db_uid) - 1) / ${Math.ceil(count / max)} AS bucket FROM ProcStat) GROUP BY bucket ORDER BY bucket`
+        : 'SELECT nproc, cpu, mem, vmem, timestamp FROM ProcStat ORDER BY db_uid';
+    return this.all('ProcStat', sql).map((row) => ({
       nproc: int(row.nproc),
       cpu: num(row.cpu) ?? 0,
       mem: num(row.mem) ?? 0,

@@ -192,6 +192,25 @@ describe('LayerStore', () => {
     reader.close();
   });
 
+  test('proc stats of a long series come bucketed: CPU averaged, memory at its peak', () => {
+    const dir = tempDir();
+    const store = openLayerStore({ dir, kind: 'wrapper' });
+    // 10 samples, memory peaking at sample 7.
+    for (let i = 0; i < 10; i++) store.addProcStat({ nproc: 1 + (i % 2), cpu: i * 10, mem: i === 7 ? 5000 : 100 + i, vmem: 200, timestamp: 1000 + i });
+    store.close();
+    const reader = openLayerReader(store.dbFile);
+    expect(reader.procStats({ maxPoints: 20 })).toHaveLength(10);
+    const buckets = reader.procStats({ maxPoints: 4 });
+    // ceil(10 / 4) = 3 samples a bucket: [0,1,2] [3,4,5] [6,7,8] [9].
+    expect(buckets).toEqual([
+      { nproc: 2, cpu: 10, mem: 102, vmem: 200, timestamp: 1000 },
+      { nproc: 2, cpu: 40, mem: 105, vmem: 200, timestamp: 1003 },
+      { nproc: 2, cpu: 70, mem: 5000, vmem: 200, timestamp: 1006 },
+      { nproc: 2, cpu: 90, mem: 109, vmem: 200, timestamp: 1009 },
+    ]);
+    reader.close();
+  });
+
   test('attempts: uid ranges attribute messages to attempts', () => {
     const dir = tempDir();
     const store = openLayerStore({ dir, kind: 'wrapper' });
