@@ -107,7 +107,8 @@ export function verdictOf(job: Pick<Job, 'status' | 'result'> & { stale?: boolea
   if (fromModel && !(fromModel === 'running' && job.stale)) return fromModel;
   if (job.result === 1) return 'pass';
   if (job.result === 2) return 'fail';
-  if (job.result === 3) return 'aborted';
+  // ABORTED is what a stopped layer records (docs/run-model.md): the run model's word for it is `stopped`.
+  if (job.result === 3) return 'stopped';
   if (job.stale) return 'silent';
   if (job.status === 1 || job.status === 2) return 'running';
   if (job.status === 0) return 'pending';
