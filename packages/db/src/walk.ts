@@ -100,25 +100,48 @@ function candidatesUnder(dir: string): Candidate[] {
   return found;
 }
 
-/** The on-disk candidate for a ChildEntry whose db_file is not where it says (a moved or copied tree). */
-function matchCandidate(entry: ChildRow, candidates: Candidate[], parentDir: string): Candidate | undefined {
-  const free = candidates.filter((c) => !c.claimed);
-  // Longest common path suffix with the recorded db_file wins (`seed/0/db.sqlite`).
-  const recorded = entry.dbFile.split(/[\\/]+/).filter(Boolean);
-  let best: Candidate | undefined;
-  let bestLen = 1; // more than the file name itself
-  for (const c of free) {
-    const parts = path.relative(parentDir, c.dbFile).split(path.sep);
-    let n = 0;
-    while (n < parts.length && n < recorded.length && parts[parts.length - 1 - n] === recorded[recorded.length - 1 - n]) n++;
-    if (n === parts.length && n > bestLen) {
-      best = c;
-      bestLen = n;
+/**
+ * The child layer dirs found under one tier, indexed for `matchCandidate`: by their
+ * path below the tier (`seed/0/db.sqlite`) and by their dir (`build`). A tier of
+ * 1,000 children is matched in one pass, not 1,000 × 1,000 path comparisons.
+ */
+class CandidateIndex {
+  private readonly byPath = new Map<string, Candidate[]>();
+  private readonly byDir = new Map<string, Candidate[]>();
+  /** Path lengths (in parts) present, longest first. */
+  private readonly lengths: number[];
+
+  constructor(candidates: readonly Candidate[], parentDir: string) {
+    const lengths = new Set<number>();
+    for (const c of candidates) {
+      const parts = path.relative(parentDir, c.dbFile).split(path.sep);
+      lengths.add(parts.length);
+      push(this.byPath, parts.join('/'), c);
+      push(this.byDir, path.relative(parentDir, c.dir), c);
     }
+    this.lengths = [...lengths].filter((n) => n > 1).sort((x, y) => y - x);
   }
-  if (best) return best;
-  // Else a dir named after the ident (group child).
-  return free.find((c) => path.relative(parentDir, c.dir) === entry.ident);
+
+  /**
+   * The on-disk candidate for a ChildEntry whose db_file is not where it says (a moved or
+   * copied tree): the unclaimed one whose whole path below the tier is the longest suffix of
+   * the recorded db_file (more than the file name itself), else a dir named after the ident.
+   */
+  match(entry: ChildRow): Candidate | undefined {
+    const recorded = entry.dbFile.split(/[\\/]+/).filter(Boolean);
+    for (const n of this.lengths) {
+      if (n > recorded.length) continue;
+      const found = this.byPath.get(recorded.slice(-n).join('/'))?.find((c) => !c.claimed);
+      if (found) return found;
+    }
+    return this.byDir.get(entry.ident)?.find((c) => !c.claimed);
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function identOf(reader: LayerReader | undefined, fallback: string): string {
@@ -168,6 +191,7 @@ function expand(node: WalkedNode, seen: Set<string>): void {
     // An unreadable layer is still listed; its subtree is found on disk below.
   }
   const candidates = candidatesUnder(node.dir);
+  const index = new CandidateIndex(candidates, node.dir);
   // Where this layer's dir was when the rows were written (differs in a moved or copied tree).
   let recordedDir = node.entry && node.entry.dbFile !== '' ? path.dirname(node.entry.dbFile) : undefined;
   const placed: { entry: ChildRow; dbFile: string; exists: boolean }[] = [];
@@ -175,7 +199,7 @@ function expand(node: WalkedNode, seen: Set<string>): void {
     // The layer's own subdirectory first: a copied tree must not lead back to the original.
     let dbFile = entry.dbFile;
     let exists = false;
-    const candidate = matchCandidate(entry, candidates, node.dir);
+    const candidate = index.match(entry);
     if (candidate) {
       candidate.claimed = true;
       dbFile = candidate.dbFile;
