@@ -5,20 +5,9 @@
  */
 import { terminalSafe } from '../render/terminal-text.js';
 import path from 'node:path';
-import { GatorError, type TrialOutcome } from '@gator/protocol';
+import { GatorError } from '@gator/protocol';
 import { jobHistory, runHistory, type JobHistory } from '@gator/db';
-import { duration, type Colors } from '../render/format.js';
-
-const MARK: Record<TrialOutcome, (c: Colors) => string> = {
-  passed: (c) => c.green('✔'),
-  flaky: (c) => c.yellow('↻'),
-  failed: (c) => c.red('✖'),
-  lost: (c) => c.red('✖'),
-  skipped: (c) => c.yellow('○'),
-  stopped: (c) => c.yellow('■'),
-  running: (c) => c.blue('▶'),
-  pending: (c) => c.dim('·'),
-};
+import { OUTCOME_MARK, duration, type Colors } from '../render/format.js';
 
 /** The job's history over the runs of the spec of `run`, up to and including it. */
 export function readHistory(run: string, jobPath: string, limit: number | undefined): JobHistory {
@@ -63,7 +52,7 @@ export function renderHistoryText(h: JobHistory, cwd: string, c: Colors): string
   const lines = table.map((row, r) => {
     const text = row.map((v, i) => (i === row.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd();
     if (r === 0) return `    ${c.dim(text)}`;
-    return `  ${MARK[h.rows[r - 1]!.trial.outcome](c)} ${text}`;
+    return `  ${OUTCOME_MARK[h.rows[r - 1]!.trial.outcome](c)} ${text}`;
   });
   return `${[head, ...lines].join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /** `gator show [RUN]`: the run as a tree, its totals, failure buckets and metric statistics. */
 import path from 'node:path';
 import { trialOutcome } from '@gator/protocol';
-import { colorsFor, duration, type Colors } from '../render/format.js';
+import { OUTCOME_MARK, colorsFor, duration, type Colors } from '../render/format.js';
 import { renderJson } from '../render/export-json.js';
 import { terminalSafe as safe } from '../render/terminal-text.js';
 import { renderSlowest, renderTimeline } from '../render/timeline.js';
@@ -18,16 +18,6 @@ export interface ShowOptions {
   /** Instead of the tree: a bar per job over the run's wall time. */
   timeline?: boolean;
 }
-
-const MARK: Record<NodeReport['outcome'], (c: Colors) => string> = {
-  passed: (c) => c.green('✔'),
-  failed: (c) => c.red('✖'),
-  lost: (c) => c.red('✖'),
-  skipped: (c) => c.yellow('○'),
-  stopped: (c) => c.yellow('■'),
-  running: (c) => c.blue('▶'),
-  pending: (c) => c.dim('·'),
-};
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -116,7 +106,7 @@ export function renderShow(report: RunReport, options: ShowOptions, c: Colors): 
   if (options.rerunOf) lines.push(c.dim(`Rerun of ${rel(options.rerunOf)}`));
   const rows: { label: string; width: number; node: NodeReport; detailPrefix: string }[] = [];
   const visit = (n: NodeReport, prefix: string, childPrefix: string) => {
-    const mark = n === report.root ? VERDICT[report.outcome].mark : isFlaky(n) ? (k: Colors) => k.yellow('↻') : MARK[n.outcome];
+    const mark = n === report.root ? VERDICT[report.outcome].mark : OUTCOME_MARK[isFlaky(n) ? 'flaky' : n.outcome];
     const ident = safe(n.ident);
     const label = `${prefix}${mark(c)} ${c.bold(ident)}`;
     rows.push({ label, width: prefix.length + 2 + ident.length, node: n, detailPrefix: childPrefix });

@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the renderers and inspect commands. */
 import pc from 'picocolors';
-import { severityName, type Summary } from '@gator/protocol';
+import { severityName, type Summary, type TrialOutcome } from '@gator/protocol';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -10,6 +10,18 @@ export function colorsFor(stream: NodeJS.WriteStream): Colors {
   const enabled = !('NO_COLOR' in process.env) && (forced || Boolean(stream.isTTY));
   return pc.createColors(enabled);
 }
+
+/** The mark of a job's outcome in every text view (`show`, `history`). */
+export const OUTCOME_MARK: Record<TrialOutcome, (c: Colors) => string> = {
+  passed: (c) => c.green('✔'),
+  flaky: (c) => c.yellow('↻'),
+  failed: (c) => c.red('✖'),
+  lost: (c) => c.red('✖'),
+  skipped: (c) => c.yellow('○'),
+  stopped: (c) => c.yellow('■'),
+  running: (c) => c.blue('▶'),
+  pending: (c) => c.dim('·'),
+};
 
 export function clock(ts: number): string {
   const d = new Date(ts * 1000);
