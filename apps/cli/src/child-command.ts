@@ -34,6 +34,15 @@ export function ownScripts(): string[] {
   return [cliScript(), path.join(path.dirname(cliScript()), 'child.cjs')];
 }
 
+/**
+ * True for a child command line of this CLI run by this Node (`[node, child.cjs|cli.js, …]`):
+ * its wrapper honours the local scheduler's go channel (go-channel.ts of @gator/protocol).
+ */
+export function isOwnChildCommand(command: readonly string[]): boolean {
+  const [node, file] = command;
+  return node === process.execPath && file !== undefined && ownScripts().includes(path.resolve(file));
+}
+
 /** The tier's `childCommand`: the full argv of one child. */
 export function childCommandFor(root: RootOptions): (settings: LayerSettings, place: ChildPlace) => string[] {
   const prefix = [process.execPath, childScript()];

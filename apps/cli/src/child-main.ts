@@ -3,15 +3,17 @@
  * command line is parsed from the option tables and the layer started, without
  * loading the command framework, the renderer, the inspect commands or the hub.
  */
-import { isGatorError } from '@gator/protocol';
+import { isGatorError, takeGoChannel } from '@gator/protocol';
 import { parseChildArgv } from './child-args.js';
 import { runChild } from './child.js';
 import { exitCodeOfError, printError } from './print-error.js';
 
 export async function childMain(argv: readonly string[]): Promise<number> {
+  // First: the variable must not reach the job, and the scheduler waits for our hello.
+  const go = takeGoChannel();
   try {
     const { spec, options } = parseChildArgv(argv[0] === 'run' ? argv.slice(1) : argv);
-    return await runChild(spec, options, { cwd: process.cwd() });
+    return await runChild(spec, options, { cwd: process.cwd(), ...(go ? { go } : {}) });
   } catch (error) {
     if (isGatorError(error)) {
       printError(error, { err: process.stderr });

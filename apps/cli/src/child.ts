@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { JobResult, UsageError, connect, isGatorError, layerFile, loadSpec, loadSpecFile, takeCredentialFile, type Connection, type Spec } from '@gator/protocol';
+import { JobResult, UsageError, connect, isGatorError, layerFile, loadSpec, loadSpecFile, takeCredentialFile, type Connection, type GoSignal, type Spec } from '@gator/protocol';
 import type { RunOptions } from './options.js';
 import { inProcessRunner } from './in-process.js';
 import { startLayer, type Prepared } from './start-layer.js';
@@ -16,6 +16,8 @@ export interface ChildContext {
   cwd: string;
   /** The environment the child was started with; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** The local scheduler's go channel of this process (child-main.ts), when it was started to wait. */
+  go?: GoSignal;
 }
 
 /** Append a fatal error of a child process to `<tracking>/error.log` (its console goes nowhere). */
@@ -66,6 +68,7 @@ export async function runChild(specPath: string | undefined, options: RunOptions
       parent,
       cwd: ctx.cwd,
       inProcess: inProcessRunner(runChild),
+      ...(ctx.go && spec.kind === 'job' ? { go: ctx.go } : {}),
       ...(prepared ? { prepare: async () => prepared } : {}),
     });
     return layer.kind !== 'nothing' && layer.outcome.result === JobResult.SUCCESS ? 0 : 1;

@@ -18,7 +18,7 @@ import {
   type SchedulerContext,
   type SchedulerFactory,
 } from '@gator/protocol';
-import type { InProcessRunner } from '@gator/scheduler-local';
+import type { LocalSchedulerSettings } from '@gator/scheduler-local';
 import { importModule } from './dynamic-import.js';
 
 const BUILTIN: Record<string, () => Promise<{ default: SchedulerFactory }>> = {
@@ -144,12 +144,18 @@ export async function checkSchedulerChoice(name: string, options: Record<string,
 
 /**
  * Load and create a scheduler, checking that what the factory returned implements the contract.
- * `inProcess`: how this process can host job wrappers, for the local scheduler's `wrappers=inprocess`.
+ * `host`: what this CLI offers the local scheduler: hosting job wrappers in this process
+ * (`wrappers=inprocess`) and which job command lines wait for a go (pre-started wrappers).
  */
-export async function createScheduler(name: string, context: SchedulerContext, cwd = process.cwd(), inProcess?: InProcessRunner): Promise<Scheduler> {
-  if (name === 'local' && inProcess) {
+export async function createScheduler(
+  name: string,
+  context: SchedulerContext,
+  cwd = process.cwd(),
+  host: Pick<LocalSchedulerSettings, 'inProcess' | 'goChannel'> = {},
+): Promise<Scheduler> {
+  if (name === 'local' && (host.inProcess || host.goChannel)) {
     const { createLocalScheduler } = await import('@gator/scheduler-local');
-    return createLocalScheduler(context, { inProcess });
+    return createLocalScheduler(context, host);
   }
   const factory = await loadSchedulerFactory(name, cwd);
   const scheduler = await factory(context);

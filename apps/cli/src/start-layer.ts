@@ -4,11 +4,11 @@
  * entry points differ only in where the spec comes from and what they do
  * with the outcome (render it, or just exit); this is what they share.
  */
-import type { Connection, JobArray, JobGroup, Job, Scheduler, SchedulerContext, Spec } from '@gator/protocol';
+import type { Connection, GoSignal, JobArray, JobGroup, Job, Scheduler, SchedulerContext, Spec } from '@gator/protocol';
 import type { InProcessRunner } from '@gator/scheduler-local';
 import type { TierEvent, TierOutcome } from '@gator/tier';
 import type { WrapperEvent, WrapperOutcome } from '@gator/wrapper';
-import { childCommandFor, cliCommand } from './child-command.js';
+import { childCommandFor, cliCommand, isOwnChildCommand } from './child-command.js';
 import type { RunOptions } from './options.js';
 import { createScheduler, schedulerNameForChildren } from './schedulers.js';
 
@@ -38,6 +38,8 @@ export interface LayerStart {
   onInterrupt?: () => void;
   /** How this process hosts job wrappers (`--sched-arg wrappers=inprocess` of the local scheduler). */
   inProcess?: InProcessRunner;
+  /** This wrapper was started before its slot was free and waits for the go (a child process only). */
+  go?: GoSignal;
 }
 
 /** What `prepare` decided for a tier: which children run, with what, and what the tier records. */
@@ -113,6 +115,7 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
         spec: { ...(start.spec as Job), ident: start.ident },
         // The job reaches this wrapper with `gator log` / `gator metric`, this same CLI.
         jobCli: cliCommand(),
+        ...(start.go ? { go: start.go } : {}),
         ...serverHosts(undefined, options),
         ...(start.onWrapperEvent ? { onEvent: start.onWrapperEvent } : {}),
       });
@@ -128,7 +131,11 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
       // No run secret for the scheduler: a shared pool (local) makes a secret of its own.
       { options: settings.schedArgs, ...(start.onSchedulerEvent ? { onEvent: start.onSchedulerEvent } : {}) },
       start.cwd,
-      start.inProcess,
+      {
+        ...(start.inProcess ? { inProcess: start.inProcess } : {}),
+        // This CLI's wrappers wait for the go: the local scheduler starts them before their slot is free.
+        goChannel: (request) => isOwnChildCommand(request.command),
+      },
     );
     try {
       const prepared = start.prepare ? await start.prepare(scheduler) : {};

@@ -200,6 +200,12 @@ export interface SpawnInGroupOptions {
   env: Record<string, string | undefined>;
   /** Time between SIGTERM and SIGKILL when the group is stopped or swept. */
   graceMs: number;
+  /**
+   * Give the child Node's IPC channel on fd 0 instead of /dev/null (a Node child
+   * only; the local scheduler's go channel, go-channel.ts): `ProcessGroup.send`
+   * writes to it, `onMessage` reads it.
+   */
+  ipc?: boolean;
 }
 
 export interface SpawnInGroupEvents {
@@ -214,6 +220,10 @@ export interface SpawnInGroupEvents {
   onFailure(failure: SpawnFailure): void;
   /** `scheduler.log` could not be opened: the child runs, its output is discarded. */
   onLogUnavailable?(error: Error, file: string): void;
+  /** A message on the IPC channel (`options.ipc`). */
+  onMessage?(message: unknown): void;
+  /** The IPC channel closed (the child closed it or exited). */
+  onDisconnect?(): void;
 }
 
 /** A child started by `spawnInGroup`: the leader of process group `pid`. */
@@ -227,6 +237,8 @@ export interface ProcessGroup {
   terminate(): void;
   /** SIGKILL to the group now, without grace (a last resort when this process exits). */
   kill(): void;
+  /** Send on the IPC channel (`options.ipc`); false when there is none or it is closed. */
+  send(message: unknown): boolean;
 }
 
 /**
@@ -267,7 +279,7 @@ export function spawnInGroup(
   }
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(file, args, { cwd: request.cwd, env: options.env, stdio: ['ignore', output, output], detached: true });
+    child = spawn(file, args, { cwd: request.cwd, env: options.env, stdio: [options.ipc ? 'ipc' : 'ignore', output, output], detached: true });
   } catch (error) {
     fail(127, (error as Error).message);
     return undefined;
@@ -281,6 +293,10 @@ export function spawnInGroup(
   });
   if (child.pid === undefined) return undefined;
   const pid = child.pid;
+  if (options.ipc) {
+    if (events.onMessage) child.on('message', (message) => events.onMessage!(message));
+    child.once('disconnect', () => events.onDisconnect?.());
+  }
   const { graceMs } = options;
   let termSentAt: number | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -324,6 +340,12 @@ export function spawnInGroup(
     },
     kill() {
       if (!done) signalGroup(pid, 'SIGKILL');
+    },
+    send(message: unknown) {
+      if (!child.connected) return false;
+      // A child that exits as this is sent is reported by its exit, not here.
+      child.send(message as object, (error) => void error);
+      return true;
     },
   };
 }

@@ -9,6 +9,7 @@ export * from './server.js';
 export * from './credentials.js';
 export * from './scheduler.js';
 export * from './child-handle.js';
+export * from './go-channel.js';
 export * from './array-batcher.js';
 export * from './cluster-command.js';
 export * from './cluster-options.js';

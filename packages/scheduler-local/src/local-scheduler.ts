@@ -6,6 +6,7 @@
 import {
   ChildHandle,
   ENV,
+  GO_CHANNEL_ENV,
   SchedulerError,
   parseLaunchRequest,
   spawnInGroup,
@@ -30,6 +31,8 @@ type Level = 'debug' | 'info' | 'warning' | 'error';
 interface Allocation {
   /** Resolves when the resources are reserved; rejects when they never will be. */
   granted: Promise<void>;
+  /** Among the next to be granted (the pool's warm-up): a pre-started wrapper may start now. */
+  warm?: () => void;
   /** Give them back (or leave the queue). Safe to call more than once. */
   release(): void;
 }
@@ -60,6 +63,8 @@ interface ChildRecord {
   group?: ProcessGroup;
   /** Set when the wrapper runs inside this process. */
   inProcess?: InProcessRun;
+  /** Its wrapper process waits for the go (started with the go channel, see go-channel.ts of @gator/protocol). */
+  go?: { hello: boolean; granted: boolean; sent: boolean; released: boolean };
   /** stop() reached it while it ran. */
   stopping: boolean;
   readonly child: ChildHandle;
@@ -76,6 +81,14 @@ export interface LocalSchedulerSettings {
    * that option falls back to processes, with a warning event.
    */
   inProcess?: InProcessRunner;
+  /**
+   * True for a job whose command line is a wrapper that honours the go channel
+   * (the gator CLI's own child command line; the host that knows it passes
+   * this). Such a job's wrapper is started before its slot is free, while it is
+   * among the next to be granted, and waits for the go; its slot is free again
+   * when its job has ended. Others start when their slot is granted.
+   */
+  goChannel?: (request: LaunchRequest) => boolean;
 }
 
 /** What a job takes from the pool: at least one slot, whole cores. */
@@ -117,6 +130,7 @@ export class LocalScheduler implements Scheduler {
   private readonly token: string | undefined;
   /** Set when `wrappers=inprocess` was asked for and the host can run wrappers here. */
   private readonly inProcess: InProcessRunner | undefined;
+  private readonly goChannel: ((request: LaunchRequest) => boolean) | undefined;
   /** `GATOR_LOCAL_POOL` inherited from the process that started us: we are a nested instance. */
   private readonly rootAddress: string | undefined;
   /** Root only: the machine-wide pool. */
@@ -148,6 +162,8 @@ export class LocalScheduler implements Scheduler {
       if (this.inProcess) this.emit('debug', 'Local scheduler running job wrappers inside this process (wrappers=inprocess)');
       else this.emit('warning', 'wrappers=inprocess is not available here (the host cannot run wrappers in its process): one process per job');
     }
+    // In-process wrappers cost no start-up to hide.
+    this.goChannel = this.inProcess ? undefined : settings.goChannel;
   }
 
   /** Connects a nested instance to the run's pool; resolves at once for the root. */
@@ -219,6 +235,7 @@ export class LocalScheduler implements Scheduler {
       stopping: false,
       child: new ChildHandle(SCHEDULER_NAME, request),
       cleanup: Promise.resolve(),
+      ...(request.kind === 'job' && this.usesGo(request) ? { go: { hello: false, granted: false, sent: false, released: false } } : {}),
     };
     this.children.set(request.id, record);
 
@@ -226,17 +243,33 @@ export class LocalScheduler implements Scheduler {
       this.emit('debug', `Scheduling '${label}' (tier, no resources)`);
       this.spawnChild(record, poolAddress);
     } else {
-      const allocation = this.acquire(label, record.demand);
+      // Warm: start the wrapper now, to wait for its go (never for a job already given its slot).
+      const warm = record.go
+        ? () => {
+            if (record.state !== 'queued' || record.group) return;
+            this.emit('debug', `Pre-starting the wrapper of '${label}' (it waits for a free slot)`);
+            this.spawnChild(record, undefined);
+          }
+        : undefined;
+      const allocation = this.acquire(label, record.demand, warm);
       record.allocation = allocation;
       allocation.granted.then(
         () => {
           // Stopped (and released) while the grant was on its way.
           if (record.state !== 'queued') return;
           this.emit('debug', `Scheduling '${label}' (${describeDemand(record.demand!)})`);
-          this.spawnChild(record, undefined);
+          if (record.go) {
+            record.go.granted = true;
+            if (!record.group) this.spawnChild(record, undefined);
+            if (record.group) {
+              record.state = 'running';
+              this.sendGo(record);
+            }
+          } else this.spawnChild(record, undefined);
         },
         (error: unknown) => {
           allocation.release();
+          this.endWaiting(record);
           this.finish(record, {
             code: null,
             signal: null,
@@ -256,6 +289,7 @@ export class LocalScheduler implements Scheduler {
     if (!record) return;
     if (record.state === 'queued') {
       record.allocation?.release();
+      this.endWaiting(record);
       this.emit('debug', `Task '${record.label}' stopped before it started`);
       this.finish(record, { code: null, signal: null, neverStarted: true, reason: 'stopped before it started' });
     } else if (record.state === 'running') {
@@ -304,13 +338,14 @@ export class LocalScheduler implements Scheduler {
     }
   }
 
-  private acquire(label: string, demand: Demand): Allocation {
-    if (this.client) return this.client.acquire(label, demand);
+  private acquire(label: string, demand: Demand, onWarm: (() => void) | undefined): Allocation {
+    if (this.client) return this.client.acquire(label, demand, onWarm);
     const pool = this.pool!;
     let ticket: Ticket | undefined;
     let released = false;
     const granted = new Promise<void>((resolve) => {
-      ticket = pool.request(label, demand, resolve);
+      // Warm calls start a process: never from inside request() (the record is not set up yet).
+      ticket = pool.request(label, demand, resolve, onWarm ? () => queueMicrotask(onWarm) : undefined);
     });
     return {
       granted,
@@ -330,8 +365,15 @@ export class LocalScheduler implements Scheduler {
     // holding a slot would otherwise wait for slots it holds itself.
     if (poolAddress !== undefined) env[POOL_ENV] = poolAddress;
     else delete env[POOL_ENV];
-    const group = spawnInGroup(request, { env, graceMs: this.config.graceMs }, {
-      onStart: () => record.child.markStarted(),
+    const go = record.go;
+    if (go) env[GO_CHANNEL_ENV] = '1';
+    else delete env[GO_CHANNEL_ENV];
+    const group = spawnInGroup(request, { env, graceMs: this.config.graceMs, ...(go ? { ipc: true } : {}) }, {
+      // A wrapper waiting for its go has not started its job: `started` is the go.
+      onStart: () => {
+        if (!go) record.child.markStarted();
+      },
+      ...(go ? { onMessage: (message: unknown) => this.onGoMessage(record, message) } : {}),
       onExit: (code, signal) => this.onExit(record, code, signal),
       onFailure: ({ code, reason }) => {
         this.emit('warning', `'${label}': ${reason}`);
@@ -345,8 +387,50 @@ export class LocalScheduler implements Scheduler {
     if (!group) return;
     record.group = group;
     record.child.handle = String(group.pid);
-    record.state = 'running';
+    if (!go || go.granted) record.state = 'running';
     this.client?.spawned(group.pid);
+  }
+
+  private usesGo(request: LaunchRequest): boolean {
+    if (!this.goChannel) return false;
+    try {
+      return this.goChannel(request);
+    } catch {
+      return false;
+    }
+  }
+
+  /** What a wrapper says on its go channel: `hello` (it listens), `ended` (its job is over). */
+  private onGoMessage(record: ChildRecord, message: unknown): void {
+    const go = record.go!;
+    const t = (message as { t?: unknown } | null)?.t;
+    if (t === 'hello') {
+      go.hello = true;
+      this.sendGo(record);
+    } else if (t === 'ended' && go.sent && !go.released) {
+      // Its job's processes are gone and its tier has the result: the slot is free
+      // while the wrapper winds down (its exit and group sweep change nothing the pool counts).
+      go.released = true;
+      this.emit('debug', `Task '${record.label}' released ${describeDemand(record.demand!)} (its job ended)`);
+      record.allocation?.release();
+    }
+  }
+
+  /** The go, once the slot is granted and the wrapper listens. */
+  private sendGo(record: ChildRecord): void {
+    const go = record.go!;
+    if (go.sent || !go.granted || !go.hello || record.state !== 'running' || record.stopping) return;
+    if (!record.group?.send({ t: 'go' })) return;
+    go.sent = true;
+    record.child.markStarted();
+  }
+
+  /** A queued job whose wrapper was started to wait: it will never get its go. */
+  private endWaiting(record: ChildRecord): void {
+    const group = record.group;
+    if (!group) return;
+    group.terminate();
+    record.cleanup = group.gone.then(() => this.client?.reaped(group.pid));
   }
 
   /** Hands a job to the in-process runner; false when it declines (the job then gets a process). */
@@ -383,6 +467,15 @@ export class LocalScheduler implements Scheduler {
   private onExit(record: ChildRecord, code: number | null, signal: NodeJS.Signals | null): void {
     const group = record.group!;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    if (record.state === 'queued') {
+      // A pre-started wrapper that ended while it waited for its slot: it leaves the queue,
+      // and is reported as a wrapper that ended at its start-up is.
+      this.emit('debug', `The wrapper of '${record.label}' ended (${how}) while it waited for a slot`);
+      record.allocation?.release();
+      record.cleanup = group.gone.then(() => this.client?.reaped(group.pid));
+      this.finish(record, { code, signal, reason: `its wrapper ended (${how}) while it waited for a slot` });
+      return;
+    }
     this.emit(
       'debug',
       record.demand

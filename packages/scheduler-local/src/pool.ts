@@ -9,6 +9,11 @@
  * count); after that nothing is granted until the head fits, which it does
  * once enough running children have ended (requests that could never fit are
  * refused before they are queued).
+ *
+ * Warm-up: the first `warmAhead` queued requests (default: the slot count) are
+ * told so once (`onWarm`), machine-wide: their wrappers may start now and wait
+ * for their grant, so that at most that many processes wait at any time (a
+ * request only moves up the queue, so one told stays among the first).
  */
 import type { PoolLimits } from './options.js';
 
@@ -28,6 +33,7 @@ export interface Ticket {
 
 interface Entry extends Ticket {
   onGrant: () => void;
+  onWarm: (() => void) | undefined;
   skippedBy: number;
 }
 
@@ -62,6 +68,7 @@ export function impossibleReasons(demand: Demand, limits: PoolLimits): string[] 
 export class ResourcePool {
   readonly limits: PoolLimits;
   private readonly skipAheadLimit: number;
+  private readonly warmAhead: number;
   private readonly queue: Entry[] = [];
   private readonly granted = new Set<Ticket>();
   private usedCores = 0;
@@ -71,9 +78,10 @@ export class ResourcePool {
   private readonly usedLicenses = new Map<string, number>();
   private pumping = false;
 
-  constructor(limits: PoolLimits, options: { skipAheadLimit?: number } = {}) {
+  constructor(limits: PoolLimits, options: { skipAheadLimit?: number; warmAhead?: number } = {}) {
     this.limits = limits;
     this.skipAheadLimit = options.skipAheadLimit ?? Math.max(1, limits.cores);
+    this.warmAhead = Math.max(0, options.warmAhead ?? limits.cores);
   }
 
   /** Resources in use right now (for tests and diagnostics). */
@@ -91,10 +99,12 @@ export class ResourcePool {
 
   /**
    * Queue a request; `onGrant` is called (possibly before this returns) once
-   * its resources are reserved. The caller must have checked `impossibleReasons`.
+   * its resources are reserved, `onWarm` (at most once, never after the grant)
+   * when it is among the first `warmAhead` waiting. The caller must have
+   * checked `impossibleReasons`.
    */
-  request(label: string, demand: Demand, onGrant: () => void): Ticket {
-    const entry: Entry = { label, demand, onGrant, skippedBy: 0 };
+  request(label: string, demand: Demand, onGrant: () => void, onWarm?: () => void): Ticket {
+    const entry: Entry = { label, demand, onGrant, onWarm, skippedBy: 0 };
     this.queue.push(entry);
     if (demand.cores <= 0) this.queuedWithoutCores++;
     this.pump();
@@ -141,29 +151,42 @@ export class ResourcePool {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      for (;;) {
-        // Every core taken and every request needing one: nothing can fit, skip the scan
-        // (with thousands of jobs queued, a scan per request and per release adds up).
-        if (this.usedCores >= this.limits.cores && this.queuedWithoutCores === 0) return;
-        const index = this.queue.findIndex((entry) => this.fits(entry.demand));
-        if (index < 0) return;
-        if (index > 0) {
-          const head = this.queue[0]!;
-          if (head.skippedBy >= this.skipAheadLimit) return;
-          head.skippedBy++;
-        }
-        const [entry] = this.queue.splice(index, 1) as [Entry];
-        if (entry.demand.cores <= 0) this.queuedWithoutCores--;
-        this.granted.add(entry);
-        this.usedCores += entry.demand.cores;
-        this.usedMemory += entry.demand.memoryMb;
-        for (const [name, seats] of Object.entries(entry.demand.licenses)) {
-          this.usedLicenses.set(name, (this.usedLicenses.get(name) ?? 0) + seats);
-        }
-        entry.onGrant();
+      this.grant();
+      // Warm callbacks do not touch the pool (they start processes).
+      for (let i = 0; i < this.warmAhead && i < this.queue.length; i++) {
+        const entry = this.queue[i]!;
+        const onWarm = entry.onWarm;
+        if (!onWarm) continue;
+        entry.onWarm = undefined;
+        onWarm();
       }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  private grant(): void {
+    for (;;) {
+      // Every core taken and every request needing one: nothing can fit, skip the scan
+      // (with thousands of jobs queued, a scan per request and per release adds up).
+      if (this.usedCores >= this.limits.cores && this.queuedWithoutCores === 0) return;
+      const index = this.queue.findIndex((entry) => this.fits(entry.demand));
+      if (index < 0) return;
+      if (index > 0) {
+        const head = this.queue[0]!;
+        if (head.skippedBy >= this.skipAheadLimit) return;
+        head.skippedBy++;
+      }
+      const [entry] = this.queue.splice(index, 1) as [Entry];
+      if (entry.demand.cores <= 0) this.queuedWithoutCores--;
+      this.granted.add(entry);
+      this.usedCores += entry.demand.cores;
+      this.usedMemory += entry.demand.memoryMb;
+      for (const [name, seats] of Object.entries(entry.demand.licenses)) {
+        this.usedLicenses.set(name, (this.usedLicenses.get(name) ?? 0) + seats);
+      }
+      entry.onWarm = undefined;
+      entry.onGrant();
     }
   }
 }

@@ -48,6 +48,8 @@ type ClientMessage = z.infer<typeof ClientMessage>;
 const ServerMessage = z.discriminatedUnion('t', [
   z.object({ t: z.literal('hello'), limits: LimitsSchema }),
   z.object({ t: z.literal('granted'), ticket: z.number().int() }),
+  /** Among the next to be granted: its wrapper may start and wait (pool.ts, warm-up). */
+  z.object({ t: z.literal('warm'), ticket: z.number().int() }),
   z.object({ t: z.literal('refused'), ticket: z.number().int(), reason: z.string() }),
 ]);
 type ServerMessage = z.infer<typeof ServerMessage>;
@@ -150,7 +152,12 @@ export class PoolServer {
           send(socket, { t: 'refused', ticket: message.ticket, reason });
           return;
         }
-        const ticket = this.pool.request(message.label, message.demand, () => send(socket, { t: 'granted', ticket: message.ticket }));
+        const ticket = this.pool.request(
+          message.label,
+          message.demand,
+          () => send(socket, { t: 'granted', ticket: message.ticket }),
+          () => send(socket, { t: 'warm', ticket: message.ticket }),
+        );
         client.tickets.set(message.ticket, ticket);
         return;
       }
@@ -275,7 +282,7 @@ function tryConnect(where: string, token: string, timeoutMs: number): Promise<{ 
 /** A nested instance's side: acquires from the root pool over one connection. */
 export class PoolClient {
   private nextTicket = 1;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void; warm?: () => void }>();
   private lostReason: string | undefined;
 
   private constructor(
@@ -294,6 +301,10 @@ export class PoolClient {
       if (message.t === 'hello') return;
       const waiter = this.waiting.get(message.ticket);
       if (!waiter) return;
+      if (message.t === 'warm') {
+        waiter.warm?.();
+        return;
+      }
       this.waiting.delete(message.ticket);
       if (message.t === 'granted') waiter.resolve();
       else waiter.reject(new SchedulerError('GATOR_SCHEDULER_RESOURCES', SCHEDULER_NAME, message.reason));
@@ -343,14 +354,15 @@ export class PoolClient {
     return this.lostReason === undefined;
   }
 
-  acquire(label: string, demand: Demand): RemoteAcquisition {
+  /** `onWarm`: the root's pool says this request is among the next to be granted (pool.ts, warm-up). */
+  acquire(label: string, demand: Demand, onWarm?: () => void): RemoteAcquisition {
     const ticket = this.nextTicket++;
     const granted = new Promise<void>((resolve, reject) => {
       if (this.lostReason !== undefined) {
         reject(new SchedulerError('GATOR_SCHEDULER_RESOURCES', SCHEDULER_NAME, this.lostReason));
         return;
       }
-      this.waiting.set(ticket, { resolve, reject });
+      this.waiting.set(ticket, { resolve, reject, ...(onWarm ? { warm: onWarm } : {}) });
       send(this.socket, { t: 'acquire', ticket, label, demand });
     });
     // The scheduler handles refusals through its own chain; never an unhandled rejection.

@@ -12,12 +12,14 @@
  * final attributes and summary → `update` + `complete` to the parent → close.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   type ApiJob,
   type Connection,
   DEFAULT_OUTPUT_LIMIT,
   type GatorServer,
+  type GoSignal,
   type Job,
   JobResult,
   JobState,
@@ -75,6 +77,15 @@ export interface WrapperOptions extends LayerOptions {
    * `gator log` / `gator metric` work in the job. Absent: PATH as inherited.
    */
   jobCli?: readonly string[];
+  /**
+   * The local scheduler started this wrapper before its slot was free
+   * (`takeGoChannel` of @gator/protocol): it starts up (store, job API server)
+   * and waits for the go before it registers with its parent and runs the job;
+   * it says when the job has ended. A wrapper stopped or cut off before its go
+   * removes what it wrote and ends without a report, as a job stopped in the
+   * queue never started.
+   */
+  go?: GoSignal;
 }
 
 export interface WrapperOutcome {
@@ -132,6 +143,10 @@ class JobWrapper implements Wrapper {
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   private stopRequested = false;
+  /** Waiting for the go (`options.go`). */
+  private waiting = false;
+  /** Files of the tracking directory before the store opened (a wrapper that never gets its go removes the rest). */
+  private filesBefore: Set<string> | undefined;
   private parentLost = false;
   /** Why the job fails for a reason outside the job itself (first reason wins). */
   private fatalReason: string | undefined;
@@ -176,6 +191,10 @@ class JobWrapper implements Wrapper {
   }
 
   stop(reason = 'stopped'): void {
+    if (this.waiting) {
+      this.o.go?.abandon();
+      return;
+    }
     if (this.finished || this.stopRequested) return;
     this.stopRequested = true;
     // Why the job ends here is Gator's notice, not one of the job's messages (Python logs a WARNING).
@@ -188,8 +207,17 @@ class JobWrapper implements Wrapper {
   private async execute(): Promise<WrapperOutcome> {
     this.startedAt = nowSeconds();
     if (this.o.parent) this.linkParent(this.o.parent);
+    if (this.o.go) this.filesBefore = this.listTracking();
     this.openStore();
     await this.startServer();
+    if (this.o.go) {
+      this.waiting = true;
+      const go = await this.o.go.go;
+      this.waiting = false;
+      if (!go) return this.neverStarted();
+      // Its start is the slot's, not the process's.
+      this.startedAt = nowSeconds();
+    }
     // Register even when failing already: the parent must hear why.
     if (this.uplink) await this.register(this.uplink);
     const jobAddress = this.jobAddress ?? '';
@@ -353,11 +381,39 @@ class JobWrapper implements Wrapper {
     this.emit({ type: 'end', end });
     // The job's end travels with the final update and `complete` (the parent takes it once).
     await this.uplink?.complete({ summary: { ...summary, ends: [end], ends_from: 0 }, result, code, reason });
+    // The job's processes are gone and the parent has its end (and its stop time): its slot may go to the next job.
+    this.o.go?.ended();
     this.emit({ type: 'complete', result, code, ...(reason !== undefined ? { reason } : {}) });
 
     await this.server?.close().catch(() => undefined);
     this.db.close();
     return { result, code, ...(reason !== undefined ? { reason } : {}), summary, attempts: a.number, dbFile: this.db.dbFile };
+  }
+
+  /**
+   * Stopped (or cut off from its scheduler or parent) before its go: the job never
+   * started, which its tier reports as for a job stopped in the queue. Nothing of
+   * this wrapper stays behind in the tracking directory.
+   */
+  private async neverStarted(): Promise<WrapperOutcome> {
+    this.finished = true;
+    this.refusals?.close();
+    await this.server?.close().catch(() => undefined);
+    this.db.close();
+    const before = this.filesBefore ?? new Set<string>();
+    for (const name of this.listTracking()) {
+      if (!before.has(name)) fs.rmSync(path.join(this.tracking, name), { force: true });
+    }
+    const summary = this.summary();
+    return { result: JobResult.ABORTED, code: 255, reason: 'stopped before it started', summary, attempts: 0, dbFile: this.db.dbFile };
+  }
+
+  private listTracking(): Set<string> {
+    try {
+      return new Set(fs.readdirSync(this.tracking));
+    } catch {
+      return new Set();
+    }
   }
 
   /** A bug of the wrapper: fail the job with it and still report, rather than leave the tree waiting. */
@@ -372,6 +428,11 @@ class JobWrapper implements Wrapper {
   // ------------------------------------------------------------------ what goes wrong around the job
 
   private onParentClosed(): void {
+    if (this.waiting) {
+      // Not registered yet: there is no one to report to, and no job to stop.
+      this.o.go?.abandon();
+      return;
+    }
     if (this.finished || this.parentLost) return;
     this.parentLost = true;
     this.fail('parent connection lost');

@@ -1,0 +1,90 @@
+/**
+ * The go channel of a pre-started wrapper (the local scheduler's, see
+ * @gator/scheduler-local's README): the scheduler starts a queued job's wrapper
+ * process before a slot is free, so that it does its whole start-up (Node,
+ * connect, spec, database) while other jobs hold the slots, and tells it "go"
+ * once the slot is its own. The wrapper tells it when its job has ended, so the
+ * slot is free before the wrapper has wound down.
+ *
+ * The channel is Node's IPC channel on the wrapper's fd 0, where its stdin
+ * would be (`stdio: ['ipc', …]`, `GATOR_WAIT_FOR_GO=1` in its environment):
+ * framed messages both ways, and a close either side sees at once (the scheduler
+ * gone, the wrapper dead). On fd 0 it never reaches the job, whose stdin is
+ * /dev/null; Node removes `NODE_CHANNEL_FD` and the wrapper `GATOR_WAIT_FOR_GO`
+ * from the environment the job inherits.
+ *
+ * Wrapper → scheduler: `hello` (listening: only now may a go be sent; an IPC
+ * message with no listener yet is dropped), then `ended` (the job's last process
+ * has ended and the tier has its `complete`). Scheduler → wrapper: `go`. A
+ * wrapper whose channel closes before the go never runs its job (the scheduler
+ * stops a waiting wrapper with SIGTERM, which ends the wait the same way). A
+ * wrapper started without the variable (Slurm, SGE, by hand) runs at once.
+ */
+
+/** Set (to `1`) by the local scheduler on a wrapper it started before its slot was free. */
+export const GO_CHANNEL_ENV = 'GATOR_WAIT_FOR_GO';
+
+/** What travels on the channel (`t`, as the local pool's frames). */
+export type GoMessage = { t: 'hello' } | { t: 'go' } | { t: 'ended' };
+
+/** The wrapper's side of the channel. */
+export interface GoSignal {
+  /** True once the scheduler says go; false when it never will (channel closed, or `abandon`). */
+  readonly go: Promise<boolean>;
+  /** The job has ended: the scheduler may give its slot to the next job. Once; then the channel is let go. */
+  ended(): void;
+  /** Stop waiting (the wrapper was stopped before its go): `go` resolves false. */
+  abandon(): void;
+}
+
+type IpcProcess = Pick<NodeJS.Process, 'on' | 'off' | 'send' | 'channel' | 'connected' | 'disconnect'>;
+
+/**
+ * The go channel this process was started with, or undefined when it runs at
+ * once. Removes the variable from `env` (the job must not wait for a go of its own).
+ */
+export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcProcess = process): GoSignal | undefined {
+  const asked = env[GO_CHANNEL_ENV];
+  delete env[GO_CHANNEL_ENV];
+  const send = proc.send?.bind(proc);
+  if (asked !== '1' || !send || !proc.connected) return undefined;
+  let settle!: (go: boolean) => void;
+  let settled = false;
+  const go = new Promise<boolean>((resolve) => {
+    settle = (value) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+    };
+  });
+  const onMessage = (message: unknown) => {
+    if ((message as GoMessage | null)?.t === 'go') settle(true);
+  };
+  const onDisconnect = () => settle(false);
+  const letGo = () => {
+    proc.off('message', onMessage);
+    proc.off('disconnect', onDisconnect);
+    if (proc.connected) proc.disconnect();
+  };
+  proc.on('message', onMessage);
+  proc.on('disconnect', onDisconnect);
+  send({ t: 'hello' } satisfies GoMessage);
+  // Waiting for the go is what keeps the process alive until then; after it the layer's own work does.
+  void go.then((value) => {
+    if (!value) letGo();
+    else proc.channel?.unref();
+  });
+  let ended = false;
+  return {
+    go,
+    ended() {
+      if (ended || !settled) return;
+      ended = true;
+      if (proc.connected) send({ t: 'ended' } satisfies GoMessage, () => letGo());
+      else letGo();
+    },
+    abandon() {
+      settle(false);
+    },
+  };
+}
