@@ -35,7 +35,10 @@
  * - Never write to the console: report through the returned values, or the
  *   optional `onEvent` callback of the factory context.
  * - Resources are counted only while a child runs; tier children (`kind:
- *   'tier'`) take no resources.
+ *   'tier'`) take no resources. A scheduler may start a job's process before
+ *   its resources are free when that process waits to be told to run (the
+ *   local scheduler's pre-started wrappers, `go-channel.ts`): `started` then
+ *   resolves when it is told, and resources count from then.
  *
  * `child-handle.ts` keeps the handle and process-group rules for schedulers
  * that want it (`ChildHandle`, `spawnInGroup`).

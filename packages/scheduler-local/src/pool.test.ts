@@ -26,6 +26,28 @@ describe('impossibleReasons', () => {
 });
 
 describe('ResourcePool', () => {
+  it('tells the first `warmAhead` waiting requests once, machine-wide, and never one already granted', () => {
+    const pool = new ResourcePool({ cores: 2, memoryMb: 1000, licenses: {} });
+    const warm: string[] = [];
+    const granted: string[] = [];
+    const tickets = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) =>
+      pool.request(name, demand(1), () => granted.push(name), () => warm.push(name)),
+    );
+    // a, b run; c, d are the next two: told; e, f wait untold.
+    expect(granted).toEqual(['a', 'b']);
+    expect(warm).toEqual(['c', 'd']);
+    pool.release(tickets[0]!);
+    expect(granted).toEqual(['a', 'b', 'c']);
+    expect(warm).toEqual(['c', 'd', 'e']);
+    // A waiting one leaving the queue moves the next one up.
+    pool.release(tickets[3]!);
+    expect(warm).toEqual(['c', 'd', 'e', 'f']);
+    pool.release(tickets[1]!);
+    pool.release(tickets[2]!);
+    expect(granted).toEqual(['a', 'b', 'c', 'e', 'f']);
+    expect(warm).toEqual(['c', 'd', 'e', 'f']);
+  });
+
   it('with every core taken, still grants a request that needs none, and drops queued ones on release', () => {
     const pool = new ResourcePool({ cores: 1, memoryMb: 1000, licenses: {} });
     const order: string[] = [];
