@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
-import { gator, tempDir, waitFor, writeSpec } from '../helpers.js';
+import { tempDir, waitFor, writeSpec } from '../helpers.js';
 import { expectNoCrash, expectNoneLeft, startRun, waitForProcess } from '../faults/fault-kit.js';
 
 const SPEC = `!JobArray
@@ -30,10 +30,12 @@ describe('pre-started wrappers', () => {
     const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=1'], { cwd: dir });
     try {
       await waitForProcess(run, /^sleep 30$/, 'the first job', 60_000);
-      const jobs = () => fs.readdirSync(path.join(dir, 'run')).filter((name) => /^s_\d+$/.test(name)).sort();
+      // Job s_N's directory is run/s/N.
+      const jobDir = (ident: string) => path.join(dir, 'run', 's', ident.slice(2));
+      const opened = () => ['s_0', 's_1', 's_2', 's_3'].filter((ident) => fs.existsSync(path.join(jobDir(ident), 'db.sqlite')));
       // The next job's wrapper has started up (its store is open) and waits for a slot.
-      await waitFor(() => jobs().filter((name) => fs.existsSync(path.join(dir, 'run', name, 'db.sqlite'))).length >= 2, 60_000, 'a waiting wrapper');
-      const waiting = jobs().filter((name) => fs.existsSync(path.join(dir, 'run', name, 'db.sqlite')))[1]!;
+      await waitFor(() => opened().length >= 2, 60_000, 'a waiting wrapper');
+      const waiting = opened().find((ident) => ident !== 's_0')!;
       run.child.kill('SIGINT');
       const done = await run.done;
       expect(done.code, done.stdout + done.stderr).toBe(130);
@@ -51,15 +53,12 @@ describe('pre-started wrappers', () => {
       for (const id of queued) {
         const a = rows.get(waiting)!;
         const b = rows.get(id)!;
-        expect({ started: a.started, stopped: a.stopped, result: a.result }).toEqual({ started: b.started, stopped: b.stopped, result: b.result });
-        expect(ownFiles(path.join(dir, 'run', waiting))).toEqual(ownFiles(path.join(dir, 'run', id)));
+        // (`stopped` is when the tier gave up on each: the same moment or a few ms apart.)
+        expect({ started: a.started, result: a.result, stopped: a.stopped !== null }).toEqual({ started: b.started, result: b.result, stopped: b.stopped !== null });
+        expect(ownFiles(jobDir(waiting))).toEqual(ownFiles(jobDir(id)));
       }
-      // And the run's own words for it are the queued jobs' words.
-      const show = await gator(['show', 'run', '--json'], { cwd: dir });
-      const report = JSON.parse(show.stdout) as unknown;
-      const text = JSON.stringify(report);
-      expect(text).toContain(waiting);
-      expect(done.stdout).toMatch(/stopped/i);
+      // The run's own words: one job stopped, the waiting one skipped with the queued ones.
+      expect(done.stdout).toMatch(/0 passed, 0 failed, 0 lost, 3 skipped, 1 stopped of 4 jobs/);
     } finally {
       if (run.code === null && run.signal === null) run.child.kill('SIGKILL');
     }
