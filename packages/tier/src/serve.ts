@@ -114,6 +114,8 @@ export function childHandlers(ctx: ServeContext, connection: Connection, princip
   const handlers: HandlersFor<'tierServer'> = {
     spec: ({ ident }) => {
       const rec = actingAs('spec', ident);
+      // A pre-started wrapper may ask just as the run's stop skipped it: no error of this tier.
+      if (rec?.state === JobState.COMPLETE && ctx.stopping()) throw new Error(`Child '${ident}' was stopped before it started`);
       const spec = rec?.live?.spec;
       if (!spec || (rec.state !== JobState.LAUNCHED && rec.state !== JobState.STARTED)) {
         ctx.log(Severity.ERROR, `Bad child ident ${ident} asked for its spec`);
