@@ -105,10 +105,12 @@ describe('pre-started wrappers', () => {
     const s = await createLocalScheduler({ options: { concurrency: '1' } }, { env: {}, goChannel });
     const log = path.join(root, 'die.log');
     try {
-      const a = await s.launch(goJob(log, 'a', { jobUntil: 'b hello' }));
+      // a holds the slot until the test has seen b's end (told through the log).
+      const a = await s.launch(goJob(log, 'a', { jobUntil: 'test' }));
       const b = await s.launch(goJob(log, 'b', { dieWaiting: true }));
       const c = await s.launch(goJob(log, 'c'));
       const exit = await b.exited;
+      fs.appendFileSync(log, 'test b ended -\n');
       expect(exit.code).toBe(3);
       expect(exit.neverStarted).toBeUndefined();
       expect(exit.reason).toMatch(/while it waited for a slot/);

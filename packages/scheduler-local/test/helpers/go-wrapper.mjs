@@ -17,14 +17,14 @@ async function waitFor(line) {
 }
 
 const go = takeGoChannel();
-say(go ? 'hello' : 'no-channel');
-if (options.dieWaiting) process.exit(3);
-// As the wrapper: a stop before the go ends the wait.
+// As the wrapper: a stop before the go ends the wait (installed before the hello a test waits for).
 let running = !go;
 process.on('SIGTERM', () => {
   if (running) process.exit(143);
   go.abandon();
 });
+say(go ? 'hello' : 'no-channel');
+if (options.dieWaiting) process.exit(3);
 if (go && !(await go.go)) {
   say('abandoned');
   process.exit(0);
