@@ -1,6 +1,7 @@
 // Pre-started wrappers (the go channel): real processes speaking it with
 // @gator/protocol's takeGoChannel, the pool local and shared over its websocket.
 // Every order asserted here is forced by what the stand-ins wait for, never by time.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +153,21 @@ describe('pre-started wrappers', () => {
       await rootScheduler.close();
     }
   }, 60_000);
+
+  it('a waiting wrapper whose scheduler goes away (its channel closes) never runs its job', async () => {
+    const log = path.join(root, 'gone.log');
+    const request = goJob(log, 'a');
+    const child = spawn(request.command[0]!, request.command.slice(1), {
+      env: { ...process.env, GATOR_WAIT_FOR_GO: '1' },
+      stdio: ['ipc', 'ignore', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+    // As a scheduler process that dies: the channel closes.
+    child.disconnect();
+    expect(await exited).toBe(0);
+    expect(events(log)).toEqual(['a hello -', 'a abandoned -']);
+  }, 30_000);
 
   it('a job the host does not vouch for starts when its slot is granted, with no channel', async () => {
     const s = await createLocalScheduler({ options: { concurrency: '1' } }, { env: {}, goChannel: () => false });
