@@ -31,8 +31,6 @@ type Level = 'debug' | 'info' | 'warning' | 'error';
 interface Allocation {
   /** Resolves when the resources are reserved; rejects when they never will be. */
   granted: Promise<void>;
-  /** Among the next to be granted (the pool's warm-up): a pre-started wrapper may start now. */
-  warm?: () => void;
   /** Give them back (or leave the queue). Safe to call more than once. */
   release(): void;
 }

@@ -145,6 +145,8 @@ class JobWrapper implements Wrapper {
   private stopRequested = false;
   /** Waiting for the go (`options.go`). */
   private waiting = false;
+  /** Stopped or cut off while waiting (also when the go was already on its way). */
+  private abandoned = false;
   /** Files of the tracking directory before the store opened (a wrapper that never gets its go removes the rest). */
   private filesBefore: Set<string> | undefined;
   private parentLost = false;
@@ -192,6 +194,7 @@ class JobWrapper implements Wrapper {
 
   stop(reason = 'stopped'): void {
     if (this.waiting) {
+      this.abandoned = true;
       this.o.go?.abandon();
       return;
     }
@@ -214,7 +217,7 @@ class JobWrapper implements Wrapper {
       this.waiting = true;
       const go = await this.o.go.go;
       this.waiting = false;
-      if (!go) return this.neverStarted();
+      if (!go || this.abandoned) return this.neverStarted();
       // Its start is the slot's, not the process's.
       this.startedAt = nowSeconds();
     }
@@ -402,7 +405,12 @@ class JobWrapper implements Wrapper {
     this.db.close();
     const before = this.filesBefore ?? new Set<string>();
     for (const name of this.listTracking()) {
-      if (!before.has(name)) fs.rmSync(path.join(this.tracking, name), { force: true });
+      if (before.has(name)) continue;
+      try {
+        fs.rmSync(path.join(this.tracking, name), { force: true, recursive: true });
+      } catch {
+        /* what cannot be removed stays; the job still never started */
+      }
     }
     const summary = this.summary();
     return { result: JobResult.ABORTED, code: 255, reason: 'stopped before it started', summary, attempts: 0, dbFile: this.db.dbFile };
@@ -430,6 +438,7 @@ class JobWrapper implements Wrapper {
   private onParentClosed(): void {
     if (this.waiting) {
       // Not registered yet: there is no one to report to, and no job to stop.
+      this.abandoned = true;
       this.o.go?.abandon();
       return;
     }
