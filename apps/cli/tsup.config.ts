@@ -41,6 +41,8 @@ export default defineConfig((options) => [
     clean: false,
     splitting: false,
     shims: true,
+    // No comments: the file stays ASCII, which child-loader.ts reads without decoding UTF-8, and smaller.
+    minifyWhitespace: true,
     // The native addon stays a package; everything else is inlined.
     noExternal: [/^(?!better-sqlite3$)/],
     external: ['better-sqlite3'],
