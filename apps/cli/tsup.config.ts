@@ -8,6 +8,21 @@ import { defineGatorConfig } from '@gator/tsup-config';
  * `locales` namespace (400 KiB; only English is used, imported on its own)
  * becomes English alone. Halves the file a child compiles and keeps in memory.
  */
+/** `bindings(name)` as better-sqlite3 calls it, for the child build: the addon beside the installed package. */
+const SQLITE_ADDON = `
+const path = require('node:path');
+const PACKAGE = 'better-sqlite3/package.json'; // resolved at run time, not by the bundler
+module.exports = function bindings(name) {
+  const root = path.dirname(require.resolve(PACKAGE));
+  try {
+    return require(path.join(root, 'build', 'Release', name));
+  } catch {
+    // Built elsewhere (a Debug build, a prebuilt layout): let bindings search as it would.
+    return require(require.resolve('bindings', { paths: [root] }))({ bindings: name, module_root: root });
+  }
+};
+`;
+
 const childOnly = {
   name: 'gator-child-only',
   setup(build: { onResolve: Function; onLoad: Function }) {
@@ -16,6 +31,13 @@ const childOnly = {
     build.onResolve({ filter: /locales\/index\.js$/ }, (args: { path: string; importer: string }) =>
       args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'gator-zod-en' } : undefined,
     );
+    // better-sqlite3's JavaScript is bundled (so it runs from the code cache, not compiled from
+    // its files in every child); `bindings`, which finds the addon by trying a dozen paths from a
+    // stack trace, becomes a direct load of the installed package's build.
+    build.onResolve({ filter: /^bindings$/ }, (args: { importer: string }) =>
+      args.importer.includes(`${path.sep}better-sqlite3${path.sep}`) ? { path: 'bindings', namespace: 'gator-sqlite-addon' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gator-sqlite-addon' }, () => ({ contents: SQLITE_ADDON, loader: 'js' }));
     build.onLoad({ filter: /.*/, namespace: 'gator-zod-en' }, (args: { path: string }) => ({
       contents: `export { default as en } from ${JSON.stringify(args.path)};`,
       loader: 'js',
@@ -41,9 +63,10 @@ export default defineConfig((options) => [
     clean: false,
     splitting: false,
     shims: true,
-    // The native addon stays a package; everything else is inlined.
-    noExternal: [/^(?!better-sqlite3$)/],
-    external: ['better-sqlite3'],
+    // No comments: the file stays ASCII, which child-loader.ts reads without decoding UTF-8, and smaller.
+    minifyWhitespace: true,
+    // Everything is inlined; better-sqlite3's native addon is loaded from its package (SQLITE_ADDON).
+    noExternal: [/./],
     esbuildPlugins: [childOnly],
     // The V8 code cache of the child build (src/child-loader.ts).
     onSuccess: 'node dist/child.cjs --write-code-cache',

@@ -12,6 +12,7 @@
  * compiles the source as if there were none (the silent fallback). Where dist/
  * is read-only the cache goes to the temporary directory, private to the user.
  */
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
@@ -86,7 +87,14 @@ function writeCache(data: Buffer): string | undefined {
 }
 
 const cached = warmOnly ? undefined : readCache();
-const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), {
+/**
+ * The build keeps the bundle ASCII (comments stripped; esbuild escapes the rest), so it is read as
+ * latin1: a one-byte string, where decoding it as UTF-8 cost several ms per child and any non-ASCII
+ * comment made V8 hold the whole source as a two-byte string. A bundle that is not ASCII is decoded.
+ */
+const bytes = fs.readFileSync(bundle);
+const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+const script = new vm.Script(Module.wrap(source), {
   filename: bundle,
   ...(cached ? { cachedData: cached.data } : {}),
 });

@@ -182,13 +182,45 @@ export const PYTHON_REQUESTS = {
   }),
 } as const;
 
-/** Request and success-response payload schemas of every action. */
-export const ACTIONS = {
-  spec: {
+/**
+ * An object whose properties are built on first read, then kept. Building every action's schemas
+ * (and the request union over them) was a large part of what importing this package cost each
+ * process, and a process uses a few of them (a wrapper of a `true` job: four responses).
+ */
+function lazyProps<T extends Record<string, () => unknown>>(builders: T): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, build] of Object.entries(builders)) {
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = build();
+        Object.defineProperty(out, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return out as { readonly [K in keyof T]: ReturnType<T[K]> };
+}
+
+/** A schema built on first use; until then a stand-in that builds it when anything is read from it. */
+function lazySchema<T extends object>(build: () => T): T {
+  let built: T | undefined;
+  const real = (): T => (built ??= build());
+  return new Proxy({} as T, {
+    get: (_target, key) => Reflect.get(real(), key),
+    has: (_target, key) => Reflect.has(real(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
+}
+
+/** Request and success-response payload schemas of every action (each action's built on first use). */
+export const ACTIONS = lazyProps({
+  spec: () => ({
     request: z.looseObject({ ident: z.string() }),
     response: z.looseObject({ spec: z.string() }),
-  },
-  register: {
+  }),
+  register: () => ({
     request: PYTHON_REQUESTS.register.extend({
       /** Gator extension: the child's protocol version (absent from Python peers). */
       protocol: int.optional(),
@@ -200,59 +232,59 @@ export const ACTIONS = {
       /** Gator extension: the parent's protocol version (a Python parent sends none: version 0). */
       protocol: int.optional(),
     }),
-  },
-  update: {
+  }),
+  update: () => ({
     request: PYTHON_REQUESTS.update.extend({ summary: SummarySchema }),
     response: Empty,
-  },
-  complete: {
+  }),
+  complete: () => ({
     request: PYTHON_REQUESTS.complete.extend({
       summary: SummarySchema,
       /** Gator extension: why the layer failed, in words. */
       reason: z.string().optional(),
     }),
     response: Empty,
-  },
-  children: {
+  }),
+  children: () => ({
     request: Empty,
     response: z.looseObject({ children: z.array(ApiJobSchema), status: int }),
-  },
-  log: {
+  }),
+  log: () => ({
     request: PYTHON_REQUESTS.log.extend({
       /** Gator extension: who logged a forwarded message (root first). */
       path: z.array(z.string()).optional(),
     }),
     response: Empty,
-  },
-  get_messages: {
+  }),
+  get_messages: () => ({
     request: z.looseObject({ after: int.optional(), limit: int.optional() }),
     response: z.looseObject({ messages: z.array(ApiMessageSchema), total: int, status: int }),
-  },
-  resolve: {
+  }),
+  resolve: () => ({
     request: z.looseObject({
       root_path: z.array(z.string()),
       nest_path: z.array(z.string()).nullable().optional(),
       depth: int.optional(),
     }),
     response: ApiJobSchema,
-  },
-  metric: {
+  }),
+  metric: () => ({
     request: z.looseObject({ name: z.string().min(1), value: num }),
     response: z.looseObject({ result: z.literal('success') }),
-  },
-  stop: {
+  }),
+  stop: () => ({
     request: Empty,
     response: Empty,
-  },
-  get_tree: {
+  }),
+  get_tree: () => ({
     request: Empty,
     response: z.record(z.string(), z.unknown()),
-  },
-  update_scheduler_opts: {
+  }),
+  update_scheduler_opts: () => ({
     request: z.looseObject({ options: z.record(z.string(), z.unknown()) }),
     response: z.record(z.string(), z.unknown()),
-  },
-} as const;
+  }),
+});
 
 export type ActionName = keyof typeof ACTIONS;
 
@@ -299,14 +331,18 @@ function requestSchema<A extends ActionName>(action: A) {
 
 type RequestSchemaOf<A extends ActionName> = ReturnType<typeof requestSchema<A>>;
 
-/** One schema per action, discriminated by `action` (derived from `ACTIONS`, so none can be left out). */
-export const RequestSchema = z.discriminatedUnion(
-  'action',
-  ACTION_NAMES.map((action) => requestSchema(action)) as unknown as [
-    RequestSchemaOf<ActionName>,
-    ...RequestSchemaOf<ActionName>[],
-  ],
-) as unknown as z.ZodDiscriminatedUnion<{ [A in ActionName]: RequestSchemaOf<A> }[ActionName][]>;
+type AnyRequestSchema = z.ZodDiscriminatedUnion<{ [A in ActionName]: RequestSchemaOf<A> }[ActionName][]>;
+let requestUnion: AnyRequestSchema | undefined;
+function anyRequestSchema(): AnyRequestSchema {
+  requestUnion ??= z.discriminatedUnion(
+    'action',
+    ACTION_NAMES.map((action) => requestSchema(action)) as unknown as [RequestSchemaOf<ActionName>, ...RequestSchemaOf<ActionName>[]],
+  ) as unknown as AnyRequestSchema;
+  return requestUnion;
+}
+
+/** One schema per action, discriminated by `action` (derived from `ACTIONS`, so none can be left out); built on first use. */
+export const RequestSchema: AnyRequestSchema = lazySchema(anyRequestSchema);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestOf<A extends ActionName> = Extract<Request, { action: A }>;
 
@@ -424,7 +460,7 @@ export function decodeValue(value: unknown): DecodeResult {
       error: new ProtocolError('GATOR_PROTOCOL_UNKNOWN_ACTION', `Unknown action '${obj.action}'`, { action: obj.action, ...replyTo }),
     };
   }
-  const parsed = RequestSchema.safeParse(obj);
+  const parsed = anyRequestSchema().safeParse(obj);
   if (!parsed.success) {
     return {
       ok: false,
