@@ -12,7 +12,8 @@
  * ChildEntry row, its tier's roll-up and the metrics it last reported to its
  * tier (its message counts and its own metrics); its `started`/`stopped` are
  * its tier's clock (a few milliseconds wider than its own), `attempts` holds
- * only the deciding attempt, with no times, and `exit` is null. When the
+ * only the deciding attempt, with no times, `exit` is null and `reason` is
+ * `passed on attempt N` after a retry (what a wrapper records). When the
  * records cannot say (a live run, an older or Python run, a capped list, a
  * moved tree, a layer on disk the rows do not name), this returns undefined
  * and the caller loads the run model.
