@@ -18,7 +18,8 @@ function add(into, from) {
 /**
  * Writes `node` (and its subtree) under `dir`. A node is
  * `{ ident, result?, messages?: [[severity, text], ...], children?: [...], cmd?, cwd?, env?, metrics?, notStarted? }`.
- * Returns `{ metrics, failures }` (the group metrics and failing paths of the subtree).
+ * Returns `{ metrics, failures, result, jobs }` (the group metrics, the roll-up's failure
+ * records with paths from this node's ident, its result and its jobs by outcome).
  */
 export function writeLayer(dir, node, ctx = { path: [], uidx: 0, root: 0, t0: 1_700_000_000 }) {
   const isTier = Array.isArray(node.children);
@@ -46,6 +47,9 @@ export function writeLayer(dir, node, ctx = { path: [], uidx: 0, root: 0, t0: 1_
   }
   const group = { ...own };
   const failures = [];
+  // The jobs of the subtree by outcome, as a tier's roll-up keeps them (`summary.jobs`).
+  const jobs = { total: 0, passed: 0, failed: 0, lost: 0, skipped: 0, stopped: 0, running: 0, pending: 0 };
+  const skipped = [];
   if (isTier) {
     const childPath = [...ctx.path, node.ident];
     for (const child of node.children) {
@@ -56,11 +60,17 @@ export function writeLayer(dir, node, ctx = { path: [], uidx: 0, root: 0, t0: 1_
       if (child.notStarted) {
         // Pruned: never launched, no files; its parent records ABORTED.
         store.updateChild(uidx, { result: 3 });
+        const n = leaves(child);
+        jobs.total += n;
+        jobs.skipped += n;
+        skipped.push({ path: [node.ident, child.ident], reason: 'never ran (skipped)' });
         continue;
       }
       const sub = writeLayer(childDir, child, { path: childPath, uidx, root: ctx.root, t0: ctx.t0 });
       add(group, sub.metrics);
-      failures.push(...sub.failures);
+      for (const k of Object.keys(jobs)) jobs[k] += sub.jobs[k];
+      // A roll-up's paths start at its own tier's ident.
+      failures.push(...sub.failures.map((f) => ({ ...f, path: [node.ident, ...f.path] })));
       store.setMetrics(child.ident, sub.metrics);
       store.updateChild(uidx, { serverUrl: '127.0.0.1:1', started: started + 0.1, updated: started + 2, stopped: started + 2, result: sub.result });
     }
@@ -71,19 +81,41 @@ export function writeLayer(dir, node, ctx = { path: [], uidx: 0, root: 0, t0: 1_
   else group.sub_failed += 1;
   if (result === 1) own.sub_passed = 1;
   else own.sub_failed = 1;
-  if (!isTier && result === 2) failures.push({ path: [...ctx.path, node.ident], reason: 'exit code 1', errors: (node.messages ?? []).filter(([s]) => s >= 40).map(([, m]) => m).slice(0, 3) });
+  if (!isTier) {
+    jobs.total = 1;
+    jobs[result === 1 ? 'passed' : 'failed'] = 1;
+    if (result === 2) {
+      const errors = (node.messages ?? []).filter(([s]) => s >= 40).map(([, m]) => m).slice(0, 3);
+      failures.push({ path: [node.ident], reason: 'exit code 1', errors, log: dir, kind: 'exit' });
+      store.setAttribute('reason', 'exit code 1');
+      store.setAttribute('outcome_kind', 'exit');
+    }
+  }
   store.setMetrics('_OWN_', own);
   store.setMetrics('_GROUP_', group);
   if (isTier) {
     store.setAttribute(
       'summary',
-      JSON.stringify({ metrics: group, failed_ids: failures.map((f) => f.path), running_ids: [], failures }),
+      JSON.stringify({
+        metrics: group,
+        failed_ids: failures.map((f) => f.path),
+        running_ids: [],
+        failures,
+        ...(skipped.length ? { skipped } : {}),
+        jobs,
+      }),
     );
   }
   store.setAttribute('stopped', started + 2);
   store.setAttribute('result', result);
+  store.setAttribute('outcome', result === 1 ? 'passed' : 'failed');
   store.close();
-  return { metrics: group, failures, result };
+  return { metrics: group, failures, result, jobs };
+}
+
+/** The jobs of a spec node (a job is one). */
+function leaves(node) {
+  return Array.isArray(node.children) ? node.children.reduce((n, c) => n + leaves(c), 0) : 1;
 }
 
 /** A tier of `jobs` wrappers (every `failEvery`-th failing), grouped in tiers of `perTier`. */

@@ -2,10 +2,13 @@
  * The hub's counts of a run come from the one run model (@gator/db
  * `loadRunModel`, docs/run-model.md), never from the `sub_*` metrics (which
  * count tiers as jobs): the job tally of every node, its one outcome and the
- * run's verdict. A finished run's model is read once; a live one's at most
- * every few seconds (its files are committed every ~100 ms).
+ * run's verdict. A finished run's model is read from its tiers' records
+ * (`loadRecordedRunModel`: the tiers' files and the jobs that did not pass,
+ * not every job's database), else loaded whole. A finished run's model is read
+ * once; a live one's at most every few seconds (its files are committed every
+ * ~100 ms).
  */
-import { eachNode, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
+import { eachNode, loadRecordedRunModel, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
 import { failureSignature, tallyOf, trialOutcome, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
 import { isFile } from './files.js';
 import type { RunRecord } from './repository/index.js';
@@ -104,7 +107,8 @@ export class RunTallyCache {
 
   private read(dbFile: string): RunTallies {
     // One error line per failed job: its failure bucket's signature.
-    const model = loadRunModel(dbFile, { errorLines: 1 });
+    const options = { errorLines: 1 };
+    const model = loadRecordedRunModel(dbFile, options) ?? loadRunModel(dbFile, options);
     const nodes = new Map<string, NodeTally>();
     const failed: FailedJob[] = [];
     const layers: RunLayer[] = [];

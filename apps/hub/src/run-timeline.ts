@@ -47,20 +47,66 @@ export interface Timeline {
   truncated: boolean;
 }
 
+/** A binary min-heap of numbers by a key (lanes by end time, free lanes by index). */
+class MinHeap {
+  private readonly items: number[] = [];
+  constructor(private readonly key: (item: number) => number) {}
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): number | undefined {
+    return this.items[0];
+  }
+  push(item: number): void {
+    const a = this.items;
+    let i = a.push(item) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.key(a[parent]!) <= this.key(a[i]!)) break;
+      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      i = parent;
+    }
+  }
+  pop(): number | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.key(a[l]!) < this.key(a[m]!)) m = l;
+        if (r < a.length && this.key(a[r]!) < this.key(a[m]!)) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 /**
  * Assigns each interval the lowest lane whose last interval ended by its start
  * (oldest start first), so lanes are the fewest slots that could have run them.
- * Returns the lane per input index and the lane count.
+ * Returns the lane per input index and the lane count. Two heaps (lanes in use
+ * by their end, free lanes by index): 10,000 jobs that all ran at once are
+ * 10,000 lanes, which a scan of every lane per job made quadratic.
  */
 export function assignLanes(spans: readonly { started: number; stopped: number }[]): { lanes: number[]; count: number } {
   const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.started - spans[b]!.started || spans[a]!.stopped - spans[b]!.stopped);
   const ends: number[] = [];
+  const busy = new MinHeap((lane) => ends[lane]!);
+  const free = new MinHeap((lane) => lane);
   const lanes = new Array<number>(spans.length).fill(0);
   for (const i of order) {
     const s = spans[i]!;
-    let lane = ends.findIndex((end) => end <= s.started);
-    if (lane < 0) lane = ends.push(s.stopped) - 1;
-    else ends[lane] = s.stopped;
+    while (busy.size > 0 && ends[busy.peek()!]! <= s.started) free.push(busy.pop()!);
+    const lane = free.size > 0 ? free.pop()! : ends.push(s.stopped) - 1;
+    ends[lane] = s.stopped;
+    busy.push(lane);
     lanes[i] = lane;
   }
   return { lanes, count: ends.length };

@@ -125,7 +125,9 @@ describe('a finished run served from its SQLite files', () => {
     const lint = await getJson(`${hub.url}/api/job/${uid}/detail/nightly/lint`);
     expect(lint.body.errors.map((m: { message: string }) => m.message)).toEqual(['lint.sv:12: undriven wire w', 'lint.sv:40: undriven wire z']);
     const root = await getJson(`${hub.url}/api/job/${uid}/detail`);
-    expect(root.body.summary.failures).toEqual([{ path: ['nightly', 'lint'], reason: 'exit code 1', errors: ['lint.sv:12: undriven wire w', 'lint.sv:40: undriven wire z'] }]);
+    expect(root.body.summary.failures).toEqual([
+      { path: ['nightly', 'lint'], reason: 'exit code 1', errors: ['lint.sv:12: undriven wire w', 'lint.sv:40: undriven wire z'], kind: 'exit', log: expect.stringMatching(/tracking[\\/]lint$/) },
+    ]);
     expect(root.body.repro).toBeNull();
     expect(root.body.run).toMatchObject({ uidx: uid, result: 2 });
   });

@@ -34,6 +34,26 @@ describe('assignLanes', () => {
     expect(count).toBe(peak);
   });
 
+  it('gives each job the lowest free lane, as a scan of every lane would', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const spans = Array.from({ length: 2000 }, () => {
+      const started = Math.floor(rand() * 50);
+      return { started, stopped: started + Math.floor(rand() * 8) };
+    });
+    // The plain scan: the first lane whose last job ended by this one's start.
+    const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.started - spans[b]!.started || spans[a]!.stopped - spans[b]!.stopped);
+    const ends: number[] = [];
+    const lanes = new Array<number>(spans.length).fill(0);
+    for (const i of order) {
+      let lane = ends.findIndex((end) => end <= spans[i]!.started);
+      if (lane < 0) lane = ends.push(spans[i]!.stopped) - 1;
+      else ends[lane] = spans[i]!.stopped;
+      lanes[i] = lane;
+    }
+    expect(assignLanes(spans)).toEqual({ lanes, count: ends.length });
+  });
+
   it('is empty for no jobs', () => {
     expect(assignLanes([])).toEqual({ lanes: [], count: 0 });
   });

@@ -50,10 +50,10 @@ export function NodeDetail(props: {
   const lastFetch = useRef(0);
   const version = job ? `${job.status}|${job.result}|${JSON.stringify(job.metrics)}` : '';
 
+  // Another node keeps the tab the user chose (Charts stays Charts); only the search text is the old node's.
   useEffect(() => {
     setDetail(undefined);
     setError(undefined);
-    setTab('messages');
     setSearchText(undefined);
   }, [nodeKey]);
 
@@ -80,6 +80,8 @@ export function NodeDetail(props: {
   }, [nodeKey, version]);
 
   const shown = job ?? detail?.job;
+  // A job has no "Search all jobs" tab: a search chosen on a group shows a job's messages.
+  const shownTab: Tab = tab === 'search' && shown && !isTier(shown) ? 'messages' : tab;
   const live = props.runLive && shown !== undefined && shown.status !== 3;
   const now = useNow(live);
   if (!shown) {
@@ -172,25 +174,25 @@ export function NodeDetail(props: {
       </div>
       <ErrorBanner error={error} />
       <div class="tabs" role="tablist">
-        <button type="button" class={tab === 'messages' ? 'on' : ''} onClick={() => setTab('messages')} data-testid="tab-messages">
+        <button type="button" class={shownTab === 'messages' ? 'on' : ''} onClick={() => setTab('messages')} data-testid="tab-messages">
           Messages
         </button>
-        <button type="button" class={tab === 'failures' ? 'on' : ''} onClick={() => setTab('failures')} data-testid="tab-failures">
+        <button type="button" class={shownTab === 'failures' ? 'on' : ''} onClick={() => setTab('failures')} data-testid="tab-failures">
           Failures{failures.length > 0 ? ` (${failures.length})` : ''}
         </button>
         {isTier(shown) ? (
-          <button type="button" class={tab === 'search' ? 'on' : ''} onClick={() => setTab('search')} data-testid="tab-search" title="Search the messages of every job below this one">
+          <button type="button" class={shownTab === 'search' ? 'on' : ''} onClick={() => setTab('search')} data-testid="tab-search" title="Search the messages of every job below this one">
             Search all jobs
           </button>
         ) : null}
-        <button type="button" class={tab === 'details' ? 'on' : ''} onClick={() => setTab('details')} data-testid="tab-details">
+        <button type="button" class={shownTab === 'details' ? 'on' : ''} onClick={() => setTab('details')} data-testid="tab-details">
           Details
         </button>
-        <button type="button" class={tab === 'charts' ? 'on' : ''} onClick={() => setTab('charts')} data-testid="tab-charts">
+        <button type="button" class={shownTab === 'charts' ? 'on' : ''} onClick={() => setTab('charts')} data-testid="tab-charts">
           Charts
         </button>
       </div>
-      {tab === 'messages' ? (
+      {shownTab === 'messages' ? (
         <>
           {detail && detail.errors.length > 0 && shown.result === 2 ? (
             <div class="first-errors" data-testid="first-errors">
@@ -215,7 +217,7 @@ export function NodeDetail(props: {
           />
         </>
       ) : null}
-      {tab === 'failures' ? (
+      {shownTab === 'failures' ? (
         <div class="pane-scroll">
           {isTier(shown) ? (
             // Every failed job below here with its reason, and every member of each bucket (the run model's).
@@ -237,13 +239,13 @@ export function NodeDetail(props: {
           )}
         </div>
       ) : null}
-      {tab === 'search' ? (
+      {shownTab === 'search' ? (
         <div class="pane-scroll">
           <RunSearch nodeKey={nodeKey} initial={searchText} />
         </div>
       ) : null}
-      {tab === 'charts' ? <NodeCharts nodeKey={nodeKey} tier={isTier(shown)} live={live} /> : null}
-      {tab === 'details' ? (
+      {shownTab === 'charts' ? <NodeCharts nodeKey={nodeKey} tier={isTier(shown)} live={live} /> : null}
+      {shownTab === 'details' ? (
         <div class="pane-scroll">
           {detail?.repro ? (
             <>

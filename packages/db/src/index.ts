@@ -48,3 +48,4 @@ export { listRuns, readRunEntries, readRunEntry, runHistory, previousRun, type R
 export { readRunTrials, readJobTrial, trialOfNode, trialPath, type JobTrial, type RunTrials } from './job-trials.js';
 export { diffRuns, DIFF_SECTIONS, type RunDiff, type DiffEntry, type DiffOptions, type DiffSection } from './run-diff.js';
 export { jobHistory, type JobHistory, type JobHistoryRow } from './job-history.js';
+export { loadRecordedRunModel } from './recorded-run.js';

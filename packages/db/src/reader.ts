@@ -92,6 +92,12 @@ export interface LayerReader {
   metrics(scope?: string): Record<string, number>;
   metricRows(): MetricRow[];
   /**
+   * Every scope's metrics (the last value of each name), without the names in
+   * `except`: one pass over the table for a tier's children (a tier of 1,000
+   * children holds 11,000 rows).
+   */
+  metricsByScope(except?: readonly string[]): Map<string, Record<string, number>>;
+  /**
    * Resource samples, oldest first. With `maxPoints`, a long series is cut into at most that many
    * buckets of consecutive samples (CPU averaged, memory and processes at their peak), in SQL.
    */
@@ -351,6 +357,26 @@ class SqliteLayerReader implements LayerReader {
       name: text(row.name),
       value: num(row.value) ?? 0,
     }));
+  }
+
+  metricsByScope(except: readonly string[] = []): Map<string, Record<string, number>> {
+    const out = new Map<string, Record<string, number>>();
+    if (!this.hasTable('Metric')) return out;
+    const where = except.length > 0 ? ` WHERE name NOT IN (${except.map(() => '?').join(', ')})` : '';
+    let rows: unknown[][];
+    try {
+      // Arrays, not an object per row: this is the bulk of reading a big tier.
+      rows = this.handle().prepare(`SELECT scope, name, value FROM Metric${where} ORDER BY db_uid`).raw().all(...except) as unknown[][];
+    } catch (err) {
+      throw databaseError('GATOR_DB_READ', this.dbFile, 'the layer database', err);
+    }
+    for (const [scope, name, value] of rows) {
+      const key = text(scope);
+      let metrics = out.get(key);
+      if (!metrics) out.set(key, (metrics = {}));
+      metrics[text(name)] = num(value) ?? 0;
+    }
+    return out;
   }
 
   procStats(q: { maxPoints?: number } = {}): ProcStatRow[] {

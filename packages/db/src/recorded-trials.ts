@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FAILURE_KINDS, JobResult, SummarySchema, trialOutcome, type Failure, type Summary } from '@gator/protocol';
+import { BUILTIN_METRICS, FAILURE_KINDS, JobResult, SummarySchema, trialOutcome, type Failure, type Summary } from '@gator/protocol';
 import type { JobTrial } from './job-trial.js';
 import { openLayerReader, type ChildRow, type LayerReader } from './reader.js';
 import { skipKindOf } from './run-model.js';
@@ -139,17 +139,49 @@ function listsOf(nodePath: string[], summary: Summary): Lists {
   };
 }
 
-/** Reads the tier at `dbFile` and its sub-tiers into `out`; returns how many jobs its tally should count. */
-function readTier(dbFile: string, nodePath: string[], out: Map<string, RecordedTrial>): number {
+/** What the records of one tier hold beyond its jobs' trials (recorded-run.ts builds the run model from them). */
+export interface TierRecords {
+  /** Idents from the root. */
+  path: string[];
+  dbFile: string;
+  entries: ChildRow[];
+  /** The metrics each child reported last, by the child's ident (its Metric scope in the tier), without Gator's tallies. */
+  childMetrics: Map<string, Record<string, number>>;
+}
+
+/** Gator's built-in metrics that are not message counts (TierRecords.childMetrics leaves them out). */
+const TALLY_METRICS = [...BUILTIN_METRICS.filter((m) => !m.startsWith('msg_')), 'jobs_total', 'jobs_passed', 'jobs_failed'];
+
+/** Subdirectories of a tier's directory its rows do not account for (layers only the walk would find on disk). */
+function unclaimedDirs(tierDir: string, entries: readonly ChildRow[]): boolean {
+  const prefix = `${tierDir}${path.sep}`;
+  // By slicing, not path.relative: 1,000 rows per tier (a row outside the tier is no layer of it).
+  const claimed = new Set(entries.map((e) => (e.dbFile.startsWith(prefix) ? e.dbFile.slice(prefix.length).split(path.sep, 1)[0] : '')));
+  try {
+    return fs.readdirSync(tierDir, { withFileTypes: true }).some((d) => d.isDirectory() && !claimed.has(d.name));
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Reads the tier at `dbFile` and its sub-tiers into `out` (and, with `tiers`,
+ * what each tier holds besides); returns how many jobs its tally should count.
+ */
+function readTier(dbFile: string, nodePath: string[], out: Map<string, RecordedTrial>, tiers?: TierRecords[]): number {
   const { summary, entries } = withTier(dbFile, (reader) => {
     if (reader.kind !== 'tier') throw new Unsure(`${dbFile} is not a tier`);
     const attrs = reader.attributes();
     if (num(attrs.stopped) === null) throw new Unsure(`${dbFile} never recorded its end`);
-    return { summary: parseSummary(attrs.summary), entries: reader.children() };
+    const entries = reader.children();
+    // The counts of children, not Gator's other built-in metrics: half the rows of a big tier.
+    if (tiers) tiers.push({ path: nodePath, dbFile, entries, childMetrics: reader.metricsByScope(TALLY_METRICS) });
+    return { summary: parseSummary(attrs.summary), entries };
   });
   if (!summary?.jobs) throw new Unsure(`${dbFile} has no job tally`);
   if ((summary.failures_dropped ?? 0) > 0) throw new Unsure(`${dbFile} capped its failure list`);
   const tierDir = path.dirname(dbFile);
+  if (tiers && unclaimedDirs(tierDir, entries)) throw new Unsure(`${tierDir} holds layers its records do not name`);
   const lists = listsOf(nodePath, summary);
   let counted = 0;
   for (const entry of entries) {
@@ -157,7 +189,7 @@ function readTier(dbFile: string, nodePath: string[], out: Map<string, RecordedT
     if (entry.expectedChildren > 0) {
       const sub = childDb(tierDir, entry);
       if (sub === null) throw new Unsure(`${childPath.join('.')} never started`);
-      counted += readTier(sub, childPath, out);
+      counted += readTier(sub, childPath, out, tiers);
       continue;
     }
     const recorded = jobFromRecords(tierDir, childPath, entry, summary, lists);
@@ -175,14 +207,17 @@ function readTier(dbFile: string, nodePath: string[], out: Map<string, RecordedT
 /**
  * The jobs of the finished run whose root database is in `runDir`, by trial
  * path, from its tiers' records; undefined when those cannot say exactly what
- * the run model would (see the file's comment).
+ * the run model would (see the file's comment). With `tiers`, every tier's
+ * records are listed there too, root first, and a tier directory holding a
+ * layer its rows do not name (which the run model would find on disk) makes
+ * it undefined.
  */
-export function recordedTrials(runDir: string): Map<string, RecordedTrial> | undefined {
+export function recordedTrials(runDir: string, tiers?: TierRecords[]): Map<string, RecordedTrial> | undefined {
   const root = path.join(runDir, DB_FILE_NAME);
   try {
     const ident = withTier(root, (reader) => reader.attribute('ident')) || path.basename(runDir);
     const out = new Map<string, RecordedTrial>();
-    readTier(root, [ident], out);
+    readTier(root, [ident], out, tiers);
     return out;
   } catch {
     // Unsure, or a record that does not read as it should: the run model says what it can of it.

@@ -165,6 +165,11 @@ export interface RunModelOptions {
 }
 
 const BUILTIN = new Set<string>([...BUILTIN_METRICS, 'jobs_total', 'jobs_passed', 'jobs_failed']);
+
+/** Gator's own metrics (counts), not a job's (package-internal: recorded-run.ts). */
+export function isBuiltinMetric(name: string): boolean {
+  return BUILTIN.has(name);
+}
 /** The line a wrapper logged, before notices, when its job failed (not a message of the job). */
 const OLD_FAILED_LINE = /^Job failed: /;
 /** The lines a tier logged, before notices, about its children. */
@@ -215,18 +220,22 @@ function countMessages(reader: LayerReader): MessageCounts {
  */
 function messageCounts(reader: LayerReader, finished: boolean): MessageCounts {
   if (finished) {
-    const own = reader.metrics(METRIC_SCOPES.own);
-    if (own.msg_error !== undefined && own.msg_warning !== undefined && own.msg_info !== undefined) {
-      return {
-        debug: own.msg_debug ?? 0,
-        info: own.msg_info,
-        warning: own.msg_warning,
-        error: own.msg_error,
-        critical: own.msg_critical ?? 0,
-      };
-    }
+    const own = countsOfMetrics(reader.metrics(METRIC_SCOPES.own));
+    if (own) return own;
   }
   return countMessages(reader);
+}
+
+/** A layer's final message counts from its msg_* metrics, when they are all there (package-internal). */
+export function countsOfMetrics(own: Record<string, number>): MessageCounts | undefined {
+  if (own.msg_error === undefined || own.msg_warning === undefined || own.msg_info === undefined) return undefined;
+  return {
+    debug: own.msg_debug ?? 0,
+    info: own.msg_info,
+    warning: own.msg_warning,
+    error: own.msg_error,
+    critical: own.msg_critical ?? 0,
+  };
 }
 
 /**
@@ -361,6 +370,8 @@ interface Context {
   notices: NoticeModel[];
   /** The run's spec (the root's spec.yaml), to list the jobs of subtrees that never started. */
   spec: Spec | undefined;
+  /** A node already known without opening its layer (recorded-run.ts: a job its tier's records say passed). */
+  known?: (node: RunNode) => NodeModel | undefined;
 }
 
 /** The root's spec, or undefined when it cannot be read (a Python run, a damaged file). */
@@ -638,7 +649,7 @@ function buildNodeOpen(node: RunNode, ctx: Context, parentFailures: Map<string, 
     for (const n of notices) if (n.kind === 'lost' && n.path) lostChildren.set(n.path, `lost: ${/^Child '[^']+' lost: (.*)$/s.exec(n.message)?.[1] ?? n.message}`);
     const logged = node.exists && notices.length === 0 ? safe(() => skipReasonsFromLines(node.reader), new Map<string, string>()) : new Map<string, string>();
     report.children = node.children.map((child) => {
-      const built = buildNode(child, ctx, failures);
+      const built = ctx.known?.(child) ?? buildNode(child, ctx, failures);
       if (built.state === 'skipped' && !failures.has(built.path.join('.'))) {
         const why = skipReasonFor(fromNotices, child.ident) ?? listed.get(built.path.join('.')) ?? skipReasonFor(logged, child.ident);
         if (why && (!built.reason || /^never ran/.test(built.reason) || !built.dbFile)) built.reason = why;
@@ -752,69 +763,78 @@ export function rootIsGone(kind: 'tier' | 'wrapper', attrs: Record<string, strin
 export function loadRunModel(trackingDir: string, options: RunModelOptions = {}): RunModel {
   const walked = walkRun(trackingDir);
   try {
-    const rootAttrs = walked.reader.attributes();
-    const now = options.now ?? Date.now() / 1000;
-    const recordedEnd = num(rootAttrs.stopped) !== null;
-    const lastHeard = newestWrite(walked.dbFile);
-    const interrupted = !recordedEnd && rootIsGone(walked.kind, rootAttrs, lastHeard, now, options.silentAfter);
-    const ctx: Context = {
-      errorLines: options.errorLines ?? 5,
-      now: interrupted && lastHeard !== null ? lastHeard : now,
-      runOver: recordedEnd || interrupted,
-      interrupted,
-      notices: [],
-      spec: readRootSpec(walked.dir),
-    };
-    const summary = parseSummary(rootAttrs.summary);
-    const root = buildNode(walked, ctx, new Map());
-    const totals = root.totals ?? (() => {
-      const t = emptyTally();
-      t.total = 1;
-      t[root.outcome] = 1;
-      return t;
-    })();
-    const failures = jobsOf(root)
-      .filter((j) => j.outcome === 'failed' || j.outcome === 'lost')
-      .map(failureOf);
-    const problems: string[] = [];
-    // A tier that failed for a reason of its own (a budget, a database), not because of a job.
-    if (root.kind === 'tier' && root.state === 'complete' && root.result !== 'SUCCESS' && totals.failed + totals.lost === 0 && root.outcome !== 'stopped') {
-      problems.push(root.reason ?? `the run recorded ${root.result ?? 'UNKNOWN'}`);
-    }
-    const stopped = root.outcome === 'stopped' || rootAttrs.outcome === 'stopped';
-    const verdict = runVerdict({ tally: totals, stopped, interrupted, problems });
-    if (interrupted) {
-      const heard = lastHeard !== null ? `; last heard of at ${new Date(lastHeard * 1000).toISOString()}` : '';
-      verdict.reason = `${verdict.reason}${heard}`;
-      // The root itself is not a lost job: it is the run, and the run is interrupted.
-      root.reason = `interrupted: the root is gone without recording its end${heard}`;
-    }
-    ctx.notices.sort((a, b) => a.timestamp - b.timestamp);
-    return {
-      tracking: walked.dir,
-      dbFile: walked.dbFile,
-      ident: root.ident,
-      live: !ctx.runOver,
-      interrupted,
-      lastHeard,
-      verdict,
-      outcome: verdict.outcome,
-      state: root.state,
-      result: root.result,
-      reason: root.reason,
-      started: root.started,
-      stopped: root.stopped,
-      duration: root.duration,
-      totals,
-      messages: root.messages,
-      failures,
-      notices: ctx.notices,
-      buckets: summary?.buckets ?? root.buckets ?? [],
-      stats: root.stats ?? {},
-      summary,
-      root,
-    };
+    return modelOfWalk(walked, options);
   } finally {
     closeRun(walked);
   }
+}
+
+/**
+ * The run model of a walked run (package-internal: recorded-run.ts walks a
+ * finished run from its tiers' records and knows its passed jobs already).
+ */
+export function modelOfWalk(walked: RunNode, options: RunModelOptions = {}, known?: (node: RunNode) => NodeModel | undefined): RunModel {
+  const rootAttrs = walked.reader.attributes();
+  const now = options.now ?? Date.now() / 1000;
+  const recordedEnd = num(rootAttrs.stopped) !== null;
+  const lastHeard = newestWrite(walked.dbFile);
+  const interrupted = !recordedEnd && rootIsGone(walked.kind, rootAttrs, lastHeard, now, options.silentAfter);
+  const ctx: Context = {
+    errorLines: options.errorLines ?? 5,
+    now: interrupted && lastHeard !== null ? lastHeard : now,
+    runOver: recordedEnd || interrupted,
+    interrupted,
+    notices: [],
+    spec: readRootSpec(walked.dir),
+    ...(known ? { known } : {}),
+  };
+  const summary = parseSummary(rootAttrs.summary);
+  const root = buildNode(walked, ctx, new Map());
+  const totals = root.totals ?? (() => {
+    const t = emptyTally();
+    t.total = 1;
+    t[root.outcome] = 1;
+    return t;
+  })();
+  const failures = jobsOf(root)
+    .filter((j) => j.outcome === 'failed' || j.outcome === 'lost')
+    .map(failureOf);
+  const problems: string[] = [];
+  // A tier that failed for a reason of its own (a budget, a database), not because of a job.
+  if (root.kind === 'tier' && root.state === 'complete' && root.result !== 'SUCCESS' && totals.failed + totals.lost === 0 && root.outcome !== 'stopped') {
+    problems.push(root.reason ?? `the run recorded ${root.result ?? 'UNKNOWN'}`);
+  }
+  const stopped = root.outcome === 'stopped' || rootAttrs.outcome === 'stopped';
+  const verdict = runVerdict({ tally: totals, stopped, interrupted, problems });
+  if (interrupted) {
+    const heard = lastHeard !== null ? `; last heard of at ${new Date(lastHeard * 1000).toISOString()}` : '';
+    verdict.reason = `${verdict.reason}${heard}`;
+    // The root itself is not a lost job: it is the run, and the run is interrupted.
+    root.reason = `interrupted: the root is gone without recording its end${heard}`;
+  }
+  ctx.notices.sort((a, b) => a.timestamp - b.timestamp);
+  return {
+    tracking: walked.dir,
+    dbFile: walked.dbFile,
+    ident: root.ident,
+    live: !ctx.runOver,
+    interrupted,
+    lastHeard,
+    verdict,
+    outcome: verdict.outcome,
+    state: root.state,
+    result: root.result,
+    reason: root.reason,
+    started: root.started,
+    stopped: root.stopped,
+    duration: root.duration,
+    totals,
+    messages: root.messages,
+    failures,
+    notices: ctx.notices,
+    buckets: summary?.buckets ?? root.buckets ?? [],
+    stats: root.stats ?? {},
+    summary,
+    root,
+  };
 }

@@ -21,6 +21,7 @@ test('public API names are pinned', async () => {
     'jobHistory',
     'jobsOf',
     'listRuns',
+    'loadRecordedRunModel',
     'loadRunModel',
     'openLayerReader',
     'openLayerStore',
