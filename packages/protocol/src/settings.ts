@@ -138,7 +138,7 @@ export const LAYER_FLAGS = [
     flag: '--sched-arg <key=value>',
     key: 'schedArg',
     list: true,
-    help: 'Scheduler option, repeatable (e.g. concurrency=4, licenses=simtool:2)',
+    help: 'Scheduler option, repeatable (e.g. concurrency=4, licenses=simtool:2, wrappers=inprocess: see the examples)',
     child: (s) => Object.entries(s.schedArgs).flatMap(([key, value]) => ['--sched-arg', `${key}=${value}`]),
   },
   {
