@@ -24,6 +24,19 @@ const childOnly = {
   },
 };
 
+/**
+ * The layer bundle is written already wrapped as a CommonJS module function, so the
+ * loader compiles the file's text as it reads it (src/child-loader.ts): wrapping it
+ * there (`Module.wrap`) made V8 keep a second, concatenated copy of the 1.8 MB source.
+ */
+const CJS_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+const wrapLayer = {
+  name: 'gator-child-wrap',
+  renderChunk(code: string, info: { path: string }) {
+    return path.basename(info.path) === 'child-layer.cjs' ? { code: `${CJS_WRAPPER[0]}${code}${CJS_WRAPPER[1]}` } : undefined;
+  },
+};
+
 export default defineConfig((options) => [
   // Code splitting keeps the root's start-up cheap: `gator run` loads only what
   // `run` needs, not the inspect commands or the hub.
@@ -45,6 +58,12 @@ export default defineConfig((options) => [
     noExternal: [/^(?!better-sqlite3$)/],
     external: ['better-sqlite3'],
     esbuildPlugins: [childOnly],
+    plugins: [wrapLayer],
+    // A child keeps its source in memory for as long as it runs (V8 compiles lazily from
+    // it): no comments or indentation, and ASCII only (esbuild escapes the rest), so it
+    // is held as one byte per character, outside the V8 heap (src/child-loader.ts).
+    minifyWhitespace: true,
+    minifySyntax: true,
     // The V8 code cache of the child build (src/child-loader.ts).
     onSuccess: 'node dist/child.cjs --write-code-cache',
   },
