@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { defineConfig } from 'tsup';
 import { defineGatorConfig } from '@gator/tsup-config';
+import { CHILD_NODE_FLAGS } from './src/child-node-flags';
 
 /**
  * What the child build leaves out: the root-only modules `gator run` loads
@@ -65,6 +66,7 @@ export default defineConfig((options) => [
     minifyWhitespace: true,
     minifySyntax: true,
     // The V8 code cache of the child build (src/child-loader.ts).
-    onSuccess: 'node dist/child.cjs --write-code-cache',
+    // Under the children's own Node flags: V8 rejects a cache made under others.
+    onSuccess: ['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' '),
   },
 ]);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childArgv, type ChildPlace, type LayerSettings } from '@gator/protocol';
+import { CHILD_NODE_FLAGS } from './child-node-flags.js';
 import { rootTokensForChild, type RootOptions } from './options.js';
 
 /** The script a child process runs (dist/cli.js, beside this module once built). */
@@ -34,9 +35,9 @@ export function ownScripts(): string[] {
   return [cliScript(), path.join(path.dirname(cliScript()), 'child.cjs')];
 }
 
-/** The tier's `childCommand`: the full argv of one child. */
+/** The tier's `childCommand`: the full argv of one child (`node FLAGS… child.cjs …`, see child-node-flags.ts). */
 export function childCommandFor(root: RootOptions): (settings: LayerSettings, place: ChildPlace) => string[] {
-  const prefix = [process.execPath, childScript()];
+  const prefix = [process.execPath, ...CHILD_NODE_FLAGS, childScript()];
   const extra = rootTokensForChild(root);
   return (settings, place) => [...childArgv(prefix, settings, place), ...extra];
 }

@@ -1,5 +1,6 @@
 /**
- * What a tier starts for each child: `node dist/child.cjs --parent H:P --id ID …`.
+ * What a tier starts for each child: `node FLAGS… dist/child.cjs --parent H:P --id ID …`
+ * (FLAGS: child-node-flags.ts).
  * It runs dist/child-layer.cjs (src/child.ts bundled into one CommonJS file)
  * from a V8 code cache kept beside it: compiling that file was a third of a
  * child's start-up, and Node 20 has no compile cache of its own

@@ -16,6 +16,9 @@ import type { RunOptions } from './options.js';
 /** `runChild` of child.ts (passed in: that module loads this one). */
 type RunChild = (spec: string | undefined, options: RunOptions, ctx: { cwd: string; env?: NodeJS.ProcessEnv }) => Promise<number>;
 import { ownScripts } from './child-command.js';
+import { CHILD_NODE_FLAGS } from './child-node-flags.js';
+
+const startsWith = (words: readonly string[], prefix: readonly string[]) => prefix.every((w, i) => words[i] === w);
 
 /**
  * A runner for the child command lines this CLI writes (anything else is started
@@ -24,7 +27,9 @@ import { ownScripts } from './child-command.js';
 export function inProcessRunner(runChild: RunChild): InProcessRunner {
   const scripts = new Set(ownScripts());
   return (request: LaunchRequest): InProcessRun | undefined => {
-    const [node, file, ...argv] = request.command;
+    const [node, ...words] = request.command;
+    // The child's Node flags (child-node-flags.ts) come before the script; a hosted layer has none of its own.
+    const [file, ...argv] = words.slice(startsWith(words, CHILD_NODE_FLAGS) ? CHILD_NODE_FLAGS.length : 0);
     // Only this CLI, run by this Node, in this process's directory, can be hosted.
     if (node !== process.execPath || !file || !scripts.has(path.resolve(file))) return undefined;
     if (path.resolve(request.cwd) !== process.cwd()) return undefined;
