@@ -2,8 +2,8 @@
  * The V8 flags every child layer (wrapper, nested tier) is started with. A child
  * idles beside its job for most of its life: `--interrupt-budget=500000` (V8's
  * default 67584) lets code run ~7× longer before V8 optimises it, so a child's
- * start-up code is never handed to TurboFan, whose own code (~3.5 MiB of the Node
- * binary) and working memory a child then never touches (−4 to −5 MiB of RSS,
+ * start-up code is never handed to TurboFan, whose own code (~3.4 MiB of the Node
+ * binary) and working memory a child then never touches (~4 MiB of RSS,
  * bench case `memory`), at no measurable CPU per job; a job's stdout loop or API
  * messages still get optimised within their first few thousand lines (250000 was
  * not enough: start-up code still reached TurboFan).
