@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { defineConfig } from 'tsup';
 import { defineGatorConfig } from '@gator/tsup-config';
+import { CHILD_NODE_FLAGS } from './src/child-node-flags';
 
 /**
  * What the child build leaves out: the root-only modules `gator run` loads
@@ -46,6 +47,19 @@ const childOnly = {
   },
 };
 
+/**
+ * The layer bundle is written already wrapped as a CommonJS module function, so the
+ * loader compiles the file's text as it reads it (src/child-loader.ts): wrapping it
+ * there (`Module.wrap`) made V8 keep a second, concatenated copy of the 1.8 MB source.
+ */
+const CJS_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+const wrapLayer = {
+  name: 'gator-child-wrap',
+  renderChunk(code: string, info: { path: string }) {
+    return path.basename(info.path) === 'child-layer.cjs' ? { code: `${CJS_WRAPPER[0]}${code}${CJS_WRAPPER[1]}` } : undefined;
+  },
+};
+
 export default defineConfig((options) => [
   // Code splitting keeps the root's start-up cheap: `gator run` loads only what
   // `run` needs, not the inspect commands or the hub.
@@ -63,12 +77,17 @@ export default defineConfig((options) => [
     clean: false,
     splitting: false,
     shims: true,
-    // No comments: the file stays ASCII, which child-loader.ts reads without decoding UTF-8, and smaller.
-    minifyWhitespace: true,
     // Everything is inlined; better-sqlite3's native addon is loaded from its package (SQLITE_ADDON).
     noExternal: [/./],
     esbuildPlugins: [childOnly],
+    plugins: [wrapLayer],
+    // A child keeps its source in memory for as long as it runs (V8 compiles lazily from
+    // it): no comments or indentation, and ASCII only (esbuild escapes the rest), so it
+    // is held as one byte per character, outside the V8 heap (src/child-loader.ts).
+    minifyWhitespace: true,
+    minifySyntax: true,
     // The V8 code cache of the child build (src/child-loader.ts).
-    onSuccess: 'node dist/child.cjs --write-code-cache',
+    // Under the children's own Node flags: V8 rejects a cache made under others.
+    onSuccess: ['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' '),
   },
 ]);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childArgv, type ChildPlace, type LayerSettings } from '@gator/protocol';
+import { CHILD_NODE_FLAGS } from './child-node-flags.js';
 import { rootTokensForChild, type RootOptions } from './options.js';
 
 /** The script a child process runs (dist/cli.js, beside this module once built). */
@@ -35,17 +36,26 @@ export function ownScripts(): string[] {
 }
 
 /**
- * True for a child command line of this CLI run by this Node (`[node, child.cjs|cli.js, …]`):
- * its wrapper honours the local scheduler's go channel (go-channel.ts of @gator/protocol).
+ * A child command line of this CLI run by this Node (`[node, FLAGS…, child.cjs|cli.js, …]`, the
+ * flags of child-node-flags.ts optional), split into its script and the arguments after it;
+ * undefined for anything else. In-process hosting and the go channel both recognise it here.
  */
-export function isOwnChildCommand(command: readonly string[]): boolean {
-  const [node, file] = command;
-  return node === process.execPath && file !== undefined && ownScripts().includes(path.resolve(file));
+export function ownChildCommand(command: readonly string[]): { script: string; argv: string[] } | undefined {
+  const [node, ...words] = command;
+  const flagged = CHILD_NODE_FLAGS.every((flag, i) => words[i] === flag);
+  const [file, ...argv] = words.slice(flagged ? CHILD_NODE_FLAGS.length : 0);
+  if (node !== process.execPath || file === undefined || !ownScripts().includes(path.resolve(file))) return undefined;
+  return { script: path.resolve(file), argv };
 }
 
-/** The tier's `childCommand`: the full argv of one child. */
+/** True for a child command line of this CLI: its wrapper honours the local scheduler's go channel (go-channel.ts of @gator/protocol). */
+export function isOwnChildCommand(command: readonly string[]): boolean {
+  return ownChildCommand(command) !== undefined;
+}
+
+/** The tier's `childCommand`: the full argv of one child (`node FLAGS… child.cjs …`, see child-node-flags.ts). */
 export function childCommandFor(root: RootOptions): (settings: LayerSettings, place: ChildPlace) => string[] {
-  const prefix = [process.execPath, childScript()];
+  const prefix = [process.execPath, ...CHILD_NODE_FLAGS, childScript()];
   const extra = rootTokensForChild(root);
   return (settings, place) => [...childArgv(prefix, settings, place), ...extra];
 }

@@ -1,5 +1,6 @@
 /**
- * What a tier starts for each child: `node dist/child.cjs --parent H:P --id ID …`.
+ * What a tier starts for each child: `node FLAGS… dist/child.cjs --parent H:P --id ID …`
+ * (FLAGS: child-node-flags.ts).
  * It runs dist/child-layer.cjs (src/child.ts bundled into one CommonJS file)
  * from a V8 code cache kept beside it: compiling that file was a third of a
  * child's start-up, and Node 20 has no compile cache of its own
@@ -12,7 +13,6 @@
  * compiles the source as if there were none (the silent fallback). Where dist/
  * is read-only the cache goes to the temporary directory, private to the user.
  */
-import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
@@ -86,26 +86,25 @@ function writeCache(data: Buffer): string | undefined {
   return undefined;
 }
 
-const cached = warmOnly ? undefined : readCache();
-/**
- * The build keeps the bundle ASCII (comments stripped; esbuild escapes the rest), so it is read as
- * latin1: a one-byte string, where decoding it as UTF-8 cost several ms per child and any non-ASCII
- * comment made V8 hold the whole source as a two-byte string. A bundle that is not ASCII is decoded.
- */
-const bytes = fs.readFileSync(bundle);
-const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-const script = new vm.Script(Module.wrap(source), {
+let cached = warmOnly ? undefined : readCache();
+// The build writes the bundle ASCII-only and already wrapped as a module function
+// (tsup.config.ts): read as latin1, a file this large becomes one external one-byte
+// string, the source V8 keeps (it compiles lazily from it), not a two-byte copy in the heap.
+const script = new vm.Script(fs.readFileSync(bundle, 'latin1'), {
   filename: bundle,
   ...(cached ? { cachedData: cached.data } : {}),
 });
 const stale = cached === undefined || script.cachedDataRejected === true;
+const cacheFile = cached?.file;
+// Only the compile needed the cache's bytes (1.2 MB): let the next GC take them.
+cached = undefined;
 // After the run, so the cache holds the functions a child ran compiled too, not only the top level.
 if (warmOnly) {
   process.once('exit', () => {
     const file = writeCache(script.createCachedData());
     if (file) fs.writeFileSync(`${file}.warm-up`, '');
   });
-} else if (stale || takeWarmUpMarker(cached.file)) {
+} else if (stale || takeWarmUpMarker(cacheFile!)) {
   process.once('exit', () => writeCache(script.createCachedData()));
 }
 if (warmOnly) {

@@ -15,19 +15,18 @@ import type { RunOptions } from './options.js';
 
 /** `runChild` of child.ts (passed in: that module loads this one). */
 type RunChild = (spec: string | undefined, options: RunOptions, ctx: { cwd: string; env?: NodeJS.ProcessEnv }) => Promise<number>;
-import { ownScripts } from './child-command.js';
+import { ownChildCommand } from './child-command.js';
 
 /**
  * A runner for the child command lines this CLI writes (anything else is started
  * as a process); `runChild` is passed in, as this module is loaded by the layer it hosts.
  */
 export function inProcessRunner(runChild: RunChild): InProcessRunner {
-  const scripts = new Set(ownScripts());
   return (request: LaunchRequest): InProcessRun | undefined => {
-    const [node, file, ...argv] = request.command;
-    // Only this CLI, run by this Node, in this process's directory, can be hosted.
-    if (node !== process.execPath || !file || !scripts.has(path.resolve(file))) return undefined;
-    if (path.resolve(request.cwd) !== process.cwd()) return undefined;
+    // Only this CLI, run by this Node (its child flags are a process's, not a hosted layer's), in this process's directory, can be hosted.
+    const own = ownChildCommand(request.command);
+    if (!own || path.resolve(request.cwd) !== process.cwd()) return undefined;
+    const argv = own.argv;
     const log = fs.createWriteStream(layerFile(request.tracking, 'scheduler'), { flags: 'a', mode: 0o600 });
     log.on('error', () => {});
     // Each hosted wrapper listens for SIGINT/SIGTERM (to stop its job) while it runs.
