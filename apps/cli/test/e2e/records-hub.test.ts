@@ -85,6 +85,8 @@ describe('a finished run read from its tiers’ records', () => {
         run = list.children.find((r) => !r.live);
         return run !== undefined;
       }, 30_000, 'the hub to see the run complete');
+      // The runs list and the trend read the root's recorded verdict and roll-up (run-tallies.ts headline), before anything loads the model.
+      const trend = (await (await fetch(`${url}/api/job/${run!.uidx}/trend`)).json()) as { points: { uid: number; outcome: string; jobs: Record<string, number> | null; passRate: number | null }[] };
       const root = (await (await fetch(`${url}/api/job/${run!.uidx}/resolve?depth=1`)).json()) as { jobs: Record<string, number>; children: { ident: string; jobs?: Record<string, number>; outcome?: string; flaky?: boolean }[] };
       const failed = (await (await fetch(`${url}/api/job/${run!.uidx}/failed/nightly`)).json()) as { total: number; jobs: { path: string[]; kind: string | null; outcome: string }[] };
 
@@ -92,6 +94,9 @@ describe('a finished run read from its tiers’ records', () => {
       expect(show.totals).toEqual(full.totals);
       expect(run!.summary.jobs).toEqual(full.totals);
       expect(run!.outcome).toBe(full.outcome);
+      expect(full.summary?.jobs, 'the root’s roll-up is the model’s tally').toEqual(full.totals);
+      const point = trend.points.find((p) => p.uid === run!.uidx);
+      expect(point).toMatchObject({ outcome: full.outcome, jobs: full.totals, passRate: full.totals.passed / (full.totals.passed + full.totals.failed + full.totals.lost + full.totals.stopped) });
       expect(root.jobs).toEqual(full.totals);
       expect([Number(head![1]), Number(head![2]), Number(head![3]), Number(head![4])]).toEqual([
         full.totals.total,
