@@ -116,7 +116,7 @@ export function serveEvents(req: http.IncomingMessage, res: http.ServerResponse,
   const onRun = (run: RunRecord): void => {
     polls.forget(run.uid);
     // A finished run's counts come from its files (the run model); a live one's from its heartbeats.
-    send('run', { job: runJob(run, Date.now() / 1000, run.completion ? ctx.tree.runTallies(run) : undefined) });
+    send('run', { job: runJob(run, Date.now() / 1000, run.completion ? ctx.tree.runHeadline(run) : undefined) });
   };
   if (url.searchParams.get('runs') === '1') ctx.events.on('run', onRun);
 

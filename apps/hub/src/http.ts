@@ -205,7 +205,7 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
       allow(['GET', 'HEAD']);
       const query = parse(RunQuerySchema, queryObject(url), 'query');
       const page = await ctx.repo.list(query);
-      sendJson(res, 200, { children: page.runs.map((r) => runJob(r, now, ctx.tree.runTallies(r))), status: 2, total: page.total });
+      sendJson(res, 200, { children: page.runs.map((r) => runJob(r, now, ctx.tree.runHeadline(r))), status: 2, total: page.total });
       return;
     }
     if (pathname === '/api/events') {
@@ -279,7 +279,7 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         allow(['GET', 'HEAD']);
         const run = await loadRun(uidText);
         const detail = await ctx.tree.detail({ run, rootPath: hierarchy(rest) });
-        sendJson(res, 200, { ...detail, run: runJob(run, now, ctx.tree.runTallies(run)) });
+        sendJson(res, 200, { ...detail, run: runJob(run, now, ctx.tree.runHeadline(run)) });
         return;
       }
       case 'history': {
@@ -325,7 +325,7 @@ export function createRequestHandler(ctx: RequestContext): (req: http.IncomingMe
         allow(['GET', 'HEAD']);
         const run = await loadRun(uidText);
         const { specTrend } = await import('./spec-trend.js');
-        sendJson(res, 200, await specTrend(ctx.repo, run, (r) => ctx.tree.runTallies(r)));
+        sendJson(res, 200, await specTrend(ctx.repo, run, (r) => ctx.tree.runHeadline(r)));
         return;
       }
       case 'find': {

@@ -7,9 +7,16 @@
  * not every job's database), else loaded whole. A finished run's model is read
  * once; a live one's at most every few seconds (its files are committed every
  * ~100 ms).
+ *
+ * The runs list and a spec's trend show only a run's headline (its verdict
+ * and its jobs by outcome): a finished run's root tier stores both (its
+ * `outcome` and its roll-up's `jobs`, written from the same tally the model
+ * counts), so those are read from the root's attributes alone, and the whole
+ * model only where the root does not hold them (a live run, a root job, an
+ * older or Python run).
  */
-import { eachNode, loadRecordedRunModel, loadRunModel, type MessageCounts, type NodeModel } from '@gator/db';
-import { failureSignature, tallyOf, trialOutcome, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
+import { eachNode, loadRecordedRunModel, loadRunModel, openLayerReader, type MessageCounts, type NodeModel } from '@gator/db';
+import { failureSignature, JobTallySchema, tallyOf, trialOutcome, type Failure, type JobOutcome, type JobTally, type RunOutcome } from '@gator/protocol';
 import { isFile } from './files.js';
 import type { RunRecord } from './repository/index.js';
 
@@ -69,6 +76,52 @@ export interface RunTallies {
   layers: RunLayer[];
 }
 
+/** What the runs list and a spec's trend show of a run (runs.ts, spec-trend.ts). */
+export interface RunHeadline {
+  outcome: RunOutcome;
+  interrupted: boolean;
+  /** Unix seconds (interrupted runs). */
+  lastHeard: number | null;
+  /** The run's jobs by outcome (tiers never counted). */
+  jobs: JobTally | null;
+}
+
+/** The headline of a run's full tallies. */
+export function headlineOf(t: RunTallies): RunHeadline {
+  return { outcome: t.outcome, interrupted: t.interrupted, lastHeard: t.lastHeard, jobs: t.nodes.get('')?.jobs ?? null };
+}
+
+/** Verdicts a finished root tier records (`outcome`): never running or interrupted. */
+const RECORDED_VERDICTS: readonly RunOutcome[] = ['passed', 'failed', 'stopped'];
+
+/**
+ * A finished root tier's headline from its own attributes: its recorded end
+ * (`stopped`), verdict (`outcome`) and final roll-up's `jobs`, with nothing
+ * running or pending. Undefined when it does not hold all of them (then the
+ * model says).
+ */
+export function recordedHeadline(dbFile: string): RunHeadline | undefined {
+  const reader = openLayerReader(dbFile);
+  let attrs: Record<string, string>;
+  try {
+    attrs = reader.attributes();
+  } finally {
+    reader.close();
+  }
+  const outcome = attrs.outcome as RunOutcome | undefined;
+  if (attrs.stopped === undefined || !Number.isFinite(Number(attrs.stopped)) || !outcome || !RECORDED_VERDICTS.includes(outcome) || !attrs.summary) return undefined;
+  let jobs: JobTally;
+  try {
+    const parsed = JobTallySchema.safeParse((JSON.parse(attrs.summary) as { jobs?: unknown }).jobs);
+    if (!parsed.success) return undefined;
+    jobs = parsed.data;
+  } catch {
+    return undefined;
+  }
+  if (jobs.running + jobs.pending > 0) return undefined;
+  return { outcome, interrupted: false, lastHeard: null, jobs };
+}
+
 const LIVE_TTL_MS = 3000;
 const KEEP = 500;
 
@@ -83,6 +136,36 @@ function tallyOfNode(n: NodeModel): JobTally {
 
 export class RunTallyCache {
   private readonly entries = new Map<string, { at: number; value: RunTallies | undefined }>();
+  private readonly headlines = new Map<string, RunHeadline>();
+
+  /**
+   * A run's headline: a finished tier run's from its root's attributes (read
+   * once), else from its tallies (get). Undefined when its files cannot be read from here.
+   */
+  headline(run: RunRecord): RunHeadline | undefined {
+    const dbFile = run.completion?.dbFile || run.dbFile || '';
+    if (!dbFile) return undefined;
+    const key = `${run.uid}:${dbFile}`;
+    const full = this.entries.get(key);
+    if (full?.value && run.completion !== null) return headlineOf(full.value);
+    if (run.completion !== null && run.layer === 'tier') {
+      const hit = this.headlines.get(key);
+      if (hit) return hit;
+      let recorded: RunHeadline | undefined;
+      try {
+        recorded = isFile(dbFile) ? recordedHeadline(dbFile) : undefined;
+      } catch {
+        recorded = undefined;
+      }
+      if (recorded) {
+        this.headlines.set(key, recorded);
+        if (this.headlines.size > KEEP * 10) this.headlines.delete(this.headlines.keys().next().value as string);
+        return recorded;
+      }
+    }
+    const value = this.get(run);
+    return value ? headlineOf(value) : undefined;
+  }
 
   /** The model's tallies of a run, or undefined when its files cannot be read from here. */
   get(run: RunRecord): RunTallies | undefined {

@@ -1,7 +1,7 @@
 /** Registered runs as the API shows them (Python's ApiJob shape of `GET /api/jobs`, plus extensions). */
 import type { ApiJob, RunOutcome, Summary } from '@gator/protocol';
 import type { RunRecord } from './repository/index.js';
-import type { RunTallies } from './run-tallies.js';
+import type { RunHeadline } from './run-tallies.js';
 
 /** A run without a heartbeat for this long, and not completed, is shown as silent. */
 export const STALE_AFTER_S = 60;
@@ -25,8 +25,8 @@ export interface RunJob extends ApiJob {
   last_heard?: number | null;
 }
 
-/** `tallies`: the run model of the run (TreeService.runTallies), when its files are readable here. */
-export function runJob(run: RunRecord, now = Date.now() / 1000, tallies?: RunTallies): RunJob {
+/** `tallies`: the run's headline (TreeService.runHeadline: its verdict and jobs), when its files are readable here. */
+export function runJob(run: RunRecord, now = Date.now() / 1000, tallies?: RunHeadline): RunJob {
   const stopped = run.completion ? run.completion.timestamp : null;
   const live = run.completion === null;
   const s = run.summary;
@@ -82,8 +82,8 @@ export function registrationRow(run: RunRecord) {
 }
 
 /** A live run's own latest tally (heartbeats) is newer than its files; a finished run's files are the truth. */
-function jobsOf(run: RunRecord, tallies: RunTallies | undefined): Pick<Summary, 'jobs'> {
-  const fromFiles = tallies?.nodes.get('')?.jobs;
+function jobsOf(run: RunRecord, tallies: RunHeadline | undefined): Pick<Summary, 'jobs'> {
+  const fromFiles = tallies?.jobs ?? undefined;
   const fromHeartbeat = run.summary?.jobs;
   const jobs = run.completion === null ? (fromHeartbeat ?? fromFiles) : (fromFiles ?? fromHeartbeat);
   return jobs ? { jobs } : {};

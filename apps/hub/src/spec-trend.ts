@@ -2,13 +2,14 @@
  * A spec's pass rate over time (`GET /api/job/<uid>/trend`): the runs of the
  * run's spec registered with the hub (run-history's listing, the same runs
  * `/history` gives), up to and including it, each with its verdict and its
- * jobs by outcome from the run model the hub already keeps for its runs list.
+ * jobs by outcome: the headline the runs list shows (run-tallies.ts: a
+ * finished run's from its root's attributes, else from its run model).
  * At most the newest MAX_TREND_RUNS runs are read.
  */
 import type { JobTally, RunOutcome } from '@gator/protocol';
 import type { HubRepository, RunRecord } from './repository/index.js';
 import { specRuns } from './run-history.js';
-import type { RunTallies } from './run-tallies.js';
+import type { RunHeadline } from './run-tallies.js';
 
 export const MAX_TREND_RUNS = 60;
 
@@ -32,14 +33,14 @@ export interface SpecTrend {
   omitted: number;
 }
 
-export async function specTrend(repo: HubRepository, run: RunRecord, talliesOf: (run: RunRecord) => RunTallies | undefined): Promise<SpecTrend> {
+export async function specTrend(repo: HubRepository, run: RunRecord, talliesOf: (run: RunRecord) => RunHeadline | undefined): Promise<SpecTrend> {
   const runs = await specRuns(repo, run);
   const shown = runs.slice(-MAX_TREND_RUNS);
   const points: SpecTrendPoint[] = [];
   for (const r of shown) {
     const record = r.uid !== null ? await repo.get(r.uid) : undefined;
     const tallies = record ? talliesOf(record) : undefined;
-    const jobs = tallies?.nodes.get('')?.jobs ?? null;
+    const jobs = tallies?.jobs ?? null;
     const ran = jobs ? jobs.passed + jobs.failed + jobs.lost + jobs.stopped : 0;
     points.push({
       uid: r.uid,

@@ -11,7 +11,7 @@ import { childDbFile, isFile, type CachedLayer, type LayerFiles } from './files.
 import type { LiveLayers } from './live.js';
 import { reproOf, safeAttributes, type Repro } from './repro.js';
 import type { RunRecord } from './repository/index.js';
-import { RunTallyCache, nodeKey, type RunTallies } from './run-tallies.js';
+import { RunTallyCache, nodeKey, type RunHeadline, type RunTallies } from './run-tallies.js';
 import type { ChildFilter, ChildSort, MessageQuery } from './schemas.js';
 import { sortChildren } from './child-order.js';
 
@@ -176,6 +176,11 @@ export class TreeService {
   /** The run model's tallies of a run (undefined when its files are not readable from here). */
   runTallies(run: RunRecord): RunTallies | undefined {
     return this.tallies.get(run);
+  }
+
+  /** A run's verdict and jobs by outcome, read no further than they need (the runs list, a spec's trend). */
+  runHeadline(run: RunRecord): RunHeadline | undefined {
+    return this.tallies.headline(run);
   }
 
   /** Every node of a reply gets its job tally and outcome from the run model. */

@@ -66,3 +66,65 @@ describe('a registered run whose root died without completing', () => {
     expect(pair.body.run).toMatchObject({ outcome: 'interrupted' });
   });
 });
+
+/** A finished run's root tier with one passed and one failed job; `recorded`: the attributes a Gator root stores at its end. */
+function writeFinishedRun(tracking: string, recorded: Record<string, string | number>): void {
+  const root = openLayerStore({ dir: tracking, kind: 'tier' });
+  root.setAttribute('ident', 'nightly');
+  root.setAttribute('started', 1_700_000_000);
+  for (const [ident, result] of [['ok', 1], ['bad', 2]] as const) {
+    const dir = path.join(tracking, ident);
+    const u = root.addChild({ ident, dbFile: path.join(dir, 'db.sqlite'), expectedChildren: 0 });
+    root.updateChild(u, { started: 1_700_000_001, stopped: 1_700_000_002, result });
+    const job = openLayerStore({ dir, kind: 'wrapper' });
+    job.setAttribute('ident', ident);
+    job.setAttribute('started', 1_700_000_001);
+    job.setAttribute('stopped', 1_700_000_002);
+    job.setAttribute('result', result);
+    job.close();
+  }
+  root.setAttribute('stopped', 1_700_000_003);
+  root.setAttribute('result', 2);
+  for (const [name, value] of Object.entries(recorded)) root.setAttribute(name, value);
+  root.close();
+}
+
+describe('the runs list and the trend of finished runs', () => {
+  const tmp = tempDir();
+  let hub: Hub;
+  const uids: Record<string, number> = {};
+  const tally = (passed: number, failed: number) => ({ total: passed + failed, passed, failed, lost: 0, skipped: 0, stopped: 0, running: 0, pending: 0 });
+  beforeAll(async () => {
+    hub = await startTestHub(tmp.dir);
+    const runs: Record<string, Record<string, string | number>> = {
+      // An older root: no recorded verdict or roll-up, so the model counts its files.
+      older: {},
+      // A Gator root records its verdict and its final roll-up's tally: that is what is shown.
+      recorded: { outcome: 'failed', summary: JSON.stringify({ metrics: {}, failed_ids: [['nightly', 'bad']], running_ids: [], jobs: tally(1, 1) }) },
+      // A roll-up that still counts a running job is not a final one: the model counts.
+      unfinished: { outcome: 'failed', summary: JSON.stringify({ metrics: {}, failed_ids: [], running_ids: [['nightly', 'bad']], jobs: { ...tally(1, 0), total: 2, running: 1 } }) },
+    };
+    for (const [name, attrs] of Object.entries(runs)) {
+      const tracking = path.join(tmp.dir, name);
+      writeFinishedRun(tracking, attrs);
+      const dbFile = path.join(tracking, 'db.sqlite');
+      const uid = (await postJson(`${hub.url}/api/register`, { ident: 'nightly', url: '127.0.0.1:9', layer: 'tier', db_file: dbFile })).body.uid as number;
+      await postJson(`${hub.url}/api/job/${uid}/complete`, { db_file: dbFile, result: 2 });
+      uids[name] = uid;
+    }
+  });
+  afterAll(async () => {
+    await hub.close();
+    tmp.cleanup();
+  });
+
+  it('show every run’s verdict and jobs, from its root’s records or else its files', async () => {
+    const list = (await getJson(`${hub.url}/api/jobs?limit=10`)).body.children as { uidx: number; outcome?: string; summary: { jobs?: unknown } }[];
+    const trend = (await getJson(`${hub.url}/api/job/${uids.unfinished}/trend`)).body.points as { uid: number; outcome: string; jobs: unknown; passRate: number }[];
+    for (const name of ['older', 'recorded', 'unfinished']) {
+      const shown = list.find((r) => r.uidx === uids[name]);
+      expect(shown, name).toMatchObject({ outcome: 'failed', summary: { jobs: tally(1, 1) } });
+      expect(trend.find((p) => p.uid === uids[name]), name).toMatchObject({ outcome: 'failed', jobs: tally(1, 1), passRate: 0.5 });
+    }
+  });
+});

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eachNode, loadRecordedRunModel, loadRunModel, type NodeModel } from '@gator/db';
-import { gator, startHub, tempDir, waitFor, writeSpec } from '../helpers.js';
+import { gator, startGator, startHub, tempDir, waitFor, writeSpec } from '../helpers.js';
 
 const SPEC = `!JobGroup
 ident: nightly
@@ -85,6 +85,8 @@ describe('a finished run read from its tiers’ records', () => {
         run = list.children.find((r) => !r.live);
         return run !== undefined;
       }, 30_000, 'the hub to see the run complete');
+      // The runs list and the trend read the root's recorded verdict and roll-up (run-tallies.ts headline), before anything loads the model.
+      const trend = (await (await fetch(`${url}/api/job/${run!.uidx}/trend`)).json()) as { points: { uid: number; outcome: string; jobs: Record<string, number> | null; passRate: number | null }[] };
       const root = (await (await fetch(`${url}/api/job/${run!.uidx}/resolve?depth=1`)).json()) as { jobs: Record<string, number>; children: { ident: string; jobs?: Record<string, number>; outcome?: string; flaky?: boolean }[] };
       const failed = (await (await fetch(`${url}/api/job/${run!.uidx}/failed/nightly`)).json()) as { total: number; jobs: { path: string[]; kind: string | null; outcome: string }[] };
 
@@ -92,6 +94,9 @@ describe('a finished run read from its tiers’ records', () => {
       expect(show.totals).toEqual(full.totals);
       expect(run!.summary.jobs).toEqual(full.totals);
       expect(run!.outcome).toBe(full.outcome);
+      expect(full.summary?.jobs, 'the root’s roll-up is the model’s tally').toEqual(full.totals);
+      const point = trend.points.find((p) => p.uid === run!.uidx);
+      expect(point).toMatchObject({ outcome: full.outcome, jobs: full.totals, passRate: full.totals.passed / (full.totals.passed + full.totals.failed + full.totals.lost + full.totals.stopped) });
       expect(root.jobs).toEqual(full.totals);
       expect([Number(head![1]), Number(head![2]), Number(head![3]), Number(head![4])]).toEqual([
         full.totals.total,
@@ -109,6 +114,71 @@ describe('a finished run read from its tiers’ records', () => {
       expect(failed.jobs.map((j) => [j.path.join('.'), j.outcome, j.kind])).toEqual(
         [...eachNode(full.root)].filter((n) => n.kind === 'job' && (n.outcome === 'failed' || n.outcome === 'lost')).map((n) => [n.path.join('.'), n.outcome, n.outcomeKind]),
       );
+    } finally {
+      hub.child.kill('SIGTERM');
+      await hub.done;
+    }
+  }, 120_000);
+
+  it('the runs list and the trend tell a rerun’s and a stopped run’s numbers as show --json does', async () => {
+    const dir = tempDir();
+    const { hub, url, address } = await startHub(dir);
+    try {
+      const fixed = path.join(dir, 'fixed');
+      const file = writeSpec(
+        dir,
+        'spec.yaml',
+        `!JobGroup
+ident: nightly
+jobs:
+  - !Job {ident: ok, command: bash, args: [-c, 'echo fine']}
+  - !Job {ident: bad, command: bash, args: [-c, 'test -f ${fixed}']}
+  - !Job {ident: after, command: bash, args: [-c, 'echo after'], on_pass: [bad]}
+`,
+      );
+      const first = await gator(['run', file, '--tracking', 'tracking/first', '--hub', address, '--interval', '0.5'], { cwd: dir });
+      expect(first.code, first.stdout + first.stderr).toBe(1);
+      fs.writeFileSync(fixed, '');
+      const second = await gator(['run', file, '--tracking', 'tracking/second', '--rerun-failed', 'tracking/first', '--hub', address, '--interval', '0.5'], { cwd: dir });
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      const long = writeSpec(
+        dir,
+        'long.yaml',
+        `!JobGroup
+ident: nightly
+jobs:
+  - !Job {ident: ok, command: bash, args: [-c, 'echo fine']}
+  - !Job {ident: long, command: bash, args: [-c, 'sleep 30']}
+`,
+      );
+      const stopping = startGator(['run', long, '--tracking', 'tracking/third', '--hub', address, '--interval', '0.5'], { cwd: dir });
+      await waitFor(() => fs.existsSync(path.join(dir, 'tracking/third/long/db.sqlite')), 30_000, 'the long job to start');
+      stopping.child.kill('SIGINT');
+      await stopping.done;
+
+      const names = ['first', 'second', 'third'];
+      type Listed = { uidx: number; live: boolean; db_file: string; outcome?: string; summary: { jobs?: Record<string, number> } };
+      let listed: Listed[] = [];
+      await waitFor(async () => {
+        listed = ((await (await fetch(`${url}/api/jobs?limit=10`)).json()) as { children: Listed[] }).children;
+        return listed.length === 3 && listed.every((r) => !r.live);
+      }, 30_000, 'the hub to see the three runs complete');
+      const latest = Math.max(...listed.map((r) => r.uidx));
+      const trend = (await (await fetch(`${url}/api/job/${latest}/trend`)).json()) as { points: { uid: number; outcome: string; jobs: Record<string, number> | null }[] };
+      const outcomes: string[] = [];
+      for (const name of names) {
+        const tracking = path.join(dir, 'tracking', name);
+        const full = loadRunModel(tracking);
+        const show = JSON.parse((await gator(['show', tracking, '--json'], { cwd: dir })).stdout) as { totals: Record<string, number> };
+        const shown = listed.find((r) => path.dirname(r.db_file) === tracking);
+        expect(shown, name).toBeDefined();
+        expect(shown!.summary.jobs, name).toEqual(full.totals);
+        expect(show.totals, name).toEqual(full.totals);
+        expect(shown!.outcome, name).toBe(full.outcome);
+        expect(trend.points.find((p) => p.uid === shown!.uidx), name).toMatchObject({ outcome: full.outcome, jobs: full.totals });
+        outcomes.push(full.outcome);
+      }
+      expect(outcomes).toEqual(['failed', 'passed', 'stopped']);
     } finally {
       hub.child.kill('SIGTERM');
       await hub.done;
