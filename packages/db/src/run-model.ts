@@ -441,6 +441,19 @@ function markLost(node: NodeModel, reason: string): void {
   node.totals = node.children?.length ? totals : { ...emptyTally(), total: node.totals?.total ?? 0, lost: node.totals?.total ?? 0 };
 }
 
+/** Under a tier its parent gave up on, every layer that never started is lost too; the tier's totals follow. */
+function markNeverStartedLost(node: NodeModel, reason: string): void {
+  if (!node.children?.length) return;
+  const totals = emptyTally();
+  for (const child of node.children) {
+    if (!child.dbFile && child.outcome === 'skipped' && child.outcomeKind === 'stopped') markLost(child, reason);
+    else if (child.kind === 'tier') markNeverStartedLost(child, reason);
+    if (child.outcome === 'skipped' && (child.outcomeKind === 'not_selected' || child.reason === NOT_SELECTED)) continue;
+    addTally(totals, child.totals ?? tallyOfNode(child));
+  }
+  node.totals = totals;
+}
+
 /** The jobs of a subtree that never started were skipped for the subtree's reason. */
 function inheritSkip(node: NodeModel): void {
   for (const child of node.children ?? []) {
@@ -657,8 +670,10 @@ function buildNodeOpen(node: RunNode, ctx: Context, parentFailures: Map<string, 
       }
       if (built.outcome === 'skipped') built.outcomeKind ??= skipKindOf(built.reason);
       // A child that never wrote its database and that the tier gave up on: lost, with every job under it (as its tally says).
-      const lost = !built.dbFile ? lostChildren.get(child.ident) : undefined;
-      if (lost !== undefined) markLost(built, lost);
+      const lost = lostChildren.get(child.ident);
+      if (lost !== undefined && !built.dbFile) markLost(built, lost);
+      // A sub-tier given up on that did start: what never started under it is lost with it, as its tally counts it (lostTally).
+      else if (lost !== undefined && built.kind === 'tier') markNeverStartedLost(built, 'lost: its tier was lost before it started');
       else if (!built.dbFile && built.outcome === 'skipped') inheritSkip(built);
       return built;
     });

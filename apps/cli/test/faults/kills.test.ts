@@ -3,9 +3,10 @@
  * run. The rest of the tree keeps working, the lost layer is reported lost by
  * its parent, and no process of the run is left.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { descendants, isAlive, tempDir, waitFor, writeSpec } from '../helpers.js';
+import { descendants, gator, isAlive, tempDir, waitFor, writeSpec } from '../helpers.js';
 import { collectResults } from '../run-helpers.js';
 import { cmdlineOf, countFault, expectNoCrash, expectNoneLeft, expectSecretKept, flushCounts, measure, startRun, waitForProcess, layerWithId } from './fault-kit.js';
 import { within } from './timing.js';
@@ -105,6 +106,46 @@ jobs:
     expectNoCrash(done);
     await expectNoneLeft(run);
     expectSecretKept(run, path.join(dir, 'run'));
+  });
+
+  it('a killed tier with jobs not yet started: the summary, show and the export count them lost alike', async () => {
+    const dir = tempDir('gator-fault-');
+    // Concurrency 1: while a.s_0 runs, a.s_1 and a.s_2 have not started (one may wait pre-started).
+    const spec = writeSpec(
+      dir,
+      'tier-kill-pending.yaml',
+      `!JobGroup
+ident: top
+jobs:
+  - !JobGroup
+    ident: g1
+    jobs:
+      - !JobArray
+        ident: a
+        repeats: 3
+        jobs:
+          - !Job {ident: s, command: sleep, args: [304]}
+  - !Job {ident: other, on_done: [g1], command: 'true'}
+`,
+    );
+    const run = startRun(['run', spec, '--tracking', 'run', '--interval', '1', '--sched-arg', 'concurrency=1'], { cwd: dir });
+    const tier = await waitForProcess(run, layerWithId('a'), 'the array tier');
+    await waitFor(() => descendants(tier).some((p) => /^sleep 304/.test(cmdlineOf(p))), 30_000, 'the first job to start');
+    process.kill(tier, 'SIGKILL');
+    countFault();
+    const done = await within(run.done, 60_000, 'the run to end');
+    expect(done.code, done.stdout + done.stderr).toBe(1);
+    const line = /(\d+) passed, (\d+) failed, (\d+) lost, (\d+) skipped of (\d+) jobs/.exec(done.stdout);
+    expect(line, done.stdout).not.toBeNull();
+    const [, passed, failed, lost, skipped, total] = line!.map(Number);
+    expect({ passed, failed, lost, skipped, total }).toEqual({ passed: 1, failed: 0, lost: 3, skipped: 0, total: 4 });
+    const show = await gator(['show', 'run', '--json'], { cwd: dir });
+    const totals = (JSON.parse(show.stdout) as { totals: Record<string, number> }).totals;
+    expect({ passed: totals.passed, failed: totals.failed, lost: totals.lost, skipped: totals.skipped, total: totals.total }).toEqual({ passed, failed, lost, skipped, total });
+    await gator(['export', 'run', '--junit', 'junit.xml'], { cwd: dir });
+    expect(fs.readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toMatch(new RegExp(`<testsuites [^>]*tests="${total}" failures="${failed}" errors="${lost}" skipped="${skipped}"`));
+    expectNoCrash(done);
+    await expectNoneLeft(run);
   });
 
   it('a killed root: every child layer and job exits on its own', async () => {
