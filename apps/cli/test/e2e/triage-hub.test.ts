@@ -30,7 +30,7 @@ jobs:
         ident: level2
         jobs:
           - !Job {ident: deep, command: sh, args: [-c, 'echo "warming up"; echo "needle-from-deep-down"']}
-          - !Job {ident: long, command: sh, args: [-c, 'seq 1 ${LINES}; echo "the very last line"']}
+          - !Job {ident: long, command: sh, args: [-c, 'sleep 3; seq 1 \${LINES}; echo "the very last line"']}
   - !Job {ident: fast_fail, command: sh, args: [-c, 'echo "assertion failed: fifo overflow at 12" >&2; exit 1']}
   - !Job {ident: slow_fail, command: sh, args: [-c, 'sleep 1.5; echo "assertion failed: fifo overflow at 99" >&2; exit 1']}
   - !Job {ident: other_fail, command: sh, args: [-c, 'echo "timeout waiting for ack" >&2; exit 3']}
@@ -140,7 +140,8 @@ describe('triage of a whole run in the hub', () => {
     const byResult = await idents('sort=result');
     expect(byResult.slice(0, 3).sort()).toEqual(['fast_fail', 'other_fail', 'slow_fail']);
     const byDuration = await idents('sort=duration&desc=1');
-    // slow_fail sleeps 1.5 s, a_pass 0.8 s, the fast failures not at all (level1 holds the 200,000-line job).
+    // slow_fail sleeps 1.5 s, a_pass 0.8 s, the fast failures not at all; level1 holds the 200,000-line
+    // job, which sleeps 3 s first so that it is the longest however fast its lines are stored.
     expect(byDuration.indexOf('slow_fail')).toBeLessThan(byDuration.indexOf('a_pass'));
     expect(byDuration.indexOf('a_pass')).toBeLessThan(byDuration.indexOf('fast_fail'));
     // Sorted before paging: the first page of one is the first of all.
