@@ -30,7 +30,7 @@ jobs:
         ident: level2
         jobs:
           - !Job {ident: deep, command: sh, args: [-c, 'echo "warming up"; echo "needle-from-deep-down"']}
-          - !Job {ident: long, command: sh, args: [-c, 'sleep 3; seq 1 \${LINES}; echo "the very last line"']}
+          - !Job {ident: long, command: sh, args: [-c, 'sleep 3; seq 1 ${LINES}; echo "the very last line"']}
   - !Job {ident: fast_fail, command: sh, args: [-c, 'echo "assertion failed: fifo overflow at 12" >&2; exit 1']}
   - !Job {ident: slow_fail, command: sh, args: [-c, 'sleep 1.5; echo "assertion failed: fifo overflow at 99" >&2; exit 1']}
   - !Job {ident: other_fail, command: sh, args: [-c, 'echo "timeout waiting for ack" >&2; exit 3']}
