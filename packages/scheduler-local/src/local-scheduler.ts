@@ -149,7 +149,7 @@ export class LocalScheduler implements Scheduler {
     const env = settings.env ?? process.env;
     this.rootAddress = env[POOL_ENV] || undefined;
     if (this.rootAddress === undefined) {
-      this.pool = new ResourcePool(this.config.limits);
+      this.pool = new ResourcePool(this.config.limits, this.config.prestart !== undefined ? { warmAhead: this.config.prestart } : {});
       this.emit('debug', `Local scheduler using a pool of ${describeLimits(this.config.limits)}`);
     }
     if (this.config.ignored.length > 0) {

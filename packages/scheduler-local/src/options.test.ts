@@ -39,6 +39,12 @@ describe('parseLocalOptions', () => {
     expect(error.hint).toContain('wrappers=inprocess');
   });
 
+  it('reads prestart: the pool decides unless a number is given, 0 included', () => {
+    expect(parseLocalOptions({}).prestart).toBeUndefined();
+    expect(parseLocalOptions({ prestart: '0' }).prestart).toBe(0);
+    expect(parseLocalOptions({ prestart: '6' }).prestart).toBe(6);
+  });
+
   it('lists options it does not know instead of failing', () => {
     expect(parseLocalOptions({ babysit: '1', concurrency: '1' }).ignored).toEqual(['babysit']);
   });
@@ -52,6 +58,8 @@ describe('parseLocalOptions', () => {
     [{ licenses: 'simtool:0' }, 'licenses'],
     [{ licenses: 'a:1,a:2' }, 'licenses'],
     [{ grace: 'soon' }, 'grace'],
+    [{ prestart: '-1' }, 'prestart'],
+    [{ prestart: 'many' }, 'prestart'],
   ])('rejects %j with a SchedulerError naming %s', (options, key) => {
     const error = optionError(options as Record<string, string>);
     expect(isGatorError(error)).toBe(true);

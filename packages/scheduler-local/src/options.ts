@@ -20,6 +20,11 @@ const positiveNumber = z
   .transform(Number)
   .pipe(z.number().positive('expected a positive number'));
 
+const wholeNumber = z
+  .string()
+  .regex(/^\d+$/, 'expected a whole number (0 or more)')
+  .transform(Number);
+
 const nonNegativeNumber = z
   .string()
   .regex(/^\d+(\.\d+)?$/, 'expected a number of seconds')
@@ -62,6 +67,11 @@ export const localSchedulerOptions = z.object({
    * them there, see `LocalSchedulerSettings.inProcess`).
    */
   wrappers: z.enum(['process', 'inprocess'], { error: "expected 'process' or 'inprocess'" }).optional(),
+  /**
+   * How many queued jobs' wrappers may start before their slot is free and wait
+   * for it, machine-wide (pool.ts `defaultWarmAhead`); 0 starts each at its slot.
+   */
+  prestart: wholeNumber.optional(),
 });
 export type LocalSchedulerOptions = z.infer<typeof localSchedulerOptions>;
 
@@ -81,6 +91,8 @@ export interface LocalSchedulerConfig {
   ignored: string[];
   /** Run job wrappers inside this process (`wrappers=inprocess`). */
   inProcessWrappers: boolean;
+  /** Wrappers that may start and wait for a slot (`prestart=N`); undefined: the pool's default. */
+  prestart?: number;
 }
 
 const KNOWN = new Set(Object.keys(localSchedulerOptions.shape));
@@ -91,6 +103,7 @@ const HINTS: Record<string, string> = {
   licenses: 'Pass --sched-arg licenses=NAME:COUNT[,NAME:COUNT...], e.g. licenses=simtool:2,lint:1.',
   grace: 'Pass --sched-arg grace=SECONDS (time between SIGTERM and SIGKILL), e.g. grace=5.',
   wrappers: 'Pass --sched-arg wrappers=process (one wrapper process per job, the default) or wrappers=inprocess.',
+  prestart: 'Pass --sched-arg prestart=N (wrappers started ahead of their slot), or prestart=0 to start each at its slot.',
 };
 
 /** Validate `--sched-arg` options; a bad value is a `SchedulerError` naming the option. */
@@ -122,5 +135,6 @@ export function parseLocalOptions(options: Record<string, string>): LocalSchedul
     graceMs: Math.round((o.grace ?? 5) * 1000),
     ignored,
     inProcessWrappers: o.wrappers === 'inprocess',
+    ...(o.prestart !== undefined ? { prestart: o.prestart } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ResourcePool, impossibleReasons, type Demand, type Ticket } from './pool.js';
+import { ResourcePool, defaultWarmAhead, impossibleReasons, type Demand, type Ticket } from './pool.js';
 
 const limits = { cores: 4, memoryMb: 1000, licenses: { sim: 2 } };
 const demand = (cores: number, memoryMb = 0, licenses: Record<string, number> = {}): Demand => ({ cores, memoryMb, licenses });
@@ -25,9 +25,27 @@ describe('impossibleReasons', () => {
   });
 });
 
+describe('defaultWarmAhead', () => {
+  it('is the slot count, plus one per CPU core the slots leave idle, at most twice the slots', () => {
+    expect(defaultWarmAhead(1, 2)).toBe(2);
+    expect(defaultWarmAhead(2, 2)).toBe(2);
+    expect(defaultWarmAhead(4, 2)).toBe(4);
+    expect(defaultWarmAhead(1, 64)).toBe(2);
+    expect(defaultWarmAhead(8, 12)).toBe(12);
+    expect(defaultWarmAhead(0, 4)).toBe(0);
+  });
+
+  it('is what a pool uses unless told otherwise', () => {
+    const pool = new ResourcePool({ cores: 1, memoryMb: 1000, licenses: {} });
+    const warm: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e']) pool.request(name, demand(1), () => {}, () => warm.push(name));
+    expect(warm).toEqual(['b', 'c', 'd', 'e'].slice(0, defaultWarmAhead(1)));
+  });
+});
+
 describe('ResourcePool', () => {
   it('tells the first `warmAhead` waiting requests once, machine-wide, and never one already granted', () => {
-    const pool = new ResourcePool({ cores: 2, memoryMb: 1000, licenses: {} });
+    const pool = new ResourcePool({ cores: 2, memoryMb: 1000, licenses: {} }, { warmAhead: 2 });
     const warm: string[] = [];
     const granted: string[] = [];
     const tickets = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) =>

@@ -10,11 +10,13 @@
  * once enough running children have ended (requests that could never fit are
  * refused before they are queued).
  *
- * Warm-up: the first `warmAhead` queued requests (default: the slot count) are
- * told so once (`onWarm`), machine-wide: their wrappers may start now and wait
- * for their grant, so that at most that many processes wait at any time (a
- * request only moves up the queue, so one told stays among the first).
+ * Warm-up: the first `warmAhead` queued requests (default `defaultWarmAhead`:
+ * the slot count, plus one per CPU core the slots leave idle, at most twice the
+ * slots) are told so once (`onWarm`), machine-wide: their wrappers may start now
+ * and wait for their grant, so that at most that many processes wait at any time
+ * (a request only moves up the queue, so one told stays among the first).
  */
+import os from 'node:os';
 import type { PoolLimits } from './options.js';
 
 /** What one child takes from the pool while it runs. */
@@ -35,6 +37,16 @@ interface Entry extends Ticket {
   onGrant: () => void;
   onWarm: (() => void) | undefined;
   skippedBy: number;
+}
+
+/**
+ * How many queued wrappers may start and wait: one per slot, and one more per
+ * CPU core the slots leave idle (at most one more per slot). At concurrency 1
+ * on two cores, a wrapper's start-up (a Node start, CPU-bound) otherwise has
+ * one core and the other idles; short jobs then wait on start-ups one by one.
+ */
+export function defaultWarmAhead(slots: number, cpus = os.availableParallelism()): number {
+  return slots + Math.min(slots, Math.max(0, cpus - slots));
 }
 
 /** Why `demand` can never fit in `limits` (one phrase per resource), empty when it can. */
@@ -81,7 +93,7 @@ export class ResourcePool {
   constructor(limits: PoolLimits, options: { skipAheadLimit?: number; warmAhead?: number } = {}) {
     this.limits = limits;
     this.skipAheadLimit = options.skipAheadLimit ?? Math.max(1, limits.cores);
-    this.warmAhead = Math.max(0, options.warmAhead ?? limits.cores);
+    this.warmAhead = Math.max(0, options.warmAhead ?? defaultWarmAhead(limits.cores));
   }
 
   /** Resources in use right now (for tests and diagnostics). */
