@@ -47,7 +47,7 @@ const goChannel = () => true;
 
 describe('pre-started wrappers', () => {
   it('starts a queued job\'s wrapper while the slot is busy, gives the go when it is free, and takes the slot back at the job\'s end', async () => {
-    const s = await createLocalScheduler({ options: { concurrency: '1' } }, { env: {}, goChannel });
+    const s = await createLocalScheduler({ options: { concurrency: '1', prestart: '1' } }, { env: {}, goChannel });
     const log = path.join(root, 'order.log');
     try {
       // a's job lasts until b's wrapper has started (only possible if b starts before its slot is free);
@@ -70,6 +70,47 @@ describe('pre-started wrappers', () => {
       }
       // The variable does not reach what the wrapper starts.
       expect(lines.every((l) => l.endsWith(' -'))).toBe(true);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('prestart=2 at concurrency 1: two queued wrappers start while the slot is busy, one job runs at a time', async () => {
+    const s = await createLocalScheduler({ options: { concurrency: '1', prestart: '2' } }, { env: {}, goChannel });
+    const log = path.join(root, 'ahead.log');
+    try {
+      // a's job lasts until c's wrapper has started: only possible if both b and c start before a's slot is free.
+      const a = await s.launch(goJob(log, 'a', { jobUntil: 'c hello' }));
+      const b = await s.launch(goJob(log, 'b'));
+      const c = await s.launch(goJob(log, 'c'));
+      const d = await s.launch(goJob(log, 'd'));
+      const exits = await Promise.all([a.exited, b.exited, c.exited, d.exited]);
+      expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0]);
+      const lines = events(log);
+      expect(at(lines, 'b hello')).toBeLessThan(at(lines, 'a job-end'));
+      expect(at(lines, 'c hello')).toBeLessThan(at(lines, 'a job-end'));
+      // d was third in the queue while a ran: not started until b had its slot.
+      expect(at(lines, 'b go')).toBeLessThan(at(lines, 'd hello'));
+      let running = 0;
+      for (const line of lines) {
+        if (/ go /.test(line)) expect(++running).toBeLessThanOrEqual(1);
+        if (/ job-end /.test(line)) running--;
+      }
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('prestart=0: a queued wrapper starts only when its slot is granted', async () => {
+    const s = await createLocalScheduler({ options: { concurrency: '1', prestart: '0' } }, { env: {}, goChannel });
+    const log = path.join(root, 'none.log');
+    try {
+      const a = await s.launch(goJob(log, 'a'));
+      const b = await s.launch(goJob(log, 'b'));
+      const exits = await Promise.all([a.exited, b.exited]);
+      expect(exits.map((e) => e.code)).toEqual([0, 0]);
+      const lines = events(log);
+      expect(at(lines, 'a job-end')).toBeLessThan(at(lines, 'b hello'));
     } finally {
       await s.close();
     }
