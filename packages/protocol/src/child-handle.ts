@@ -222,8 +222,6 @@ export interface SpawnInGroupEvents {
   onLogUnavailable?(error: Error, file: string): void;
   /** A message on the IPC channel (`options.ipc`). */
   onMessage?(message: unknown): void;
-  /** The IPC channel closed (the child closed it or exited). */
-  onDisconnect?(): void;
 }
 
 /** A child started by `spawnInGroup`: the leader of process group `pid`. */
@@ -295,7 +293,6 @@ export function spawnInGroup(
   const pid = child.pid;
   if (options.ipc) {
     if (events.onMessage) child.on('message', (message) => events.onMessage!(message));
-    child.once('disconnect', () => events.onDisconnect?.());
   }
   const { graceMs } = options;
   let termSentAt: number | undefined;
