@@ -69,4 +69,20 @@ describe('EndRelay', () => {
       [['mid', 'k'], 'lost'],
     ]);
   });
+
+  it('at a lost tier, every job whose end never came is lost: running and never started, not the ended ones', () => {
+    const { r, emitted } = relay(false);
+    const spec = group({ ident: 'g', jobs: [job({ ident: 'x', command: 'true' }), array({ ident: 'arr', repeats: 3, jobs: [job({ ident: 't', command: 'true' })] })] });
+    const paths = jobPaths('g', spec);
+    expect(paths).toHaveLength(4);
+    const cursor = { spec };
+    // x passed, arr's first failed; the second runs; the third never started.
+    r.takeFrom(cursor, { ...base, ends: [end(paths[0]!), end(paths[1]!, 'failed')], ends_from: 0 });
+    emitted.length = 0;
+    r.lost({ id: 'g', kind: 'tier' }, cursor, { ...base, running_ids: [paths[2]!] }, 'went silent');
+    expect(emitted.map((e) => [e.path.slice(1), e.outcome, e.reason])).toEqual([
+      [paths[2], 'lost', 'went silent'],
+      [paths[3], 'lost', 'went silent'],
+    ]);
+  });
 });

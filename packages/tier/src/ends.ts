@@ -24,11 +24,20 @@ export interface EndRelayOptions {
   pending: () => void;
 }
 
-/** A sender's numbering as the tier tracks it (kept on the child's live record). */
+/** A sender's numbering as the tier tracks it (kept on the child's live record, dropped at its completion). */
 export interface EndsCursor {
   /** The next number not yet taken from this child. */
   endsTaken?: number;
+  /**
+   * The jobs under a tier child whose end was taken (`pathKey`): at the child's
+   * loss, every other job of its spec gets its lost end, the ones it never
+   * started too, as the tally counts them (a job child needs none: `endsTaken`).
+   */
+  endedJobs?: Set<string>;
 }
+
+/** A job's path as one string (idents hold no NUL). */
+const pathKey = (path: readonly string[]) => path.join('\0');
 
 export class EndRelay {
   /** Ends not yet accepted by the parent, paths from this tier's child (not yet prefixed). */
@@ -48,14 +57,18 @@ export class EndRelay {
     const ends = summary.ends;
     if (!ends || ends.length === 0) return;
     const from = summary.ends_from;
+    const take = (end: JobEnd) => {
+      if (end.path.length > 1) (cursor.endedJobs ??= new Set()).add(pathKey(end.path));
+      this.add(end);
+    };
     if (from === undefined) {
       // A sender that does not number its ends: each arrives once.
-      for (const end of ends) this.add(end);
+      for (const end of ends) take(end);
       return;
     }
     const taken = cursor.endsTaken ?? 0;
     ends.forEach((end, i) => {
-      if (from + i >= taken) this.add(end);
+      if (from + i >= taken) take(end);
     });
     cursor.endsTaken = Math.max(taken, from + ends.length);
   }
@@ -81,8 +94,9 @@ export class EndRelay {
   }
 
   /**
-   * A child given up on: a job whose end never came is lost; below a tier, the
-   * jobs its last summary had running are (the others ended, or never started).
+   * A child given up on: a job whose end never came is lost; below a tier, every
+   * job whose end never came (running or never started: lost, as the tally
+   * counts them). Without the tier's spec, the jobs its last summary had running.
    */
   lost(child: { id: string; kind: 'job' | 'tier' }, cursor: (EndsCursor & { spec?: Spec | undefined }) | undefined, last: Summary | undefined, reason: string): void {
     const at = Date.now() / 1000;
@@ -90,8 +104,8 @@ export class EndRelay {
       if ((cursor?.endsTaken ?? 0) === 0) this.add({ path: [child.id], outcome: 'lost', reason, at });
       return;
     }
-    // A tier lost before it ever reported: every job under it is lost (as the tally counts them).
-    const paths = last ? last.running_ids : (cursor?.endsTaken ?? 0) === 0 && cursor?.spec ? jobPaths(child.id, cursor.spec) : [];
+    const ended = cursor?.endedJobs;
+    const paths = cursor?.spec ? jobPaths(child.id, cursor.spec).filter((path) => !ended?.has(pathKey(path))) : (last?.running_ids ?? []);
     for (const path of paths) this.add({ path, outcome: 'lost', reason, at });
   }
 

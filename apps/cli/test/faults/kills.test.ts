@@ -108,7 +108,7 @@ jobs:
     expectSecretKept(run, path.join(dir, 'run'));
   });
 
-  it('a killed tier with jobs not yet started: the summary, show and the export count them lost alike', async () => {
+  it('a killed tier with jobs not yet started: the live lines, the summary, show and the export count them lost alike', async () => {
     const dir = tempDir('gator-fault-');
     // Concurrency 1: while a.s_0 runs, a.s_1 and a.s_2 have not started (one may wait pre-started).
     const spec = writeSpec(
@@ -139,6 +139,9 @@ jobs:
     expect(line, done.stdout).not.toBeNull();
     const [, passed, failed, lost, skipped, total] = line!.map(Number);
     expect({ passed, failed, lost, skipped, total }).toEqual({ passed: 1, failed: 0, lost: 3, skipped: 0, total: 4 });
+    // The live lines too: one lost line for each of a's jobs, the ones that never started included.
+    const lostLines = done.stdout.split('\n').filter((l) => /✖ lost\s+g1\.a\.s_\d/.test(l));
+    expect(lostLines, done.stdout).toHaveLength(lost);
     const show = await gator(['show', 'run', '--json'], { cwd: dir });
     const totals = (JSON.parse(show.stdout) as { totals: Record<string, number> }).totals;
     expect({ passed: totals.passed, failed: totals.failed, lost: totals.lost, skipped: totals.skipped, total: totals.total }).toEqual({ passed, failed, lost, skipped, total });
