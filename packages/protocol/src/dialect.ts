@@ -62,8 +62,8 @@ function pick(value: object, keys: readonly string[]): Record<string, unknown> {
  * `payload` as the parent of `dialect` takes it: unchanged for a Gator
  * parent; for a Python parent only the keys its handler names (and a summary
  * of only `metrics`, `failed_ids`, `running_ids`). `register` always keeps
- * `protocol`: it is how the parent learns the child's version, and Python's
- * handler swallows it (`**_`).
+ * `protocol` (how the parent learns the child's version) and `started`: Python's
+ * handler swallows both (`**_`).
  */
 export function payloadForParent<A extends UpwardAction>(
   dialect: ParentDialect,
@@ -71,7 +71,7 @@ export function payloadForParent<A extends UpwardAction>(
   payload: RequestPayload<A>,
 ): RequestPayload<A> {
   if (dialect.extensions) return payload;
-  const keys = action === 'register' ? [...PYTHON_KEYS.register, 'protocol'] : PYTHON_KEYS[action];
+  const keys = action === 'register' ? [...PYTHON_KEYS.register, 'protocol', 'started'] : PYTHON_KEYS[action];
   const out = pick(payload, keys);
   if ('summary' in out && out.summary && typeof out.summary === 'object') out.summary = pick(out.summary, PYTHON_SUMMARY_KEYS);
   // A layer the user stopped is ABORTED here; Python's tier fails only on a child's FAILURE (its

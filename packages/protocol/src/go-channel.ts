@@ -15,22 +15,28 @@
  *
  * Wrapper → scheduler: `hello` (listening: only now may a go be sent; an IPC
  * message with no listener yet is dropped), then `ended` (the job's last process
- * has ended and the tier has its `complete`). Scheduler → wrapper: `go`. A
- * wrapper whose channel closes before the go never runs its job (the scheduler
- * stops a waiting wrapper with SIGTERM, which ends the wait the same way). A
- * wrapper started without the variable (Slurm, SGE, by hand) runs at once.
+ * has ended: its slot is free; the wrapper's final writes and its report to the
+ * tier, which records the job's own stop time, come after). Scheduler → wrapper:
+ * `go`, with the job's path in the tree (the launch request's), so the wrapper
+ * spawns its job at once and registers with its tier meanwhile (the tier records
+ * the go as the job's start). A wrapper whose channel closes before the go never
+ * runs its job (the scheduler stops a waiting wrapper with SIGTERM, which ends
+ * the wait the same way). A wrapper started without the variable (Slurm, SGE, by
+ * hand) runs at once.
  */
 
 /** Set (to `1`) by the local scheduler on a wrapper it started before its slot was free. */
 export const GO_CHANNEL_ENV = 'GATOR_WAIT_FOR_GO';
 
 /** What travels on the channel (`t`, as the local pool's frames). */
-export type GoMessage = { t: 'hello' } | { t: 'go' } | { t: 'ended' };
+export type GoMessage = { t: 'hello' } | { t: 'go'; path?: string[] } | { t: 'ended' };
 
 /** The wrapper's side of the channel. */
 export interface GoSignal {
   /** True once the scheduler says go; false when it never will (channel closed, or `abandon`). */
   readonly go: Promise<boolean>;
+  /** The job's path in the tree (root first, ending with its ident), when the go said it; undefined before. */
+  readonly path: readonly string[] | undefined;
   /** The job has ended: the scheduler may give its slot to the next job. Once; then the channel is let go. */
   ended(): void;
   /** Stop waiting (the wrapper was stopped before its go): `go` resolves false. */
@@ -50,6 +56,7 @@ export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcPro
   if (asked !== '1' || !send || !proc.connected) return undefined;
   let settle!: (go: boolean) => void;
   let settled = false;
+  let path: string[] | undefined;
   const go = new Promise<boolean>((resolve) => {
     settle = (value) => {
       if (settled) return;
@@ -58,7 +65,10 @@ export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcPro
     };
   });
   const onMessage = (message: unknown) => {
-    if ((message as GoMessage | null)?.t === 'go') settle(true);
+    const m = message as GoMessage | null;
+    if (m?.t !== 'go' || settled) return;
+    if (Array.isArray(m.path) && m.path.every((p) => typeof p === 'string')) path = m.path;
+    settle(true);
   };
   const onDisconnect = () => settle(false);
   const letGo = () => {
@@ -77,6 +87,9 @@ export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcPro
   let ended = false;
   return {
     go,
+    get path() {
+      return path;
+    },
     ended() {
       if (ended || !settled) return;
       ended = true;

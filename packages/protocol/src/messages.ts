@@ -224,6 +224,8 @@ export const ACTIONS = lazyProps({
     request: PYTHON_REQUESTS.register.extend({
       /** Gator extension: the child's protocol version (absent from Python peers). */
       protocol: int.optional(),
+      /** Gator extension: when the layer's own work started, its clock (a job wrapper: its go); the parent's clock when absent. */
+      started: num.optional(),
     }),
     response: z.looseObject({
       path: z.array(z.string()),
@@ -242,6 +244,8 @@ export const ACTIONS = lazyProps({
       summary: SummarySchema,
       /** Gator extension: why the layer failed, in words. */
       reason: z.string().optional(),
+      /** Gator extension: when the layer's own work ended, its clock (a job wrapper: its job's end); the parent's clock when absent. */
+      stopped: num.optional(),
     }),
     response: Empty,
   }),

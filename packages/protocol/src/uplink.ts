@@ -61,6 +61,8 @@ export interface FinalReport extends UplinkReport {
   /** Exit code: the job's, `-signo`, 255 when stopped or never started; 0 for a tier. */
   code: number;
   reason?: string | undefined;
+  /** When the layer's own work ended (Unix seconds, this clock): the parent records it as the layer's stop. */
+  stopped?: number | undefined;
 }
 
 /** Which part of the final report the parent did not accept. */
@@ -101,11 +103,14 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
     return this.connection.isOpen;
   }
 
-  /** Announce this layer (its server's `host:port`) and learn its place in the tree. */
-  async register(server: string): Promise<LayerPlace> {
+  /**
+   * Announce this layer (its server's `host:port`) and learn its place in the tree;
+   * `started` (Unix seconds, this clock) is when its own work started, which the parent records.
+   */
+  async register(server: string, started?: number): Promise<LayerPlace> {
     const reply = await this.connection.request(
       'register',
-      { ident: this.o.ident, server, protocol: PROTOCOL_VERSION },
+      { ident: this.o.ident, server, protocol: PROTOCOL_VERSION, ...(started !== undefined ? { started } : {}) },
       { timeoutMs: this.o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
     );
     this.dialect = dialectFromRegister(reply);
@@ -203,7 +208,7 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
       failures.push(failure);
       this.o.onReportFailed?.(failure);
     };
-    const { summary, result, code, reason } = final;
+    const { summary, result, code, reason, stopped } = final;
     try {
       await this.connection.request(
         'update',
@@ -216,7 +221,7 @@ export class Uplink<S extends UplinkServes = UplinkServes> {
     try {
       await this.connection.request(
         'complete',
-        payloadForParent(this.dialect, 'complete', { ident: this.o.ident, code, result, summary, ...(reason !== undefined ? { reason } : {}) }),
+        payloadForParent(this.dialect, 'complete', { ident: this.o.ident, code, result, summary, ...(reason !== undefined ? { reason } : {}), ...(stopped !== undefined ? { stopped } : {}) }),
         { timeoutMs: this.o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
       );
     } catch (error) {

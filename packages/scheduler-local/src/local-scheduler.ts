@@ -406,8 +406,9 @@ export class LocalScheduler implements Scheduler {
       go.hello = true;
       this.sendGo(record);
     } else if (t === 'ended' && go.sent && !go.released) {
-      // Its job's processes are gone and its tier has the result: the slot is free
-      // while the wrapper winds down (its exit and group sweep change nothing the pool counts).
+      // Its job's processes are gone: the slot is free while the wrapper reports and winds
+      // down (its tier records the job's own stop time, which is before this; its exit and
+      // group sweep change nothing the pool counts).
       go.released = true;
       this.emit('debug', `Task '${record.label}' released ${describeDemand(record.demand!)} (its job ended)`);
       record.allocation?.release();
@@ -418,7 +419,9 @@ export class LocalScheduler implements Scheduler {
   private sendGo(record: ChildRecord): void {
     const go = record.go!;
     if (go.sent || !go.granted || !go.hello || record.state !== 'running' || record.stopping) return;
-    if (!record.group?.send({ t: 'go' })) return;
+    // The job's path lets the wrapper spawn its job at once, registering with its tier meanwhile.
+    const path = record.request.path;
+    if (!record.group?.send(path && path.length > 0 ? { t: 'go', path } : { t: 'go' })) return;
     go.sent = true;
     record.child.markStarted();
   }

@@ -70,6 +70,8 @@ describe('pre-started wrappers', () => {
       }
       // The variable does not reach what the wrapper starts.
       expect(lines.every((l) => l.endsWith(' -'))).toBe(true);
+      // Each go names the job's path (the launch request's).
+      expect(lines.filter((l) => l.includes(' path:'))).toEqual(['a path:pre.a -', 'b path:pre.b -', 'c path:pre.c -']);
     } finally {
       await s.close();
     }

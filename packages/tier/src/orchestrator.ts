@@ -275,8 +275,11 @@ export class Orchestrator {
 
   // ------------------------------------------------------------ how children end
 
-  /** COMPLETE: fold the final summary, drop the live state, release dependants. */
-  finish(rec: ChildRecord, result: JobResult, summary: Summary, end: ChildEnd, reason?: string, graphResult?: JobResult): void {
+  /**
+   * COMPLETE: fold the final summary, drop the live state, release dependants. `stoppedAt`:
+   * when the child says its own work ended (its `complete`), kept between its start and now.
+   */
+  finish(rec: ChildRecord, result: JobResult, summary: Summary, end: ChildEnd, reason?: string, graphResult?: JobResult, stoppedAt?: number): void {
     if (rec.state === JobState.COMPLETE) return;
     const t = now();
     const wasLaunched = rec.state !== JobState.PENDING;
@@ -285,9 +288,11 @@ export class Orchestrator {
     rec.result = result;
     rec.reason = reason;
     rec.metrics = summary.metrics;
+    // A job's slot may go to the next job at its end, before this: its row must end where the job did.
+    const stop = stoppedAt !== undefined && Number.isFinite(stoppedAt) ? Math.max(Math.min(stoppedAt, t), rec.started ?? -Infinity) : t;
     if (wasLaunched) {
       rec.updated = t;
-      rec.stopped = t;
+      rec.stopped = stop;
     }
     const jobs = childTally(rec, summary, true);
     this.ctx.children.retire(rec);
@@ -299,7 +304,7 @@ export class Orchestrator {
       // A failure none of its jobs accounts for (a sub-tier's budget or database) is still a failure here.
       if (jobs.failed + jobs.lost + jobs.stopped === 0) this.childProblems.push(`'${rec.id}' failed${reason ? `: ${reason}` : ''}`);
     }
-    this.ctx.store.updateChild(rec.uidx, wasLaunched ? { updated: t, stopped: t, result } : { result });
+    this.ctx.store.updateChild(rec.uidx, wasLaunched ? { updated: t, stopped: stop, result } : { result });
     this.ctx.store.setMetrics(rec.id, summary.metrics);
     this.graph.complete(rec.id, graphResult ?? result);
     this.ctx.childEvent(rec, end, reason);

@@ -123,7 +123,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection, princip
       }
       return { spec: dumpSpec(spec) };
     },
-    register: ({ ident, server, protocol }) => {
+    register: ({ ident, server, protocol, started }) => {
       const rec = actingAs('register', ident);
       if (rec.state === JobState.COMPLETE) {
         connection.post('stop', {});
@@ -139,11 +139,14 @@ export function childHandlers(ctx: ServeContext, connection: Connection, princip
       // A child that sends no version is Python Gator: its tiers beat every 5 s, whatever --interval says.
       if (protocol === undefined) rec.live!.lostAfterMs = Math.max(ctx.lostAfterMs, 3 * PYTHON_HEARTBEAT_SECONDS * 1000);
       const t = now();
+      // The child's own start when it says it (a job wrapper: its go, before this request; the
+      // job's own `started`), never later than now: so the row, the job and every view agree.
+      const start = started !== undefined && Number.isFinite(started) ? Math.min(started, t) : t;
       rec.state = JobState.STARTED;
       rec.serverUrl = server;
-      rec.started = t;
+      rec.started = start;
       rec.updated = t;
-      ctx.store().updateChild(rec.uidx, { serverUrl: server, started: t, updated: t });
+      ctx.store().updateChild(rec.uidx, { serverUrl: server, started: start, updated: t });
       ctx.childStarted(rec);
       ctx.changed();
       // A stop that came before this child could hear it.
@@ -170,7 +173,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection, princip
       ctx.changed();
       return {};
     },
-    complete: ({ ident, result, summary, reason }) => {
+    complete: ({ ident, result, summary, reason, stopped }) => {
       const rec = actingAs('complete', ident);
       if (rec.state === JobState.COMPLETE) throw new Error('Child sent a second completion message');
       registeredHere('complete', rec);
@@ -183,7 +186,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection, princip
         throw new Error('Child reported active jobs on completion');
       }
       const r = result as JobResult;
-      ctx.orchestrator.finish(rec, r, summary, r === JobResult.SUCCESS ? 'passed' : r === JobResult.ABORTED ? 'stopped' : 'failed', reason);
+      ctx.orchestrator.finish(rec, r, summary, r === JobResult.SUCCESS ? 'passed' : r === JobResult.ABORTED ? 'stopped' : 'failed', reason, undefined, stopped);
       return {};
     },
     children: () => ({ children: children.list({ ...ctx.place(), ident: ctx.ident }), status: JobState.STARTED }),

@@ -37,6 +37,42 @@ describe('a group of jobs', () => {
     expect(fs.existsSync(path.join(tracking, 'T1', 'fixture.json'))).toBe(true);
   });
 
+  it("records a child's own start and stop (register's `started`, complete's `stopped`), never later than it heard them", async () => {
+    const spec = group({
+      ident: 'own',
+      jobs: [
+        // Started 5 s before it registered, stopped 100 s "from now": the stop is when complete came.
+        job({ ident: 'past', command: 'times', args: ['-5', '100'] }),
+        // A start in the future is when register came; a stop before the start is the start.
+        job({ ident: 'future', command: 'times', args: ['100', '-100'] }),
+        job({ ident: 'plain', command: 'pass' }),
+      ],
+    });
+    const before = Date.now() / 1000;
+    const { outcome, tracking } = await runRoot(spec);
+    const after = Date.now() / 1000;
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    const claimed = (ident: string) => readFixture(tracking, ident).claimed as { started: number; stopped: number };
+    const reader = openLayerReader(tracking);
+    try {
+      const rows = new Map(reader.children().map((r) => [r.ident, r]));
+      const past = rows.get('past')!;
+      expect(past.started).toBe(claimed('past').started);
+      expect(past.stopped!).toBeLessThan(claimed('past').stopped);
+      expect(past.stopped!).toBeGreaterThanOrEqual(before);
+      expect(past.stopped!).toBeLessThanOrEqual(after);
+      const future = rows.get('future')!;
+      expect(future.started!).toBeLessThan(claimed('future').started);
+      expect(future.started!).toBeGreaterThanOrEqual(before);
+      expect(future.stopped).toBe(future.started);
+      const plain = rows.get('plain')!;
+      expect(plain.started!).toBeGreaterThanOrEqual(before);
+      expect(plain.stopped!).toBeGreaterThanOrEqual(plain.started!);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('records its files: spec.yaml, attributes, ChildEntry rows in spec order, 0700 child dirs', async () => {
     const spec = group({ ident: 'rec', jobs: [job({ ident: 'x', command: 'pass' }), job({ ident: 'y', command: 'fail' })] });
     const { outcome, tracking, token } = await runRoot(spec, { limits: { warning: 7, error: 2, critical: 1 } });

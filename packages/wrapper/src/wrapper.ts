@@ -150,6 +150,8 @@ class JobWrapper implements Wrapper {
   /** Files of the tracking directory before the store opened (a wrapper that never gets its go removes the rest). */
   private filesBefore: Set<string> | undefined;
   private parentLost = false;
+  /** The parent answered `register` (or there is none): updates may go (the first heartbeat follows). */
+  private registered = false;
   /** Why the job fails for a reason outside the job itself (first reason wins). */
   private fatalReason: string | undefined;
   /** The current (last possible) attempt already violates a limit. */
@@ -213,6 +215,16 @@ class JobWrapper implements Wrapper {
     if (this.o.go) this.filesBefore = this.listTracking();
     this.openStore();
     await this.startServer();
+    // What needs no place in the tree is made ready before the go (a wrapper that never gets it removes the files).
+    const cwd = path.resolve(process.cwd(), this.spec.cwd ?? '.');
+    const binDir = this.o.jobCli && this.o.jobCli.length > 0 ? writeJobBin(this.tracking, this.o.jobCli) : undefined;
+    let rules: CompiledRule[] = [];
+    let rulesError: string | undefined;
+    try {
+      rules = compileLogRules(this.spec.log_rules);
+    } catch (error) {
+      rulesError = errorText(error);
+    }
     if (this.o.go) {
       this.waiting = true;
       const go = await this.o.go.go;
@@ -221,38 +233,43 @@ class JobWrapper implements Wrapper {
       // Its start is the slot's, not the process's.
       this.startedAt = nowSeconds();
     }
-    // Register even when failing already: the parent must hear why.
-    if (this.uplink) await this.register(this.uplink);
+    // Register even when failing already: the parent must hear why. With the job's path from the
+    // go, the job is spawned at once and the registration's answer is awaited beside it (its slot
+    // is already the job's): the answer only gives the attributes their place.
+    const registering = this.uplink ? this.register(this.uplink) : Promise.resolve();
+    const early = this.o.go?.path;
+    if (!early) await registering;
     const jobAddress = this.jobAddress ?? '';
 
     const env = jobEnvironment({
       inherited: process.env,
       specEnv: this.spec.env,
       parentAddress: jobAddress,
-      jobPath: [...this.place.path, this.ident].join('.'),
+      jobPath: (early ?? [...this.place.path, this.ident]).join('.'),
       tracking: this.tracking,
-      binDir: this.o.jobCli && this.o.jobCli.length > 0 ? writeJobBin(this.tracking, this.o.jobCli) : undefined,
+      binDir,
     });
-    const cwd = path.resolve(process.cwd(), this.spec.cwd ?? '.');
     const argv = this.expandArgv(env);
-    const rows = startAttributes({ spec: this.spec, ident: this.ident, place: this.place, started: this.startedAt, cwd, argv, env });
-    for (const [name, value] of rows) this.db.attr(name, value);
+    const registered = registering.then(() => {
+      this.registered = true;
+      // (A wrapper that crashed meanwhile has reported already.)
+      if (this.finished) return;
+      const rows = startAttributes({ spec: this.spec, ident: this.ident, place: this.place, started: this.startedAt, cwd, argv, env });
+      for (const [name, value] of rows) this.db.attr(name, value);
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), this.intervalMs);
+      this.heartbeatTimer.unref();
+      this.heartbeat();
+    });
+    if (!early) await registered;
 
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.intervalMs);
-    this.heartbeatTimer.unref();
-    this.heartbeat();
-
-    let rules: CompiledRule[] = [];
-    if (argv && !this.fatalReason) {
-      try {
-        rules = compileLogRules(this.spec.log_rules);
-      } catch (error) {
-        this.fail(`invalid log rules: ${errorText(error)}`);
-        this.log.log(Severity.ERROR, `Invalid log rules of ${this.ident}: ${errorText(error)}`);
-      }
+    if (argv && rulesError !== undefined && !this.fatalReason) {
+      this.fail(`invalid log rules: ${rulesError}`);
+      this.log.log(Severity.ERROR, `Invalid log rules of ${this.ident}: ${rulesError}`);
     }
     let last = NOT_RUN;
     if (argv && !this.fatalReason) last = await this.runAttempts({ argv, env, cwd, rules, parentAddress: jobAddress });
+    // The job's end is reported after its registration (and its attributes).
+    await registered;
     return this.finish(last);
   }
 
@@ -316,12 +333,15 @@ class JobWrapper implements Wrapper {
       return;
     }
     try {
-      this.place = await uplink.register(this.server?.address ?? '');
+      this.place = await uplink.register(this.server?.address ?? '', this.startedAt);
     } catch (error) {
       if (!uplink.isOpen) this.onParentClosed();
       else {
-        this.fail(`could not register with the parent: ${errorText(error)}`);
+        const reason = `could not register with the parent: ${errorText(error)}`;
+        this.fail(reason);
         this.log.log(Severity.CRITICAL, `Could not register with the parent: ${errorText(error)}`);
+        // Spawned at its go before the answer came: a job its parent refused does not run on.
+        this.attempt.stop(reason, false);
       }
     }
   }
@@ -365,8 +385,11 @@ class JobWrapper implements Wrapper {
     const stopped = judged.outcome === 'stopped';
     const verdict: JobVerdict = stopped ? { ...judged, result: JobResult.ABORTED } : judged;
     const { result, code, reason } = verdict;
-    this.storeOutputTail();
     this.stoppedAt = nowSeconds();
+    // The job's processes are gone: its slot may go to the next job now, while this wrapper
+    // writes and reports (its tier records this stop time, not when the report arrives).
+    this.o.go?.ended();
+    this.storeOutputTail();
     this.final = verdict;
     this.log.endJudging();
     // Why it did not pass: a notice, not one of the job's messages (Python logs an ERROR
@@ -383,9 +406,7 @@ class JobWrapper implements Wrapper {
     const end = jobEnd({ ident: this.ident, verdict, stopped, started: a.pid !== 0 || a.number > 1, attempt: a.number, retries: this.maxAttempts > 1, summary, at: this.stoppedAt });
     this.emit({ type: 'end', end });
     // The job's end travels with the final update and `complete` (the parent takes it once).
-    await this.uplink?.complete({ summary: { ...summary, ends: [end], ends_from: 0 }, result, code, reason });
-    // The job's processes are gone and the parent has its end (and its stop time): its slot may go to the next job.
-    this.o.go?.ended();
+    await this.uplink?.complete({ summary: { ...summary, ends: [end], ends_from: 0 }, result, code, reason, stopped: this.stoppedAt });
     this.emit({ type: 'complete', result, code, ...(reason !== undefined ? { reason } : {}) });
 
     await this.server?.close().catch(() => undefined);
@@ -512,9 +533,9 @@ class JobWrapper implements Wrapper {
     this.requestUpdate(false);
   }
 
-  /** An `update` to the parent (urgent: a state change); none once judged or with the parent gone. */
+  /** An `update` to the parent (urgent: a state change); none before registering, once judged or with the parent gone. */
   private requestUpdate(urgent: boolean): void {
-    if (this.final || this.parentLost) return;
+    if (!this.registered || this.final || this.parentLost) return;
     this.uplink?.update(urgent);
   }
 

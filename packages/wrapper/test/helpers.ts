@@ -55,16 +55,23 @@ export class FakeParent {
   childConnection: Connection | undefined;
   private constructor(readonly server: GatorServer) {}
 
-  /** `python`: answer `register` as Python Gator does, without a protocol version. */
-  static async start(token = 'parent-secret', options: { python?: boolean } = {}): Promise<FakeParent> {
+  /**
+   * `python`: answer `register` as Python Gator does, without a protocol version.
+   * `beforeRegisterReply`: awaited before `register` is answered (a rejection refuses it).
+   */
+  static async start(
+    token = 'parent-secret',
+    options: { python?: boolean; beforeRegisterReply?: () => Promise<void>; onComplete?: () => void } = {},
+  ): Promise<FakeParent> {
     let parent!: FakeParent;
     const server = await GatorServer.listen({
       token,
       keepAliveMs: 0,
       handlers: (connection) => ({
-        register: (p) => {
+        register: async (p) => {
           parent.registers.push(p);
           parent.childConnection = connection;
+          await options.beforeRegisterReply?.();
           return { path: ['top'], root: 0, uidx: 7, ...(options.python ? {} : { protocol: PROTOCOL_VERSION }) };
         },
         update: (p) => {
@@ -72,6 +79,7 @@ export class FakeParent {
           return {};
         },
         complete: (p) => {
+          options.onComplete?.();
           parent.completes.push(p);
           return {};
         },

@@ -32,7 +32,7 @@ describe('with a parent tier', () => {
     fs.writeFileSync(release, '');
     const outcome = await running;
     connection.close();
-    expect(parent.registers).toEqual([{ ident: 'leaf', server: expect.stringMatching(/^127\.0\.0\.1:\d+$/), protocol: PROTOCOL_VERSION }]);
+    expect(parent.registers).toEqual([{ ident: 'leaf', server: expect.stringMatching(/^127\.0\.0\.1:\d+$/), protocol: PROTOCOL_VERSION, started: expect.any(Number) }]);
     // First update right after register: nothing running yet, no result.
     expect(parent.updates[0]).toMatchObject({ ident: 'leaf', result: JobResult.UNKNOWN });
     expect(parent.updates[0]!.summary.metrics).toMatchObject({ sub_total: 1, sub_active: 1, sub_passed: 0, sub_failed: 0 });

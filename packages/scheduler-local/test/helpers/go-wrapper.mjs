@@ -31,6 +31,8 @@ if (go && !(await go.go)) {
 }
 running = true;
 say('go');
+// The job's path, as the go names it (the wrapper's job gets it without waiting for its tier).
+if (go?.path) say(`path:${go.path.join('.')}`);
 if (options.jobUntil) await waitFor(options.jobUntil);
 else await sleep(50);
 say('job-end');
