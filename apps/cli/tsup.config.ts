@@ -74,10 +74,22 @@ const childOnly = {
  * there (`Module.wrap`) made V8 keep a second, concatenated copy of the 1.8 MB source.
  */
 const CJS_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+/**
+ * esbuild's `__toESM` (every `import x from 'node:fs'` of a bundled module) copies the module's
+ * properties into a new object of getters, once per importing module: 22 copies of `fs` alone,
+ * ~2,800 closures and dictionary-mode objects in every child. One copy per module (and mode)
+ * is enough: the copies are equal, live getters over the same module.
+ */
+const TO_ESM = 'var __toESM=';
+const TO_ESM_ONCE =
+  'var __toESMCopies=new WeakMap;var __toESM=(mod,isNodeMode)=>{if(mod==null||typeof mod!="object"&&typeof mod!="function")return __toESMCopy(mod,isNodeMode);' +
+  'let copies=__toESMCopies.get(mod);copies||__toESMCopies.set(mod,copies=[]);const i=isNodeMode?1:0;return copies[i]||(copies[i]=__toESMCopy(mod,isNodeMode))};var __toESMCopy=';
 const wrapLayer = {
   name: 'gator-child-wrap',
   renderChunk(code: string, info: { path: string }) {
-    return path.basename(info.path) === 'child-layer.cjs' ? { code: `${CJS_WRAPPER[0]}${code}${CJS_WRAPPER[1]}` } : undefined;
+    if (path.basename(info.path) !== 'child-layer.cjs') return undefined;
+    if (code.split(TO_ESM).length !== 2) throw new Error(`child build: expected one '${TO_ESM}' helper in the bundle (esbuild's output changed?)`);
+    return { code: `${CJS_WRAPPER[0]}${code.replace(TO_ESM, TO_ESM_ONCE)}${CJS_WRAPPER[1]}` };
   },
 };
 
