@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { defineConfig } from 'tsup';
 import { defineGatorConfig } from '@gator/tsup-config';
@@ -41,6 +42,20 @@ module.exports = new Proxy({}, {
 });
 `;
 
+/**
+ * Modules a child loads with the layer code but rarely or never runs, made to initialise on
+ * first use: re2js (RE2 for `log_rules` patterns, ~3 CPU ms to initialise; most jobs have no
+ * rules) becomes an object of getters that requires it when one is read; zod's
+ * `fromJSONSchema` (never used by Gator; its module spreads all of zod's exports at load,
+ * ~2.5 ms) throws if called.
+ */
+const LAZY_RE2JS = (names: readonly string[]) => `
+let real;
+const load = () => (real ??= require('re2js'));
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });
+`;
+const NO_FROM_JSON_SCHEMA = `export function fromJSONSchema() { throw new Error('fromJSONSchema is not part of the Gator child build'); }`;
+
 const childOnly = {
   name: 'gator-child-only',
   setup(build: { onResolve: Function; onLoad: Function }) {
@@ -59,6 +74,17 @@ const childOnly = {
       args.importer.includes(`${path.sep}ws${path.sep}`) ? { path: args.path.replace(/^node:/, ''), namespace: 'gator-lazy-builtin' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'gator-lazy-builtin' }, (args: { path: string }) => ({ contents: lazyBuiltin(args.path), loader: 'js' }));
+    build.onResolve({ filter: /^re2js$/ }, (args: { namespace: string; resolveDir: string }) =>
+      args.namespace === 'gator-lazy-re2js' ? undefined : { path: 're2js', namespace: 'gator-lazy-re2js', pluginData: args.resolveDir },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gator-lazy-re2js' }, (args: { pluginData: string }) => {
+      const names = Object.keys(createRequire(path.join(args.pluginData, 'noop.js'))('re2js') as object);
+      return { contents: LAZY_RE2JS(names), loader: 'js', resolveDir: args.pluginData };
+    });
+    build.onResolve({ filter: /from-json-schema\.js$/ }, (args: { path: string; importer: string }) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: args.path, namespace: 'gator-no-from-json-schema' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gator-no-from-json-schema' }, () => ({ contents: NO_FROM_JSON_SCHEMA, loader: 'js' }));
     build.onLoad({ filter: /.*/, namespace: 'gator-sqlite-addon' }, () => ({ contents: SQLITE_ADDON, loader: 'js' }));
     build.onLoad({ filter: /.*/, namespace: 'gator-zod-en' }, (args: { path: string }) => ({
       contents: `export { default as en } from ${JSON.stringify(args.path)};`,
