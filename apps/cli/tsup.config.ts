@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { defineConfig } from 'tsup';
 import { defineGatorConfig } from '@gator/tsup-config';
@@ -24,6 +25,37 @@ module.exports = function bindings(name) {
 };
 `;
 
+/**
+ * What `ws` requires at load and a child never uses: Gator's websockets are plain `ws://` with
+ * `perMessageDeflate: false`, so `https`, `tls` (`wss://` only) and `zlib` (compression only)
+ * are loaded on first use instead (~11 CPU ms and 1.4 MiB of a child's start-up).
+ */
+const WS_UNUSED_BUILTINS = /^(node:)?(https|tls|zlib)$/;
+const lazyBuiltin = (name: string) => `
+let real;
+const load = () => (real ??= require(${JSON.stringify(`node:${name}`)}));
+module.exports = new Proxy({}, {
+  get: (_target, key) => load()[key],
+  has: (_target, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_target, key) => ({ ...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true }),
+});
+`;
+
+/**
+ * Modules a child loads with the layer code but rarely or never runs, made to initialise on
+ * first use: re2js (RE2 for `log_rules` patterns, ~3 CPU ms to initialise; most jobs have no
+ * rules) becomes an object of getters that requires it when one is read; zod's
+ * `fromJSONSchema` (never used by Gator; its module spreads all of zod's exports at load,
+ * ~2.5 ms) throws if called.
+ */
+const LAZY_RE2JS = (names: readonly string[]) => `
+let real;
+const load = () => (real ??= require('re2js'));
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });
+`;
+const NO_FROM_JSON_SCHEMA = `export function fromJSONSchema() { throw new Error('fromJSONSchema is not part of the Gator child build'); }`;
+
 const childOnly = {
   name: 'gator-child-only',
   setup(build: { onResolve: Function; onLoad: Function }) {
@@ -38,6 +70,21 @@ const childOnly = {
     build.onResolve({ filter: /^bindings$/ }, (args: { importer: string }) =>
       args.importer.includes(`${path.sep}better-sqlite3${path.sep}`) ? { path: 'bindings', namespace: 'gator-sqlite-addon' } : undefined,
     );
+    build.onResolve({ filter: WS_UNUSED_BUILTINS }, (args: { path: string; importer: string }) =>
+      args.importer.includes(`${path.sep}ws${path.sep}`) ? { path: args.path.replace(/^node:/, ''), namespace: 'gator-lazy-builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gator-lazy-builtin' }, (args: { path: string }) => ({ contents: lazyBuiltin(args.path), loader: 'js' }));
+    build.onResolve({ filter: /^re2js$/ }, (args: { namespace: string; resolveDir: string }) =>
+      args.namespace === 'gator-lazy-re2js' ? undefined : { path: 're2js', namespace: 'gator-lazy-re2js', pluginData: args.resolveDir },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gator-lazy-re2js' }, (args: { pluginData: string }) => {
+      const names = Object.keys(createRequire(path.join(args.pluginData, 'noop.js'))('re2js') as object);
+      return { contents: LAZY_RE2JS(names), loader: 'js', resolveDir: args.pluginData };
+    });
+    build.onResolve({ filter: /from-json-schema\.js$/ }, (args: { path: string; importer: string }) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: args.path, namespace: 'gator-no-from-json-schema' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gator-no-from-json-schema' }, () => ({ contents: NO_FROM_JSON_SCHEMA, loader: 'js' }));
     build.onLoad({ filter: /.*/, namespace: 'gator-sqlite-addon' }, () => ({ contents: SQLITE_ADDON, loader: 'js' }));
     build.onLoad({ filter: /.*/, namespace: 'gator-zod-en' }, (args: { path: string }) => ({
       contents: `export { default as en } from ${JSON.stringify(args.path)};`,
@@ -53,10 +100,22 @@ const childOnly = {
  * there (`Module.wrap`) made V8 keep a second, concatenated copy of the 1.8 MB source.
  */
 const CJS_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+/**
+ * esbuild's `__toESM` (every `import x from 'node:fs'` of a bundled module) copies the module's
+ * properties into a new object of getters, once per importing module: 22 copies of `fs` alone,
+ * ~2,800 closures and dictionary-mode objects in every child. One copy per module (and mode)
+ * is enough: the copies are equal, live getters over the same module.
+ */
+const TO_ESM = 'var __toESM=';
+const TO_ESM_ONCE =
+  'var __toESMCopies=new WeakMap;var __toESM=(mod,isNodeMode)=>{if(mod==null||typeof mod!="object"&&typeof mod!="function")return __toESMCopy(mod,isNodeMode);' +
+  'let copies=__toESMCopies.get(mod);copies||__toESMCopies.set(mod,copies=[]);const i=isNodeMode?1:0;return copies[i]||(copies[i]=__toESMCopy(mod,isNodeMode))};var __toESMCopy=';
 const wrapLayer = {
   name: 'gator-child-wrap',
   renderChunk(code: string, info: { path: string }) {
-    return path.basename(info.path) === 'child-layer.cjs' ? { code: `${CJS_WRAPPER[0]}${code}${CJS_WRAPPER[1]}` } : undefined;
+    if (path.basename(info.path) !== 'child-layer.cjs') return undefined;
+    if (code.split(TO_ESM).length !== 2) throw new Error(`child build: expected one '${TO_ESM}' helper in the bundle (esbuild's output changed?)`);
+    return { code: `${CJS_WRAPPER[0]}${code.replace(TO_ESM, TO_ESM_ONCE)}${CJS_WRAPPER[1]}` };
   },
 };
 

@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { layerFile } from './layout.js';
+import { lazySchema } from './lazy.js';
 import type { Handler, Handlers } from './connection.js';
 import type { ActionName } from './messages.js';
 
@@ -36,14 +37,16 @@ export function isReaderAction(action: string): boolean {
 }
 
 /** What a child finds in its credential file. */
-export const CredentialFileSchema = z.object({
-  /** What the child presents to its parent tier (the URL path). */
-  credential: z.string().min(1),
-  /** The run's read token: every layer's server accepts it for reads. */
-  read: z.string().min(1),
-  /** The run accepts tokenless children and readers (`--allow-tokenless`). */
-  allowTokenless: z.boolean().optional(),
-});
+export const CredentialFileSchema = lazySchema(() =>
+  z.object({
+    /** What the child presents to its parent tier (the URL path). */
+    credential: z.string().min(1),
+    /** The run's read token: every layer's server accepts it for reads. */
+    read: z.string().min(1),
+    /** The run accepts tokenless children and readers (`--allow-tokenless`). */
+    allowTokenless: z.boolean().optional(),
+  }),
+);
 export type CredentialFile = z.infer<typeof CredentialFileSchema>;
 
 /** A fresh secret (URL-safe). */

@@ -13,6 +13,7 @@
  * every parent accepts.
  */
 import { JobResult, PROTOCOL_VERSION } from './constants.js';
+import { once } from './lazy.js';
 import { PYTHON_REQUESTS, PythonSummarySchema, type RequestPayload, type ResponsePayload } from './messages.js';
 
 /** What the parent understands. */
@@ -44,10 +45,12 @@ export function dialectFromRegister(reply: ResponsePayload<'register'>): ParentD
 }
 
 /** The keys of each request (and of the summary) a Python parent names. */
-const PYTHON_KEYS = Object.fromEntries(
-  Object.entries(PYTHON_REQUESTS).map(([action, schema]) => [action, Object.keys(schema.shape)]),
-) as Record<UpwardAction, string[]>;
-const PYTHON_SUMMARY_KEYS = Object.keys(PythonSummarySchema.shape);
+const pythonKeys = once(() => ({
+  requests: Object.fromEntries(
+    Object.entries(PYTHON_REQUESTS).map(([action, schema]) => [action, Object.keys(schema.shape)]),
+  ) as Record<UpwardAction, string[]>,
+  summary: Object.keys(PythonSummarySchema.shape),
+}));
 
 function pick(value: object, keys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -71,9 +74,10 @@ export function payloadForParent<A extends UpwardAction>(
   payload: RequestPayload<A>,
 ): RequestPayload<A> {
   if (dialect.extensions) return payload;
-  const keys = action === 'register' ? [...PYTHON_KEYS.register, 'protocol', 'started'] : PYTHON_KEYS[action];
+  const known = pythonKeys();
+  const keys = action === 'register' ? [...known.requests.register, 'protocol', 'started'] : known.requests[action];
   const out = pick(payload, keys);
-  if ('summary' in out && out.summary && typeof out.summary === 'object') out.summary = pick(out.summary, PYTHON_SUMMARY_KEYS);
+  if ('summary' in out && out.summary && typeof out.summary === 'object') out.summary = pick(out.summary, known.summary);
   // A layer the user stopped is ABORTED here; Python's tier fails only on a child's FAILURE (its
   // own stopped layers report that), so a stopped child says FAILURE to a Python parent.
   if (out.result === JobResult.ABORTED && (action === 'update' || action === 'complete')) out.result = JobResult.FAILURE;

@@ -14,53 +14,62 @@
 import { z } from 'zod';
 import { IDENTIFY_PAYLOAD } from './constants.js';
 import { ProtocolError } from './errors.js';
+import { lazyProps, lazySchema, once } from './lazy.js';
 import { JobEndSchema, JobTallySchema } from './outcome.js';
 
-const int = z.number().int();
-const num = z.number();
+// Every schema here is built on first use (lazy.ts): a child layer parses a few of them.
+const numbers = once(() => ({ int: z.number().int(), num: z.number() }));
+const int = () => numbers().int;
+const num = () => numbers().num;
 
 // ---------------------------------------------------------------- shared shapes
 
-export const MetricsSchema = z.record(z.string(), num);
+export const MetricsSchema = lazySchema(() => z.record(z.string(), num()));
 export type Metrics = z.infer<typeof MetricsSchema>;
 
 /** Per-metric statistics of a subtree (Gator extension: count, sum, min, max; mean = sum / count). */
-export const MetricStatsSchema = z.object({ count: int, sum: num, min: num, max: num });
+export const MetricStatsSchema = lazySchema(() => z.object({ count: int(), sum: num(), min: num(), max: num() }));
 export type MetricStats = z.infer<typeof MetricStatsSchema>;
 
 /** A failing job as reported up the tree (Gator extension). */
-export const FailureSchema = z.looseObject({
-  path: z.array(z.string()),
-  reason: z.string(),
-  /** The first error lines of the job, for summaries. */
-  errors: z.array(z.string()).optional(),
-  /** Where the job's messages live (its tracking directory). */
-  log: z.string().optional(),
-  /** Masked signature of the first error line (failure bucket). */
-  signature: z.string().optional(),
-  attempt: int.optional(),
-  /** FailureKind (`outcome.ts`); `lost` for a job given up on. */
-  kind: z.string().optional(),
-});
+export const FailureSchema = lazySchema(() =>
+  z.looseObject({
+    path: z.array(z.string()),
+    reason: z.string(),
+    /** The first error lines of the job, for summaries. */
+    errors: z.array(z.string()).optional(),
+    /** Where the job's messages live (its tracking directory). */
+    log: z.string().optional(),
+    /** Masked signature of the first error line (failure bucket). */
+    signature: z.string().optional(),
+    attempt: int().optional(),
+    /** FailureKind (`outcome.ts`); `lost` for a job given up on. */
+    kind: z.string().optional(),
+  }),
+);
 export type Failure = z.infer<typeof FailureSchema>;
 
 /** A failure bucket: failing jobs grouped by the masked signature of their first error. */
-export const BucketSchema = z.object({
-  signature: z.string(),
-  count: int,
-  /** Up to a few example job paths. */
-  examples: z.array(z.array(z.string())),
-});
+export const BucketSchema = lazySchema(() =>
+  z.object({
+    signature: z.string(),
+    count: int(),
+    /** Up to a few example job paths. */
+    examples: z.array(z.array(z.string())),
+  }),
+);
 export type Bucket = z.infer<typeof BucketSchema>;
 
 /** A job that needed more than one attempt (Gator extension). */
-export const RetriedSchema = z.looseObject({
-  path: z.array(z.string()),
-  /** The attempt that decided the job's result (1-based). */
-  attempt: int,
-  /** The job's result (JobResult): SUCCESS for "passed on attempt N". */
-  result: int,
-});
+export const RetriedSchema = lazySchema(() =>
+  z.looseObject({
+    path: z.array(z.string()),
+    /** The attempt that decided the job's result (1-based). */
+    attempt: int(),
+    /** The job's result (JobResult): SUCCESS for "passed on attempt N". */
+    result: int(),
+  }),
+);
 export type Retried = z.infer<typeof RetriedSchema>;
 
 /**
@@ -68,11 +77,13 @@ export type Retried = z.infer<typeof RetriedSchema>;
  * (`gator/common/summary.py`). A Python tier builds `Summary(**summary)` from
  * every `update` and `complete`, so any other key is a TypeError there.
  */
-export const PythonSummarySchema = z.looseObject({
-  metrics: MetricsSchema,
-  failed_ids: z.array(z.array(z.string())),
-  running_ids: z.array(z.array(z.string())),
-});
+export const PythonSummarySchema = lazySchema(() =>
+  z.looseObject({
+    metrics: MetricsSchema,
+    failed_ids: z.array(z.array(z.string())),
+    running_ids: z.array(z.array(z.string())),
+  }),
+);
 export type PythonSummary = z.infer<typeof PythonSummarySchema>;
 
 /**
@@ -80,45 +91,49 @@ export type PythonSummary = z.infer<typeof PythonSummarySchema>;
  * three fields plus optional Gator extensions, which only a Gator parent
  * (protocol ≥ 1) is sent (see `dialect.ts`).
  */
-export const SummarySchema = PythonSummarySchema.extend({
-  /** Unix seconds at which each running id started (same order as running_ids). */
-  running_since: z.array(num).optional(),
-  failures: z.array(FailureSchema).optional(),
-  stats: z.record(z.string(), MetricStatsSchema).optional(),
-  buckets: z.array(BucketSchema).optional(),
-  /** Failure records left out of `failures` by the cap (the counts stay exact). */
-  failures_dropped: int.optional(),
-  /** Jobs that ran more than one attempt (`retries`), with the attempt that decided and its result (capped like `failures`). */
-  retried: z.array(RetriedSchema).optional(),
-  /** Records left out of `retried` by the cap. */
-  retried_dropped: int.optional(),
-  /** Jobs that never ran because a dependency could not be met, or the run stopped. */
-  sub_skipped: int.optional(),
-  /** Which children were skipped and why (capped like `failures`). */
-  skipped: z.array(z.looseObject({ path: z.array(z.string()), reason: z.string(), kind: z.string().optional() })).optional(),
-  /** Jobs given up on: their process ended or went silent without completing. */
-  sub_lost: int.optional(),
-  /** Jobs not run because `--rerun-failed` did not select them. */
-  sub_unselected: int.optional(),
-  /** The subtree's !Jobs by outcome (`outcome.ts`): the numbers every view shows. */
-  jobs: JobTallySchema.optional(),
-  /** Jobs that ended since the previous update, passed up the tree for the live stream. */
-  ends: z.array(JobEndSchema).optional(),
-  /**
-   * The sender's sequence number of the first of `ends` (it numbers its ends from 0). A sender
-   * sends an end again until an update carrying it was accepted (and the final update and
-   * `complete` both carry the last ones): the parent takes each number once.
-   */
-  ends_from: int.optional(),
-});
+export const SummarySchema = lazySchema(() =>
+  PythonSummarySchema.extend({
+    /** Unix seconds at which each running id started (same order as running_ids). */
+    running_since: z.array(num()).optional(),
+    failures: z.array(FailureSchema).optional(),
+    stats: z.record(z.string(), MetricStatsSchema).optional(),
+    buckets: z.array(BucketSchema).optional(),
+    /** Failure records left out of `failures` by the cap (the counts stay exact). */
+    failures_dropped: int().optional(),
+    /** Jobs that ran more than one attempt (`retries`), with the attempt that decided and its result (capped like `failures`). */
+    retried: z.array(RetriedSchema).optional(),
+    /** Records left out of `retried` by the cap. */
+    retried_dropped: int().optional(),
+    /** Jobs that never ran because a dependency could not be met, or the run stopped. */
+    sub_skipped: int().optional(),
+    /** Which children were skipped and why (capped like `failures`). */
+    skipped: z.array(z.looseObject({ path: z.array(z.string()), reason: z.string(), kind: z.string().optional() })).optional(),
+    /** Jobs given up on: their process ended or went silent without completing. */
+    sub_lost: int().optional(),
+    /** Jobs not run because `--rerun-failed` did not select them. */
+    sub_unselected: int().optional(),
+    /** The subtree's !Jobs by outcome (`outcome.ts`): the numbers every view shows. */
+    jobs: JobTallySchema.optional(),
+    /** Jobs that ended since the previous update, passed up the tree for the live stream. */
+    ends: z.array(JobEndSchema).optional(),
+    /**
+     * The sender's sequence number of the first of `ends` (it numbers its ends from 0). A sender
+     * sends an end again until an update carrying it was accepted (and the final update and
+     * `complete` both carry the last ones): the parent takes each number once.
+     */
+    ends_from: int().optional(),
+  }),
+);
 export type Summary = z.infer<typeof SummarySchema>;
 
-export const ApiMessageSchema = z.object({
-  uid: int,
-  severity: int,
-  message: z.string(),
-  timestamp: num,
-});
+export const ApiMessageSchema = lazySchema(() =>
+  z.object({
+    uid: int(),
+    severity: int(),
+    message: z.string(),
+    timestamp: num(),
+  }),
+);
 export type ApiMessage = z.infer<typeof ApiMessageSchema>;
 
 export interface ApiJob {
@@ -141,27 +156,27 @@ export interface ApiJob {
 }
 export const ApiJobSchema: z.ZodType<ApiJob> = z.lazy(() =>
   z.looseObject({
-    uidx: int,
-    root: int,
+    uidx: int(),
+    root: int(),
     path: z.array(z.string()),
     ident: z.string(),
-    status: int,
+    status: int(),
     metrics: MetricsSchema,
     server_url: z.string(),
     db_file: z.string(),
     owner: z.string().nullable(),
-    started: num.nullable(),
-    updated: num.nullable(),
-    stopped: num.nullable(),
-    result: int,
+    started: num().nullable(),
+    updated: num().nullable(),
+    stopped: num().nullable(),
+    result: int(),
     children: z.array(ApiJobSchema),
-    expected_children: z.union([int, z.boolean()]),
+    expected_children: z.union([int(), z.boolean()]),
   }),
 ) as z.ZodType<ApiJob>;
 
 // ---------------------------------------------------------------- actions
 
-const Empty = z.looseObject({});
+const Empty = lazySchema(() => z.looseObject({}));
 
 /**
  * The requests a child sends its parent, as a Python Gator parent takes them:
@@ -171,48 +186,17 @@ const Empty = z.looseObject({});
  * `handle_log(timestamp, severity, message, **_)`). Extra top-level keys are
  * swallowed by `**_`; the summary is not (see `PythonSummarySchema`).
  */
-export const PYTHON_REQUESTS = {
-  register: z.looseObject({ ident: z.string(), server: z.string() }),
-  update: z.looseObject({ ident: z.string(), summary: PythonSummarySchema, result: int }),
-  complete: z.looseObject({ ident: z.string(), code: int, result: int, summary: PythonSummarySchema }),
-  log: z.looseObject({
-    timestamp: num.optional(),
-    severity: z.string().optional(),
-    message: z.string().optional(),
-  }),
-} as const;
-
-/**
- * An object whose properties are built on first read, then kept. Building every action's schemas
- * (and the request union over them) was a large part of what importing this package cost each
- * process, and a process uses a few of them (a wrapper of a `true` job: four responses).
- */
-function lazyProps<T extends Record<string, () => unknown>>(builders: T): { readonly [K in keyof T]: ReturnType<T[K]> } {
-  const out: Record<string, unknown> = {};
-  for (const [key, build] of Object.entries(builders)) {
-    Object.defineProperty(out, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = build();
-        Object.defineProperty(out, key, { value, enumerable: true });
-        return value;
-      },
-    });
-  }
-  return out as { readonly [K in keyof T]: ReturnType<T[K]> };
-}
-
-/** A schema built on first use; until then a stand-in that builds it when anything is read from it. */
-function lazySchema<T extends object>(build: () => T): T {
-  let built: T | undefined;
-  const real = (): T => (built ??= build());
-  return new Proxy({} as T, {
-    get: (_target, key) => Reflect.get(real(), key),
-    has: (_target, key) => Reflect.has(real(), key),
-    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
-  });
-}
+export const PYTHON_REQUESTS = lazyProps({
+  register: () => z.looseObject({ ident: z.string(), server: z.string() }),
+  update: () => z.looseObject({ ident: z.string(), summary: PythonSummarySchema, result: int() }),
+  complete: () => z.looseObject({ ident: z.string(), code: int(), result: int(), summary: PythonSummarySchema }),
+  log: () =>
+    z.looseObject({
+      timestamp: num().optional(),
+      severity: z.string().optional(),
+      message: z.string().optional(),
+    }),
+});
 
 /** Request and success-response payload schemas of every action (each action's built on first use). */
 export const ACTIONS = lazyProps({
@@ -223,16 +207,16 @@ export const ACTIONS = lazyProps({
   register: () => ({
     request: PYTHON_REQUESTS.register.extend({
       /** Gator extension: the child's protocol version (absent from Python peers). */
-      protocol: int.optional(),
+      protocol: int().optional(),
       /** Gator extension: when the layer's own work started, its clock (a job wrapper: its go); the parent's clock when absent. */
-      started: num.optional(),
+      started: num().optional(),
     }),
     response: z.looseObject({
       path: z.array(z.string()),
-      root: int,
-      uidx: int,
+      root: int(),
+      uidx: int(),
       /** Gator extension: the parent's protocol version (a Python parent sends none: version 0). */
-      protocol: int.optional(),
+      protocol: int().optional(),
     }),
   }),
   update: () => ({
@@ -245,13 +229,13 @@ export const ACTIONS = lazyProps({
       /** Gator extension: why the layer failed, in words. */
       reason: z.string().optional(),
       /** Gator extension: when the layer's own work ended, its clock (a job wrapper: its job's end); the parent's clock when absent. */
-      stopped: num.optional(),
+      stopped: num().optional(),
     }),
     response: Empty,
   }),
   children: () => ({
     request: Empty,
-    response: z.looseObject({ children: z.array(ApiJobSchema), status: int }),
+    response: z.looseObject({ children: z.array(ApiJobSchema), status: int() }),
   }),
   log: () => ({
     request: PYTHON_REQUESTS.log.extend({
@@ -261,19 +245,19 @@ export const ACTIONS = lazyProps({
     response: Empty,
   }),
   get_messages: () => ({
-    request: z.looseObject({ after: int.optional(), limit: int.optional() }),
-    response: z.looseObject({ messages: z.array(ApiMessageSchema), total: int, status: int }),
+    request: z.looseObject({ after: int().optional(), limit: int().optional() }),
+    response: z.looseObject({ messages: z.array(ApiMessageSchema), total: int(), status: int() }),
   }),
   resolve: () => ({
     request: z.looseObject({
       root_path: z.array(z.string()),
       nest_path: z.array(z.string()).nullable().optional(),
-      depth: int.optional(),
+      depth: int().optional(),
     }),
     response: ApiJobSchema,
   }),
   metric: () => ({
-    request: z.looseObject({ name: z.string().min(1), value: num }),
+    request: z.looseObject({ name: z.string().min(1), value: num() }),
     response: z.looseObject({ result: z.literal('success') }),
   }),
   stop: () => ({
@@ -321,10 +305,12 @@ export function isActionName(name: string): name is ActionName {
 
 // ---------------------------------------------------------------- envelopes
 
-const RequestBase = z.object({
-  posted: z.boolean().optional(),
-  req_id: int.optional(),
-});
+const RequestBase = lazySchema(() =>
+  z.object({
+    posted: z.boolean().optional(),
+    req_id: int().optional(),
+  }),
+);
 
 function requestSchema<A extends ActionName>(action: A) {
   return RequestBase.extend({
@@ -350,25 +336,31 @@ export const RequestSchema: AnyRequestSchema = lazySchema(anyRequestSchema);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestOf<A extends ActionName> = Extract<Request, { action: A }>;
 
-export const SuccessResponseSchema = z.looseObject({
-  action: z.string(),
-  rsp_id: int,
-  result: z.literal('success'),
-  payload: z.unknown().optional(),
-});
+export const SuccessResponseSchema = lazySchema(() =>
+  z.looseObject({
+    action: z.string(),
+    rsp_id: int(),
+    result: z.literal('success'),
+    payload: z.unknown().optional(),
+  }),
+);
 export type SuccessResponse = z.infer<typeof SuccessResponseSchema>;
 
-export const ErrorResponseSchema = z.looseObject({
-  result: z.literal('error'),
-  rsp_id: int,
-  reason: z.string(),
-});
+export const ErrorResponseSchema = lazySchema(() =>
+  z.looseObject({
+    result: z.literal('error'),
+    rsp_id: int(),
+    reason: z.string(),
+  }),
+);
 export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
 
-export const IdentifyRequestSchema = z.looseObject({
-  posted: z.boolean().optional(),
-  req_id: int.optional(),
-});
+export const IdentifyRequestSchema = lazySchema(() =>
+  z.looseObject({
+    posted: z.boolean().optional(),
+    req_id: int().optional(),
+  }),
+);
 
 /** What one decoded frame is. */
 export type Frame =

@@ -11,6 +11,7 @@
  *   failed, why one was skipped) are kept apart and never count against limits.
  */
 import { z } from 'zod';
+import { lazySchema } from './lazy.js';
 
 /** Every state a job can be in, the final ones first. */
 export const JOB_OUTCOMES = ['passed', 'failed', 'lost', 'skipped', 'stopped', 'running', 'pending'] as const;
@@ -62,18 +63,19 @@ export type SkipKind = (typeof SKIP_KINDS)[number];
 export const NOTICE_KINDS = ['failed', 'lost', 'stopped', 'skipped', 'problem'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
-const count = z.number().int().nonnegative();
-
 /** Jobs of a subtree by outcome (Gator extension of the summary: `jobs`). `total` is their sum. */
-export const JobTallySchema = z.object({
-  total: count,
-  passed: count,
-  failed: count,
-  lost: count,
-  skipped: count,
-  stopped: count,
-  running: count,
-  pending: count,
+export const JobTallySchema = lazySchema(() => {
+  const count = z.number().int().nonnegative();
+  return z.object({
+    total: count,
+    passed: count,
+    failed: count,
+    lost: count,
+    skipped: count,
+    stopped: count,
+    running: count,
+    pending: count,
+  });
 });
 export type JobTally = z.infer<typeof JobTallySchema>;
 
@@ -101,20 +103,22 @@ export function addTally(into: JobTally, from: JobTally): JobTally {
  * ends up with its own next update, so the root sees every job end exactly
  * once, however short the job.
  */
-export const JobEndSchema = z.looseObject({
-  /** Idents from the layer that reports it (its own ident first). */
-  path: z.array(z.string()),
-  outcome: z.enum(FINAL_OUTCOMES),
-  /** FailureKind of a failed job, SkipKind of a skipped one. */
-  kind: z.string().optional(),
-  reason: z.string().optional(),
-  /** The attempt that decided (jobs with `retries`). */
-  attempt: z.number().int().optional(),
-  /** Masked signature of a failed job's first error (its failure bucket), so the live stream can group failures. */
-  signature: z.string().optional(),
-  /** Unix seconds. */
-  at: z.number(),
-});
+export const JobEndSchema = lazySchema(() =>
+  z.looseObject({
+    /** Idents from the layer that reports it (its own ident first). */
+    path: z.array(z.string()),
+    outcome: z.enum(FINAL_OUTCOMES),
+    /** FailureKind of a failed job, SkipKind of a skipped one. */
+    kind: z.string().optional(),
+    reason: z.string().optional(),
+    /** The attempt that decided (jobs with `retries`). */
+    attempt: z.number().int().optional(),
+    /** Masked signature of a failed job's first error (its failure bucket), so the live stream can group failures. */
+    signature: z.string().optional(),
+    /** Unix seconds. */
+    at: z.number(),
+  }),
+);
 export type JobEnd = z.infer<typeof JobEndSchema>;
 
 /** What a whole run (or a subtree) comes to. */

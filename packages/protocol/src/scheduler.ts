@@ -46,40 +46,45 @@
 import { z } from 'zod';
 import { closest, distance } from 'fastest-levenshtein';
 import { SchedulerError } from './errors.js';
+import { lazySchema } from './lazy.js';
 
 /** What a child needs while it runs. Tiers ask for nothing. */
-export const ResourceRequestSchema = z.object({
-  /** CPU cores (0 = no request: one job slot is still used for a job). */
-  cores: z.number().nonnegative().default(0),
-  /** Memory in MB (decimal: 1 GB = 1000 MB), 0 = no request. */
-  memoryMb: z.number().nonnegative().default(0),
-  /** License name → seats. */
-  licenses: z.record(z.string(), z.number().int().positive()).default({}),
-});
+export const ResourceRequestSchema = lazySchema(() =>
+  z.object({
+    /** CPU cores (0 = no request: one job slot is still used for a job). */
+    cores: z.number().nonnegative().default(0),
+    /** Memory in MB (decimal: 1 GB = 1000 MB), 0 = no request. */
+    memoryMb: z.number().nonnegative().default(0),
+    /** License name → seats. */
+    licenses: z.record(z.string(), z.number().int().positive()).default({}),
+  }),
+);
 export type ResourceRequest = z.infer<typeof ResourceRequestSchema>;
 
 /** One child for a scheduler to start. */
-export const LaunchRequestSchema = z.object({
-  /** Child id, unique within the tier (`sim_3`). */
-  id: z.string().min(1),
-  /** The child's path in the tree, root first, ending with `id` (for job names and logs). */
-  path: z.array(z.string()),
-  /** `job` runs under a wrapper; `tier` is a nested group/array and takes no resources. */
-  kind: z.enum(['job', 'tier']),
-  /** argv of the child Gator process: `[node, cli.js, --parent, …]`. Never contains the run secret. */
-  command: z.array(z.string()).min(1),
-  /** Variables to add to the scheduler's own environment for the child (the run secret travels here). */
-  env: z.record(z.string(), z.string()).default({}),
-  /** Working directory of the child process. */
-  cwd: z.string(),
-  /** The tier's websocket address (`host:port`), also present in `command`. */
-  parent: z.string(),
-  /** The child's tracking directory (exists before launch): a place for scheduler logs. */
-  tracking: z.string(),
-  resources: ResourceRequestSchema.default({ cores: 0, memoryMb: 0, licenses: {} }),
-  /** For children of a `!JobArray`: the entry's base id and index, so a scheduler may batch them. */
-  array: z.object({ base: z.string(), index: z.number().int().nonnegative(), size: z.number().int().positive() }).optional(),
-});
+export const LaunchRequestSchema = lazySchema(() =>
+  z.object({
+    /** Child id, unique within the tier (`sim_3`). */
+    id: z.string().min(1),
+    /** The child's path in the tree, root first, ending with `id` (for job names and logs). */
+    path: z.array(z.string()),
+    /** `job` runs under a wrapper; `tier` is a nested group/array and takes no resources. */
+    kind: z.enum(['job', 'tier']),
+    /** argv of the child Gator process: `[node, cli.js, --parent, …]`. Never contains the run secret. */
+    command: z.array(z.string()).min(1),
+    /** Variables to add to the scheduler's own environment for the child (the run secret travels here). */
+    env: z.record(z.string(), z.string()).default({}),
+    /** Working directory of the child process. */
+    cwd: z.string(),
+    /** The tier's websocket address (`host:port`), also present in `command`. */
+    parent: z.string(),
+    /** The child's tracking directory (exists before launch): a place for scheduler logs. */
+    tracking: z.string(),
+    resources: ResourceRequestSchema.default({ cores: 0, memoryMb: 0, licenses: {} }),
+    /** For children of a `!JobArray`: the entry's base id and index, so a scheduler may batch them. */
+    array: z.object({ base: z.string(), index: z.number().int().nonnegative(), size: z.number().int().positive() }).optional(),
+  }),
+);
 export type LaunchRequest = z.infer<typeof LaunchRequestSchema>;
 export type LaunchRequestInput = z.input<typeof LaunchRequestSchema>;
 

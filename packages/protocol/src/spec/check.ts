@@ -9,7 +9,7 @@
 import { SpecError } from '../errors.js';
 import { SPEC_BOUNDS } from './bounds.js';
 import { identProblem } from './ident.js';
-import { SpecSchema, TAGS, type Spec } from './schema.js';
+import { JobSchema, SpecSchema, TAGS, type Spec } from './schema.js';
 
 export type RawPath = (string | number)[];
 export interface RawIssue {
@@ -36,7 +36,10 @@ export function entryBaseId(entry: unknown, index: number): string {
  * (paths, no positions) for the caller to place.
  */
 export function checkSpecTree(raw: unknown): { spec: Spec | undefined; schemaIssues: SchemaIssue[]; relationIssues: RawIssue[] } {
-  const parsed = SpecSchema.safeParse(raw);
+  // A lone `!Job` (every wrapper's spec) needs only the job schema, not the group and array ones,
+  // and is one object parsed once: without zod's compiled fast path (`jitless`), which pays for
+  // itself only from a schema's second parse (a tree's many jobs keep it).
+  const parsed = isObject(raw) && raw.kind === 'job' ? JobSchema.safeParse(raw, { jitless: true }) : SpecSchema.safeParse(raw);
   return {
     spec: parsed.success ? parsed.data : undefined,
     schemaIssues: parsed.success ? [] : (parsed.error.issues as SchemaIssue[]),

@@ -9,6 +9,7 @@
  * them after `file:line:col  path:`.
  */
 import { z } from 'zod';
+import { lazyProps, lazySchema, once } from '../lazy.js';
 import { SEVERITY_NAMES, type SeverityName } from '../constants.js';
 import { SPEC_BOUNDS } from './bounds.js';
 import { describeValue, unboxFloat, YamlFloat } from './describe.js';
@@ -36,44 +37,52 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 // ---------------------------------------------------------------- scalars
 
 /** An ident: a plain name (ident.ts), or none. */
-const IdentSchema = z
-  .custom<string | null>((v) => v === null || typeof v === 'string', {
-    error: expected('a non-empty string (or no ident)'),
-  })
-  .superRefine((v, ctx) => {
-    if (v === null) return;
-    const problem = v.length === 0 ? undefined : identProblem(v);
-    if (v.length === 0 || problem) {
-      ctx.addIssue({ code: 'custom', input: v, message: `expected ${IDENT_RULE}, found ${describeValue(v)}${problem ? ` (${problem})` : ''}` });
-    }
-  })
-  .default(null);
+const IdentSchema = lazySchema(() =>
+  z
+    .custom<string | null>((v) => v === null || typeof v === 'string', {
+      error: expected('a non-empty string (or no ident)'),
+    })
+    .superRefine((v, ctx) => {
+      if (v === null) return;
+      const problem = v.length === 0 ? undefined : identProblem(v);
+      if (v.length === 0 || problem) {
+        ctx.addIssue({ code: 'custom', input: v, message: `expected ${IDENT_RULE}, found ${describeValue(v)}${problem ? ` (${problem})` : ''}` });
+      }
+    })
+    .default(null),
+);
 
 /** A NUL cannot reach a program (argv, environment and paths are C strings). */
 function nulProblem(value: string): string | undefined {
   return value.includes('\0') ? 'contains a NUL character, which no program can receive' : undefined;
 }
-const CwdSchema = z
-  .custom<string | null>((v) => v === null || (typeof v === 'string' && v.length > 0 && !nulProblem(v)), {
-    error: (issue) =>
-      typeof issue.input === 'string' && nulProblem(issue.input)
-        ? `expected a directory path, found ${describeValue(issue.input)} (${nulProblem(issue.input)})`
-        : expected('a directory path (a non-empty string)')(issue),
-  })
-  .default(null);
-const StringOrIntSchema = z.custom<string | number>((v) => typeof v === 'string' || isInt(v), {
-  error: expected('a string or an integer'),
-});
+const CwdSchema = lazySchema(() =>
+  z
+    .custom<string | null>((v) => v === null || (typeof v === 'string' && v.length > 0 && !nulProblem(v)), {
+      error: (issue) =>
+        typeof issue.input === 'string' && nulProblem(issue.input)
+          ? `expected a directory path, found ${describeValue(issue.input)} (${nulProblem(issue.input)})`
+          : expected('a directory path (a non-empty string)')(issue),
+    })
+    .default(null),
+);
+const StringOrIntSchema = lazySchema(() =>
+  z.custom<string | number>((v) => typeof v === 'string' || isInt(v), {
+    error: expected('a string or an integer'),
+  }),
+);
 
 /** A word Gator expands (`command`, `args`): no NUL, and `$` references that can expand. */
 function expandableProblem(value: string | number): string | undefined {
   if (typeof value !== 'string') return undefined;
   return nulProblem(value) ?? expansionProblem(value);
 }
-const ArgSchema = StringOrIntSchema.superRefine((v, ctx) => {
-  const problem = expandableProblem(v);
-  if (problem) ctx.addIssue({ code: 'custom', input: v, message: `expected an argument Gator can pass on, found ${describeValue(v)} (${problem})` });
-});
+const ArgSchema = lazySchema(() =>
+  StringOrIntSchema.superRefine((v, ctx) => {
+    const problem = expandableProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', input: v, message: `expected an argument Gator can pass on, found ${describeValue(v)} (${problem})` });
+  }),
+);
 
 function positiveInt(what = 'a positive integer', max = Number.MAX_SAFE_INTEGER) {
   return z.custom<number>((v) => isInt(v) && v > 0 && v <= max, { error: expected(what) });
@@ -83,56 +92,68 @@ function nonNegativeInt(what = 'an integer >= 0', max = Number.MAX_SAFE_INTEGER)
 }
 
 /** An environment variable's name: what `execve` can set (not empty, no `=`, no NUL). */
-const EnvNameSchema = z.string().superRefine((name, ctx) => {
-  const problem = name.length === 0 ? 'it is empty' : name.includes('=') ? "it contains '='" : nulProblem(name);
-  if (problem) ctx.addIssue({ code: 'custom', input: name, message: `expected an environment variable name, found ${describeValue(name)} (${problem})` });
-});
-const EnvValueSchema = StringOrIntSchema.superRefine((v, ctx) => {
-  const problem = typeof v === 'string' ? nulProblem(v) : undefined;
-  if (problem) ctx.addIssue({ code: 'custom', input: v, message: `expected an environment value, found ${describeValue(v)} (${problem})` });
-});
-const EnvSchema = z
-  .record(EnvNameSchema, EnvValueSchema, {
-    error: (issue) =>
-      issue.code === 'invalid_key'
-        ? ((issue as { issues?: { message?: string }[] }).issues?.[0]?.message ?? 'expected an environment variable name')
-        : expected('a mapping of variable names to strings or integers')(issue),
-  })
-  .default(() => ({}));
-const ArgsSchema = z.array(ArgSchema, { error: expected('a list of strings or integers') }).default(() => []);
-const DependencySchema = z
-  .array(z.custom<string>((v) => typeof v === 'string' && v.length > 0, { error: expected('a sibling name (a string)') }), {
-    error: expected('a list of sibling names (strings)'),
-  })
-  .default(() => []);
+const EnvNameSchema = lazySchema(() =>
+  z.string().superRefine((name, ctx) => {
+    const problem = name.length === 0 ? 'it is empty' : name.includes('=') ? "it contains '='" : nulProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', input: name, message: `expected an environment variable name, found ${describeValue(name)} (${problem})` });
+  }),
+);
+const EnvValueSchema = lazySchema(() =>
+  StringOrIntSchema.superRefine((v, ctx) => {
+    const problem = typeof v === 'string' ? nulProblem(v) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', input: v, message: `expected an environment value, found ${describeValue(v)} (${problem})` });
+  }),
+);
+const EnvSchema = lazySchema(() =>
+  z
+    .record(EnvNameSchema, EnvValueSchema, {
+      error: (issue) =>
+        issue.code === 'invalid_key'
+          ? ((issue as { issues?: { message?: string }[] }).issues?.[0]?.message ?? 'expected an environment variable name')
+          : expected('a mapping of variable names to strings or integers')(issue),
+    })
+    .default(() => ({})),
+);
+const ArgsSchema = lazySchema(() => z.array(ArgSchema, { error: expected('a list of strings or integers') }).default(() => []));
+const DependencySchema = lazySchema(() =>
+  z
+    .array(z.custom<string>((v) => typeof v === 'string' && v.length > 0, { error: expected('a sibling name (a string)') }), {
+      error: expected('a list of sibling names (strings)'),
+    })
+    .default(() => []),
+);
 
 // ---------------------------------------------------------------- extensions
 
 /** `90`, `90s`, `30m`, `2h`, `1h30m` → seconds. */
-export const DurationSchema = z.custom<number | string>().transform((value, ctx): number => {
-  try {
-    return parseDuration(unboxFloat(value));
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', input: value, message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+export const DurationSchema = lazySchema(() =>
+  z.custom<number | string>().transform((value, ctx): number => {
+    try {
+      return parseDuration(unboxFloat(value));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', input: value, message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+);
 
 /** A severity name (case-insensitive, `WARN` = `WARNING`), normalised to upper case. */
-export const SeverityNameSchema = z.custom<SeverityName | Lowercase<SeverityName> | (string & {})>().transform(
-  (value, ctx): SeverityName => {
-    if (typeof value === 'string') {
-      const upper = value.trim().toUpperCase();
-      const name = upper === 'WARN' ? 'WARNING' : upper;
-      if ((SEVERITY_NAMES as readonly string[]).includes(name)) return name as SeverityName;
-    }
-    ctx.addIssue({
-      code: 'custom',
-      input: value,
-      message: `expected a severity name (${SEVERITY_NAMES.join(', ')}), found ${describeValue(value)}`,
-    });
-    return z.NEVER;
-  },
+export const SeverityNameSchema = lazySchema(() =>
+  z.custom<SeverityName | Lowercase<SeverityName> | (string & {})>().transform(
+    (value, ctx): SeverityName => {
+      if (typeof value === 'string') {
+        const upper = value.trim().toUpperCase();
+        const name = upper === 'WARN' ? 'WARNING' : upper;
+        if ((SEVERITY_NAMES as readonly string[]).includes(name)) return name as SeverityName;
+      }
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: `expected a severity name (${SEVERITY_NAMES.join(', ')}), found ${describeValue(value)}`,
+      });
+      return z.NEVER;
+    },
+  ),
 );
 
 /**
@@ -173,96 +194,102 @@ export type PresetLogRule = { preset: LogRulePresetName };
 type LogRuleInput = { pattern: string; severity: string } | { preset: string };
 
 /** `{pattern: REGEX, severity: NAME}` or `{preset: NAME}`. */
-export const LogRuleSchema = z.custom<LogRuleInput>().transform((value, ctx): PatternLogRule | PresetLogRule => {
-  if (!isPlainObject(value) || Object.prototype.hasOwnProperty.call(value, 'kind')) {
-    ctx.addIssue({
-      code: 'custom',
-      input: value,
-      message: `expected a log rule ({pattern: REGEX, severity: NAME} or {preset: NAME}), found ${describeValue(value)}`,
-    });
-    return z.NEVER;
-  }
-  const keys = Object.keys(value);
-  if ('preset' in value) {
-    const extra = keys.filter((k) => k !== 'preset');
+export const LogRuleSchema = lazySchema(() =>
+  z.custom<LogRuleInput>().transform((value, ctx): PatternLogRule | PresetLogRule => {
+    if (!isPlainObject(value) || Object.prototype.hasOwnProperty.call(value, 'kind')) {
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: `expected a log rule ({pattern: REGEX, severity: NAME} or {preset: NAME}), found ${describeValue(value)}`,
+      });
+      return z.NEVER;
+    }
+    const keys = Object.keys(value);
+    if ('preset' in value) {
+      const extra = keys.filter((k) => k !== 'preset');
+      if (extra.length > 0) {
+        ctx.addIssue({
+          code: 'unrecognized_keys',
+          keys: extra,
+          input: value,
+          message: `unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; a preset rule has only 'preset'`,
+        });
+      }
+      const preset = value.preset;
+      if (typeof preset !== 'string' || !(LOG_RULE_PRESET_NAMES as string[]).includes(preset.trim().toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['preset'],
+          input: preset,
+          message: `expected a preset name (${LOG_RULE_PRESET_NAMES.join(', ')}), found ${describeValue(preset)}`,
+        });
+        return z.NEVER;
+      }
+      return extra.length > 0 ? z.NEVER : { preset: preset.trim().toLowerCase() as LogRulePresetName };
+    }
+    const extra = keys.filter((k) => k !== 'pattern' && k !== 'severity');
+    let ok = true;
     if (extra.length > 0) {
+      ok = false;
       ctx.addIssue({
         code: 'unrecognized_keys',
         keys: extra,
         input: value,
-        message: `unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; a preset rule has only 'preset'`,
+        message: `unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; allowed keys of a log rule: pattern, severity (or preset alone)`,
       });
     }
-    const preset = value.preset;
-    if (typeof preset !== 'string' || !(LOG_RULE_PRESET_NAMES as string[]).includes(preset.trim().toLowerCase())) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['preset'],
-        input: preset,
-        message: `expected a preset name (${LOG_RULE_PRESET_NAMES.join(', ')}), found ${describeValue(preset)}`,
-      });
-      return z.NEVER;
-    }
-    return extra.length > 0 ? z.NEVER : { preset: preset.trim().toLowerCase() as LogRulePresetName };
-  }
-  const extra = keys.filter((k) => k !== 'pattern' && k !== 'severity');
-  let ok = true;
-  if (extra.length > 0) {
-    ok = false;
-    ctx.addIssue({
-      code: 'unrecognized_keys',
-      keys: extra,
-      input: value,
-      message: `unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; allowed keys of a log rule: pattern, severity (or preset alone)`,
-    });
-  }
-  const pattern = value.pattern;
-  if (typeof pattern !== 'string' || pattern.length === 0) {
-    ok = false;
-    ctx.addIssue({ code: 'custom', path: ['pattern'], input: pattern, message: expected('a regular expression (a non-empty string)')({ input: pattern }) });
-  } else {
-    // The wrapper compiles through the same function: what passes here, it can run.
-    const { problem } = compileLogPattern(pattern);
-    if (problem) {
+    const pattern = value.pattern;
+    if (typeof pattern !== 'string' || pattern.length === 0) {
       ok = false;
+      ctx.addIssue({ code: 'custom', path: ['pattern'], input: pattern, message: expected('a regular expression (a non-empty string)')({ input: pattern }) });
+    } else {
+      // The wrapper compiles through the same function: what passes here, it can run.
+      const { problem } = compileLogPattern(pattern);
+      if (problem) {
+        ok = false;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          input: pattern,
+          message: `expected a valid regular expression, found ${describeValue(pattern)} (${problem})`,
+        });
+      }
+    }
+    const severity = SeverityNameSchema.safeParse(value.severity);
+    if (!severity.success) {
+      ok = false;
+      const input = value.severity;
       ctx.addIssue({
         code: 'custom',
-        path: ['pattern'],
-        input: pattern,
-        message: `expected a valid regular expression, found ${describeValue(pattern)} (${problem})`,
+        path: ['severity'],
+        input,
+        message: input === undefined ? `missing: expected a severity name (${SEVERITY_NAMES.join(', ')})` : severity.error.issues[0]!.message,
       });
     }
-  }
-  const severity = SeverityNameSchema.safeParse(value.severity);
-  if (!severity.success) {
-    ok = false;
-    const input = value.severity;
-    ctx.addIssue({
-      code: 'custom',
-      path: ['severity'],
-      input,
-      message: input === undefined ? `missing: expected a severity name (${SEVERITY_NAMES.join(', ')})` : severity.error.issues[0]!.message,
-    });
-  }
-  return ok ? { pattern: pattern as string, severity: severity.data! } : z.NEVER;
-});
+    return ok ? { pattern: pattern as string, severity: severity.data! } : z.NEVER;
+  }),
+);
 
-const LogRulesSchema = z.array(LogRuleSchema, { error: expected('a list of log rules') }).superRefine((rules, ctx) => {
-  const count = rules.reduce((n, rule) => n + ('preset' in rule ? LOG_RULE_PRESETS[rule.preset].length : 1), 0);
-  if (count > SPEC_BOUNDS.logRules) {
-    ctx.addIssue({ code: 'custom', input: rules, message: `expected at most ${SPEC_BOUNDS.logRules} log rules (presets counted by their patterns), found ${count}` });
-  }
-});
+const LogRulesSchema = lazySchema(() =>
+  z.array(LogRuleSchema, { error: expected('a list of log rules') }).superRefine((rules, ctx) => {
+    const count = rules.reduce((n, rule) => n + ('preset' in rule ? LOG_RULE_PRESETS[rule.preset].length : 1), 0);
+    if (count > SPEC_BOUNDS.logRules) {
+      ctx.addIssue({ code: 'custom', input: rules, message: `expected at most ${SPEC_BOUNDS.logRules} log rules (presets counted by their patterns), found ${count}` });
+    }
+  }),
+);
 
 /** `1048576`, `64MiB`, `500MB` → bytes. */
-export const SizeSchema = z.custom<number | string>().transform((value, ctx): number => {
-  try {
-    return parseSize(unboxFloat(value));
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', input: value, message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+export const SizeSchema = lazySchema(() =>
+  z.custom<number | string>().transform((value, ctx): number => {
+    try {
+      return parseSize(unboxFloat(value));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', input: value, message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+);
 
 /** The least `output_limit` (smaller ones would keep no useful head and tail). */
 export const MIN_OUTPUT_LIMIT = { lines: 10, bytes: 1024 } as const;
@@ -272,31 +299,37 @@ export const DEFAULT_OUTPUT_LIMIT = { lines: 1_000_000, bytes: 256 * 1024 * 1024
 export type OutputLimit = { lines: number; bytes: number };
 
 /** How much of a job's output is stored (head and tail): `{lines, bytes}`, each optional. */
-export const OutputLimitSchema = z.strictObject(
-  {
-    lines: z
-      .custom<number>((v) => isInt(v) && v >= MIN_OUTPUT_LIMIT.lines, { error: expected(`a number of lines (an integer >= ${MIN_OUTPUT_LIMIT.lines})`) })
-      .optional(),
-    bytes: SizeSchema.refine((n) => n >= MIN_OUTPUT_LIMIT.bytes, { error: `expected a size of at least ${MIN_OUTPUT_LIMIT.bytes} bytes (1KiB)` }).optional(),
-  },
-  { error: objectError('output_limit', ['lines', 'bytes']) },
+export const OutputLimitSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      lines: z
+        .custom<number>((v) => isInt(v) && v >= MIN_OUTPUT_LIMIT.lines, { error: expected(`a number of lines (an integer >= ${MIN_OUTPUT_LIMIT.lines})`) })
+        .optional(),
+      bytes: SizeSchema.refine((n) => n >= MIN_OUTPUT_LIMIT.bytes, { error: `expected a size of at least ${MIN_OUTPUT_LIMIT.bytes} bytes (1KiB)` }).optional(),
+    },
+    { error: objectError('output_limit', ['lines', 'bytes']) },
+  ),
 );
 
 /** Message budget of a subtree (groups and arrays): more than this many fails the subtree. */
-export const LimitsSchema = z.strictObject(
-  {
-    warning: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
-    error: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
-    critical: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
-  },
-  { error: objectError('limits', ['warning', 'error', 'critical']) },
+export const LimitsSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      warning: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
+      error: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
+      critical: nonNegativeInt('an integer >= 0', SPEC_BOUNDS.limit).optional(),
+    },
+    { error: objectError('limits', ['warning', 'error', 'critical']) },
+  ),
 );
 
 /** `random`, a base seed (index i gets base + i), or one seed per index. */
 const isSeed = (v: unknown): v is number => isInt(v) && Math.abs(v) <= SPEC_BOUNDS.seedMagnitude;
-export const SeedSchema = z.custom<'random' | number | number[]>(
-  (v) => v === 'random' || isSeed(v) || (Array.isArray(v) && v.length > 0 && v.length <= SPEC_BOUNDS.repeats && v.every(isSeed)),
-  { error: expected(`random, an integer (the base seed) or a list of integers (one per index), each from -2^48 to 2^48`) },
+export const SeedSchema = lazySchema(() =>
+  z.custom<'random' | number | number[]>(
+    (v) => v === 'random' || isSeed(v) || (Array.isArray(v) && v.length > 0 && v.length <= SPEC_BOUNDS.repeats && v.every(isSeed)),
+    { error: expected(`random, an integer (the base seed) or a list of integers (one per index), each from -2^48 to 2^48`) },
+  ),
 );
 
 function objectError(what: string, allowed: readonly string[]) {
@@ -361,50 +394,58 @@ function extensionsOf<S extends Record<string, unknown>, K extends SpecKind>(sha
 export const MEMORY_UNITS_MB = { KB: 0.001, MB: 1, GB: 1000, TB: 1_000_000 } as const;
 export type MemoryUnit = keyof typeof MEMORY_UNITS_MB;
 
-export const CoresSchema = z.strictObject(
-  { kind: z.literal('cores'), count: positiveInt(`a positive number of cores (an integer from 1 to ${SPEC_BOUNDS.cores})`, SPEC_BOUNDS.cores) },
-  { error: objectError('!Cores', allowedKeys('cores')) },
+export const CoresSchema = lazySchema(() =>
+  z.strictObject(
+    { kind: z.literal('cores'), count: positiveInt(`a positive number of cores (an integer from 1 to ${SPEC_BOUNDS.cores})`, SPEC_BOUNDS.cores) },
+    { error: objectError('!Cores', allowedKeys('cores')) },
+  ),
 );
-export const MemorySchema = z.strictObject(
-  {
-    kind: z.literal('memory'),
-    size: z.custom<number>((v) => {
-      const n = unboxFloat(v);
-      return typeof n === 'number' && Number.isFinite(n) && n > 0;
-    }, { error: expected('a positive memory size (a number > 0)') }).transform((v) => unboxFloat(v) as number),
-    unit: z
-      .custom<string>((v) => typeof v === 'string' && Object.prototype.hasOwnProperty.call(MEMORY_UNITS_MB, v.trim().toUpperCase()), {
-        error: expected(`a memory unit (${Object.keys(MEMORY_UNITS_MB).join(', ')})`),
-      })
-      .default('MB'),
-  },
-  { error: objectError('!Memory', allowedKeys('memory')) },
-).superRefine((memory, ctx) => {
-  const factor = MEMORY_UNITS_MB[memory.unit.trim().toUpperCase() as MemoryUnit];
-  const mb = memory.size * factor;
-  if (mb < SPEC_BOUNDS.memoryMinMb || mb > SPEC_BOUNDS.memoryMaxMb) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['size'],
-      input: memory.size,
-      message: `expected a memory request from 1 KB to 1 PB (${SPEC_BOUNDS.memoryMinMb} to ${SPEC_BOUNDS.memoryMaxMb} MB), found ${memory.size} ${memory.unit.trim().toUpperCase()}`,
-    });
-  }
-});
-export const LicenseSchema = z.strictObject(
-  {
-    kind: z.literal('license'),
-    name: z.custom<string>((v) => typeof v === 'string' && v.trim().length > 0, {
-      error: expected('a license name (a non-empty string)'),
-    }),
-    count: positiveInt(`a positive number of seats (an integer from 1 to ${SPEC_BOUNDS.licenseSeats})`, SPEC_BOUNDS.licenseSeats).default(1),
-  },
-  { error: objectError('!License', allowedKeys('license')) },
+export const MemorySchema = lazySchema(() =>
+  z.strictObject(
+    {
+      kind: z.literal('memory'),
+      size: z.custom<number>((v) => {
+        const n = unboxFloat(v);
+        return typeof n === 'number' && Number.isFinite(n) && n > 0;
+      }, { error: expected('a positive memory size (a number > 0)') }).transform((v) => unboxFloat(v) as number),
+      unit: z
+        .custom<string>((v) => typeof v === 'string' && Object.prototype.hasOwnProperty.call(MEMORY_UNITS_MB, v.trim().toUpperCase()), {
+          error: expected(`a memory unit (${Object.keys(MEMORY_UNITS_MB).join(', ')})`),
+        })
+        .default('MB'),
+    },
+    { error: objectError('!Memory', allowedKeys('memory')) },
+  ).superRefine((memory, ctx) => {
+    const factor = MEMORY_UNITS_MB[memory.unit.trim().toUpperCase() as MemoryUnit];
+    const mb = memory.size * factor;
+    if (mb < SPEC_BOUNDS.memoryMinMb || mb > SPEC_BOUNDS.memoryMaxMb) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['size'],
+        input: memory.size,
+        message: `expected a memory request from 1 KB to 1 PB (${SPEC_BOUNDS.memoryMinMb} to ${SPEC_BOUNDS.memoryMaxMb} MB), found ${memory.size} ${memory.unit.trim().toUpperCase()}`,
+      });
+    }
+  }),
 );
-export const ResourceSchema = z.discriminatedUnion('kind', [CoresSchema, MemorySchema, LicenseSchema], {
-  error: expected('a !Cores, !Memory or !License'),
-});
-const ResourcesSchema = z.array(ResourceSchema, { error: expected('a list of !Cores, !Memory and !License') }).default(() => []);
+export const LicenseSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      kind: z.literal('license'),
+      name: z.custom<string>((v) => typeof v === 'string' && v.trim().length > 0, {
+        error: expected('a license name (a non-empty string)'),
+      }),
+      count: positiveInt(`a positive number of seats (an integer from 1 to ${SPEC_BOUNDS.licenseSeats})`, SPEC_BOUNDS.licenseSeats).default(1),
+    },
+    { error: objectError('!License', allowedKeys('license')) },
+  ),
+);
+export const ResourceSchema = lazySchema(() =>
+  z.discriminatedUnion('kind', [CoresSchema, MemorySchema, LicenseSchema], {
+    error: expected('a !Cores, !Memory or !License'),
+  }),
+);
+const ResourcesSchema = lazySchema(() => z.array(ResourceSchema, { error: expected('a list of !Cores, !Memory and !License') }).default(() => []));
 
 export type Cores = z.infer<typeof CoresSchema>;
 export type Memory = z.infer<typeof MemorySchema>;
@@ -416,16 +457,16 @@ export type OutputLimitSetting = z.infer<typeof OutputLimitSchema>;
 
 // ---------------------------------------------------------------- jobs
 
-const commonExtensions = {
+const commonExtensions = once(() => ({
   timeout: DurationSchema.optional(),
   hang_timeout: DurationSchema.optional(),
   retries: nonNegativeInt(`a number of retries (an integer from 0 to ${SPEC_BOUNDS.retries})`, SPEC_BOUNDS.retries).optional(),
   log_rules: LogRulesSchema.optional(),
   stderr_severity: SeverityNameSchema.optional(),
   output_limit: OutputLimitSchema.optional(),
-};
+}));
 
-const jobShape = {
+const jobShape = once(() => ({
   kind: z.literal('job'),
   ident: IdentSchema,
   env: EnvSchema,
@@ -446,10 +487,10 @@ const jobShape = {
   on_done: DependencySchema,
   on_fail: DependencySchema,
   on_pass: DependencySchema,
-  ...commonExtensions,
-};
+  ...commonExtensions(),
+}));
 
-const groupShape = {
+const groupShape = once(() => ({
   kind: z.literal('group'),
   ident: IdentSchema,
   env: EnvSchema,
@@ -457,10 +498,10 @@ const groupShape = {
   on_fail: DependencySchema,
   on_pass: DependencySchema,
   on_done: DependencySchema,
-  ...commonExtensions,
+  ...commonExtensions(),
   limits: LimitsSchema.optional(),
-};
-const arrayShape = {
+}));
+const arrayShape = once(() => ({
   kind: z.literal('array'),
   ident: IdentSchema,
   repeats: positiveInt(`a number of repeats (an integer from 1 to ${SPEC_BOUNDS.repeats})`, SPEC_BOUNDS.repeats).default(1),
@@ -469,25 +510,25 @@ const arrayShape = {
   on_fail: DependencySchema,
   on_pass: DependencySchema,
   on_done: DependencySchema,
-  ...commonExtensions,
+  ...commonExtensions(),
   limits: LimitsSchema.optional(),
   seed: SeedSchema.optional(),
-};
+}));
 /** Gator's optional extension fields of each tag (mapping form only; omitted from dumps when unset). */
-export const EXTENSION_FIELDS = {
-  job: extensionsOf(jobShape, 'job'),
-  group: extensionsOf(groupShape, 'group'),
-  array: extensionsOf(arrayShape, 'array'),
-  cores: [] as never[],
-  memory: [] as never[],
-  license: [] as never[],
-} as const;
+export const EXTENSION_FIELDS = lazyProps({
+  job: () => extensionsOf(jobShape(), 'job'),
+  group: () => extensionsOf(groupShape(), 'group'),
+  array: () => extensionsOf(arrayShape(), 'array'),
+  cores: () => [] as never[],
+  memory: () => [] as never[],
+  license: () => [] as never[],
+});
 
-export const JobSchema = z.strictObject(jobShape, { error: objectError('!Job', allowedKeys('job')) });
+export const JobSchema = lazySchema(() => z.strictObject(jobShape(), { error: objectError('!Job', allowedKeys('job')) }));
 
 // The recursive `jobs` field is typed by hand; everything else is inferred.
-const JobGroupBaseSchema = z.strictObject(groupShape);
-const JobArrayBaseSchema = z.strictObject(arrayShape);
+const JobGroupBaseSchema = lazySchema(() => z.strictObject(groupShape()));
+const JobArrayBaseSchema = lazySchema(() => z.strictObject(arrayShape()));
 
 export type Job = z.infer<typeof JobSchema>;
 export type JobGroup = z.infer<typeof JobGroupBaseSchema> & { jobs: Spec[] };
@@ -501,24 +542,34 @@ export type SpecInput =
   | (JobGroupInput & { kind: 'group' })
   | (JobArrayInput & { kind: 'array' });
 
-const JobsSchema: z.ZodType<Spec[], SpecInput[] | undefined> = z.lazy(() =>
-  z.array(SpecSchema, { error: expected('a list of !Job, !JobGroup and !JobArray') }).default(() => []),
-) as unknown as z.ZodType<Spec[], SpecInput[] | undefined>;
+const JobsSchema = lazySchema(
+  () =>
+    z.lazy(() => z.array(SpecSchema, { error: expected('a list of !Job, !JobGroup and !JobArray') }).default(() => [])) as unknown as z.ZodType<
+      Spec[],
+      SpecInput[] | undefined
+    >,
+);
 
-export const JobGroupSchema: z.ZodType<JobGroup, SpecInput & { kind: 'group' }> = z.strictObject(
-  { ...groupShape, jobs: JobsSchema },
-  { error: objectError('!JobGroup', allowedKeys('group')) },
-) as never;
+export const JobGroupSchema: z.ZodType<JobGroup, SpecInput & { kind: 'group' }> = lazySchema(() =>
+  z.strictObject(
+    { ...groupShape(), jobs: JobsSchema },
+    { error: objectError('!JobGroup', allowedKeys('group')) },
+  ) as never,
+);
 
-export const JobArraySchema: z.ZodType<JobArray, SpecInput & { kind: 'array' }> = z.strictObject(
-  { ...arrayShape, jobs: JobsSchema },
-  { error: objectError('!JobArray', allowedKeys('array')) },
-) as never;
+export const JobArraySchema: z.ZodType<JobArray, SpecInput & { kind: 'array' }> = lazySchema(() =>
+  z.strictObject(
+    { ...arrayShape(), jobs: JobsSchema },
+    { error: objectError('!JobArray', allowedKeys('array')) },
+  ) as never,
+);
 
-export const SpecSchema: z.ZodType<Spec, SpecInput> = z.discriminatedUnion(
-  'kind',
-  [JobSchema, JobGroupSchema as never, JobArraySchema as never] as never,
-  { error: expected('a !Job, !JobGroup or !JobArray') },
-) as never;
+export const SpecSchema: z.ZodType<Spec, SpecInput> = lazySchema(() =>
+  z.discriminatedUnion(
+    'kind',
+    [JobSchema, JobGroupSchema as never, JobArraySchema as never] as never,
+    { error: expected('a !Job, !JobGroup or !JobArray') },
+  ) as never,
+);
 
 export { YamlFloat };
