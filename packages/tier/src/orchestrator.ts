@@ -58,6 +58,13 @@ export interface OrchestratorContext {
   only?: ((childPath: string[]) => boolean | 'descend') | undefined;
   /** Most children handed to the scheduler and not yet complete. */
   launchWindow: number;
+  /**
+   * Most child tiers starting at once (launched, not yet registered); undefined for
+   * no limit. Further child tiers wait here for one to register, end, or take longer
+   * than `tierStartWaitMs`.
+   */
+  tierStarts?: number | undefined;
+  tierStartWaitMs?: number | undefined;
   /** Ident of the tier and jobs under it, for the roll-up. */
   ident: string;
   expectedJobs: number;
@@ -69,6 +76,8 @@ export interface OrchestratorContext {
 const EXIT_GRACE_MS = 250;
 /** Names of failed children kept for the tier's reason (the count stays exact). */
 const FAILED_NAMES = 3;
+/** A child tier still starting after this long no longer holds its siblings back (default of `tierStartWaitMs`). */
+const TIER_START_WAIT_MS = 1_500;
 /** Why children are skipped when the run stops. */
 const RUN_STOPPED = 'run stopped';
 
@@ -84,6 +93,10 @@ export class Orchestrator {
   private ready: string[] = [];
   private readyHead = 0;
   private inFlight = 0;
+  /** Child tiers launched and not yet registered (`tierStarts`), with the timer that stops them holding the rest back. */
+  private readonly tiersStarting = new Map<string, NodeJS.Timeout>();
+  /** Child tiers ready, waiting for one starting to be done (`tierStarts`). */
+  private tiersHeld: ChildRecord[] = [];
   private scheduling = false;
   private scheduleAgain = false;
   private stopping = false;
@@ -160,6 +173,7 @@ export class Orchestrator {
     while (this.readyHead < this.ready.length && this.inFlight < window) {
       const rec = this.ctx.children.get(this.ready[this.readyHead++]!)!;
       if (this.stopping) this.skip({ id: rec.id, baseId: rec.baseId, reason: RUN_STOPPED, specProblem: false }, undefined, 'stopped');
+      else if (rec.kind === 'tier' && this.holdTier(rec)) continue;
       else this.launch(rec);
     }
     if (this.readyHead >= this.ready.length) {
@@ -168,8 +182,46 @@ export class Orchestrator {
     }
   }
 
+  /**
+   * Child tiers start one after another (`tierStarts` at a time) when they share this
+   * machine's cores: a tier's start is a Node process start, CPU-bound, and the first
+   * jobs wait for their tier's. Started all at once, a group's child tiers (and theirs)
+   * share the cores and are all ready late; in turn, the first is ready after one start.
+   * True when `rec` waits for its turn.
+   */
+  private holdTier(rec: ChildRecord): boolean {
+    const limit = this.ctx.tierStarts;
+    if (limit === undefined) return false;
+    if (this.tiersStarting.size >= Math.max(1, limit)) {
+      this.tiersHeld.push(rec);
+      return true;
+    }
+    const t = setTimeout(() => this.tierStarted(rec), this.ctx.tierStartWaitMs ?? TIER_START_WAIT_MS);
+    t.unref?.();
+    this.tiersStarting.set(rec.id, t);
+    return false;
+  }
+
+  /** A child tier registered, ended or took long: the next held one may start. */
+  tierStarted(rec: ChildRecord): void {
+    const t = this.tiersStarting.get(rec.id);
+    if (t === undefined) return;
+    clearTimeout(t);
+    this.tiersStarting.delete(rec.id);
+    if (this.stopping || this.closed) return;
+    while (this.tiersHeld.length > 0 && this.tiersStarting.size < Math.max(1, this.ctx.tierStarts ?? 1)) {
+      const next = this.tiersHeld.shift()!;
+      if (next.state !== JobState.PENDING) continue;
+      this.holdTier(next);
+      this.launch(next);
+    }
+  }
+
   /** Ready children that never got into the launch window (the run stopped first). */
   private skipReady(reason: string): void {
+    const held = this.tiersHeld;
+    this.tiersHeld = [];
+    for (const rec of held) this.skip({ id: rec.id, baseId: rec.baseId, reason, specProblem: false }, undefined, 'stopped');
     while (this.readyHead < this.ready.length) {
       const rec = this.ctx.children.get(this.ready[this.readyHead++]!)!;
       this.skip({ id: rec.id, baseId: rec.baseId, reason, specProblem: false }, undefined, 'stopped');
@@ -304,6 +356,7 @@ export class Orchestrator {
     this.graph.complete(rec.id, graphResult ?? result);
     this.ctx.childEvent(rec, end, reason);
     this.ctx.changed();
+    if (rec.kind === 'tier') this.tierStarted(rec);
     if (!this.closed) this.schedule();
   }
 
@@ -411,6 +464,8 @@ export class Orchestrator {
   async close(ms: number): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
+    for (const t of this.tiersStarting.values()) clearTimeout(t);
+    this.tiersStarting.clear();
     // Children exit right after `complete`; give the scheduler a moment to see it.
     await this.launcher.settle(ms);
   }

@@ -95,6 +95,15 @@ export interface TierOptions extends LayerOptions {
    * in batches (at half) so a scheduler can still group an array's copies.
    */
   launchWindow?: number;
+  /**
+   * Most child tiers starting at once (launched, not yet registered); the next
+   * starts when one registers or ends, or after `tierStartWaitMs` (default 1.5 s).
+   * Default: 1 when the scheduler runs children on this machine (`capabilities.remote`
+   * false), where tier start-ups share its cores and the first jobs wait for theirs;
+   * no limit otherwise.
+   */
+  tierStarts?: number;
+  tierStartWaitMs?: number;
   /** Which children to run (rerun-failed); `false` records the child as skipped, `'descend'` runs it. */
   only?: (childPath: string[]) => boolean | 'descend';
   /**
@@ -512,6 +521,9 @@ class TierRunner implements Tier {
       ident: this.ident,
       expectedJobs: expectedJobs(this.o.spec),
       launchWindow: this.o.launchWindow ?? DEFAULT_LAUNCH_WINDOW,
+      // Children of a local scheduler start on this machine's cores: child tiers one at a time.
+      tierStarts: this.o.tierStarts ?? (this.o.scheduler.capabilities?.remote === false ? 1 : undefined),
+      tierStartWaitMs: this.o.tierStartWaitMs,
       only: this.o.only,
       log: (severity, message) => this.log.log(severity, message),
       notice: (kind, message, child) => this.log.notice(kind, message, child),
@@ -556,7 +568,10 @@ class TierRunner implements Tier {
       place: () => this.place,
       log: (severity, message) => this.log.log(severity, message),
       relay: (payload, senderPath) => this.log.relay(payload, senderPath),
-      childStarted: (rec) => this.childEvent(rec, 'started'),
+      childStarted: (rec) => {
+        this.childEvent(rec, 'started');
+        if (rec.kind === 'tier') this.orchestrator.tierStarted(rec);
+      },
       changed: () => this.changed(),
       stopping: () => this.stopping,
       stop: (reason) => this.stop(reason),
