@@ -58,12 +58,8 @@ export interface OrchestratorContext {
   only?: ((childPath: string[]) => boolean | 'descend') | undefined;
   /** Most children handed to the scheduler and not yet complete. */
   launchWindow: number;
-  /**
-   * Most child tiers starting at once (launched, not yet registered); undefined for
-   * no limit. Further child tiers wait here for one to register, end, or take longer
-   * than `tierStartWaitMs`.
-   */
-  tierStarts?: number | undefined;
+  /** The first child tier starts alone; the rest once it has registered, ended, or taken `tierStartWaitMs`. */
+  tierHeadStart?: boolean | undefined;
   tierStartWaitMs?: number | undefined;
   /** Ident of the tier and jobs under it, for the roll-up. */
   ident: string;
@@ -76,7 +72,7 @@ export interface OrchestratorContext {
 const EXIT_GRACE_MS = 250;
 /** Names of failed children kept for the tier's reason (the count stays exact). */
 const FAILED_NAMES = 3;
-/** A child tier still starting after this long no longer holds its siblings back (default of `tierStartWaitMs`). */
+/** A first child tier still starting after this long no longer holds its siblings back (default of `tierStartWaitMs`). */
 const TIER_START_WAIT_MS = 1_500;
 /** Why children are skipped when the run stops. */
 const RUN_STOPPED = 'run stopped';
@@ -93,9 +89,10 @@ export class Orchestrator {
   private ready: string[] = [];
   private readyHead = 0;
   private inFlight = 0;
-  /** Child tiers launched and not yet registered (`tierStarts`), with the timer that stops them holding the rest back. */
-  private readonly tiersStarting = new Map<string, NodeJS.Timeout>();
-  /** Child tiers ready, waiting for one starting to be done (`tierStarts`). */
+  /** The first child tier, while it starts ahead of its siblings (`tierHeadStart`), and the timer that ends its head start. */
+  private headStarter: { id: string; timer: NodeJS.Timeout } | undefined;
+  private headStartDone = false;
+  /** Child tiers ready, waiting for the first one's start (`tierHeadStart`). */
   private tiersHeld: ChildRecord[] = [];
   private scheduling = false;
   private scheduleAgain = false;
@@ -183,38 +180,35 @@ export class Orchestrator {
   }
 
   /**
-   * Child tiers start one after another (`tierStarts` at a time) when they share this
-   * machine's cores: a tier's start is a Node process start, CPU-bound, and the first
-   * jobs wait for their tier's. Started all at once, a group's child tiers (and theirs)
-   * share the cores and are all ready late; in turn, the first is ready after one start.
-   * True when `rec` waits for its turn.
+   * The first child tier starts ahead of its siblings when they share this machine's
+   * cores (`tierHeadStart`): a tier's start is a Node process start, CPU-bound, and the
+   * first jobs wait for their tier's. Started all at once, a group's child tiers shared
+   * the cores and were all ready late; the rest are launched, together, once the first
+   * has registered (or ended, or after `tierStartWaitMs`). Started one at a time, the
+   * rest came up too slowly to keep short jobs coming. True when `rec` waits.
    */
   private holdTier(rec: ChildRecord): boolean {
-    const limit = this.ctx.tierStarts;
-    if (limit === undefined) return false;
-    if (this.tiersStarting.size >= Math.max(1, limit)) {
+    if (!this.ctx.tierHeadStart || this.headStartDone) return false;
+    if (this.headStarter) {
       this.tiersHeld.push(rec);
       return true;
     }
     const t = setTimeout(() => this.tierStarted(rec), this.ctx.tierStartWaitMs ?? TIER_START_WAIT_MS);
     t.unref?.();
-    this.tiersStarting.set(rec.id, t);
+    this.headStarter = { id: rec.id, timer: t };
     return false;
   }
 
-  /** A child tier registered, ended or took long: the next held one may start. */
+  /** A child tier registered, ended or took long: if it was the first, the held ones start. */
   tierStarted(rec: ChildRecord): void {
-    const t = this.tiersStarting.get(rec.id);
-    if (t === undefined) return;
-    clearTimeout(t);
-    this.tiersStarting.delete(rec.id);
+    if (this.headStarter?.id !== rec.id) return;
+    clearTimeout(this.headStarter.timer);
+    this.headStarter = undefined;
+    this.headStartDone = true;
     if (this.stopping || this.closed) return;
-    while (this.tiersHeld.length > 0 && this.tiersStarting.size < Math.max(1, this.ctx.tierStarts ?? 1)) {
-      const next = this.tiersHeld.shift()!;
-      if (next.state !== JobState.PENDING) continue;
-      this.holdTier(next);
-      this.launch(next);
-    }
+    const held = this.tiersHeld;
+    this.tiersHeld = [];
+    for (const next of held) if (next.state === JobState.PENDING) this.launch(next);
   }
 
   /** Ready children that never got into the launch window (the run stopped first). */
@@ -464,8 +458,8 @@ export class Orchestrator {
   async close(ms: number): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
-    for (const t of this.tiersStarting.values()) clearTimeout(t);
-    this.tiersStarting.clear();
+    if (this.headStarter) clearTimeout(this.headStarter.timer);
+    this.headStarter = undefined;
     // Children exit right after `complete`; give the scheduler a moment to see it.
     await this.launcher.settle(ms);
   }

@@ -96,13 +96,12 @@ export interface TierOptions extends LayerOptions {
    */
   launchWindow?: number;
   /**
-   * Most child tiers starting at once (launched, not yet registered); the next
-   * starts when one registers or ends, or after `tierStartWaitMs` (default 1.5 s).
-   * Default: 1 when the scheduler runs children on this machine (`capabilities.remote`
-   * false), where tier start-ups share its cores and the first jobs wait for theirs;
-   * no limit otherwise.
+   * The first child tier starts alone, the others once it has registered (or ended,
+   * or after `tierStartWaitMs`, default 1.5 s). Default: true when the scheduler runs
+   * children on this machine (`capabilities.remote` false), where tier start-ups share
+   * its cores and the first jobs wait for their tier's; false otherwise.
    */
-  tierStarts?: number;
+  tierHeadStart?: boolean;
   tierStartWaitMs?: number;
   /** Which children to run (rerun-failed); `false` records the child as skipped, `'descend'` runs it. */
   only?: (childPath: string[]) => boolean | 'descend';
@@ -521,8 +520,8 @@ class TierRunner implements Tier {
       ident: this.ident,
       expectedJobs: expectedJobs(this.o.spec),
       launchWindow: this.o.launchWindow ?? DEFAULT_LAUNCH_WINDOW,
-      // Children of a local scheduler start on this machine's cores: child tiers one at a time.
-      tierStarts: this.o.tierStarts ?? (this.o.scheduler.capabilities?.remote === false ? 1 : undefined),
+      // Children of a local scheduler start on this machine's cores: the first child tier ahead of the rest.
+      tierHeadStart: this.o.tierHeadStart ?? this.o.scheduler.capabilities?.remote === false,
       tierStartWaitMs: this.o.tierStartWaitMs,
       only: this.o.only,
       log: (severity, message) => this.log.log(severity, message),
