@@ -58,6 +58,9 @@ export interface OrchestratorContext {
   only?: ((childPath: string[]) => boolean | 'descend') | undefined;
   /** Most children handed to the scheduler and not yet complete. */
   launchWindow: number;
+  /** The first child tier starts alone; the rest once it has registered, ended, or taken `tierStartWaitMs`. */
+  tierHeadStart?: boolean | undefined;
+  tierStartWaitMs?: number | undefined;
   /** Ident of the tier and jobs under it, for the roll-up. */
   ident: string;
   expectedJobs: number;
@@ -69,6 +72,8 @@ export interface OrchestratorContext {
 const EXIT_GRACE_MS = 250;
 /** Names of failed children kept for the tier's reason (the count stays exact). */
 const FAILED_NAMES = 3;
+/** A first child tier still starting after this long no longer holds its siblings back (default of `tierStartWaitMs`). */
+const TIER_START_WAIT_MS = 1_500;
 /** Why children are skipped when the run stops. */
 const RUN_STOPPED = 'run stopped';
 
@@ -84,6 +89,11 @@ export class Orchestrator {
   private ready: string[] = [];
   private readyHead = 0;
   private inFlight = 0;
+  /** The first child tier, while it starts ahead of its siblings (`tierHeadStart`), and the timer that ends its head start. */
+  private headStarter: { id: string; timer: NodeJS.Timeout } | undefined;
+  private headStartDone = false;
+  /** Child tiers ready, waiting for the first one's start (`tierHeadStart`). */
+  private tiersHeld: ChildRecord[] = [];
   private scheduling = false;
   private scheduleAgain = false;
   private stopping = false;
@@ -160,6 +170,7 @@ export class Orchestrator {
     while (this.readyHead < this.ready.length && this.inFlight < window) {
       const rec = this.ctx.children.get(this.ready[this.readyHead++]!)!;
       if (this.stopping) this.skip({ id: rec.id, baseId: rec.baseId, reason: RUN_STOPPED, specProblem: false }, undefined, 'stopped');
+      else if (rec.kind === 'tier' && this.holdTier(rec)) continue;
       else this.launch(rec);
     }
     if (this.readyHead >= this.ready.length) {
@@ -168,8 +179,43 @@ export class Orchestrator {
     }
   }
 
+  /**
+   * The first child tier starts ahead of its siblings when they share this machine's
+   * cores (`tierHeadStart`): a tier's start is a Node process start, CPU-bound, and the
+   * first jobs wait for their tier's. Started all at once, a group's child tiers shared
+   * the cores and were all ready late; the rest are launched, together, once the first
+   * has registered (or ended, or after `tierStartWaitMs`). Started one at a time, the
+   * rest came up too slowly to keep short jobs coming. True when `rec` waits.
+   */
+  private holdTier(rec: ChildRecord): boolean {
+    if (!this.ctx.tierHeadStart || this.headStartDone) return false;
+    if (this.headStarter) {
+      this.tiersHeld.push(rec);
+      return true;
+    }
+    const t = setTimeout(() => this.tierStarted(rec), this.ctx.tierStartWaitMs ?? TIER_START_WAIT_MS);
+    t.unref?.();
+    this.headStarter = { id: rec.id, timer: t };
+    return false;
+  }
+
+  /** A child tier registered, ended or took long: if it was the first, the held ones start. */
+  tierStarted(rec: ChildRecord): void {
+    if (this.headStarter?.id !== rec.id) return;
+    clearTimeout(this.headStarter.timer);
+    this.headStarter = undefined;
+    this.headStartDone = true;
+    if (this.stopping || this.closed) return;
+    const held = this.tiersHeld;
+    this.tiersHeld = [];
+    for (const next of held) if (next.state === JobState.PENDING) this.launch(next);
+  }
+
   /** Ready children that never got into the launch window (the run stopped first). */
   private skipReady(reason: string): void {
+    const held = this.tiersHeld;
+    this.tiersHeld = [];
+    for (const rec of held) this.skip({ id: rec.id, baseId: rec.baseId, reason, specProblem: false }, undefined, 'stopped');
     while (this.readyHead < this.ready.length) {
       const rec = this.ctx.children.get(this.ready[this.readyHead++]!)!;
       this.skip({ id: rec.id, baseId: rec.baseId, reason, specProblem: false }, undefined, 'stopped');
@@ -309,6 +355,7 @@ export class Orchestrator {
     this.graph.complete(rec.id, graphResult ?? result);
     this.ctx.childEvent(rec, end, reason);
     this.ctx.changed();
+    if (rec.kind === 'tier') this.tierStarted(rec);
     if (!this.closed) this.schedule();
   }
 
@@ -416,6 +463,8 @@ export class Orchestrator {
   async close(ms: number): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
+    if (this.headStarter) clearTimeout(this.headStarter.timer);
+    this.headStarter = undefined;
     // Children exit right after `complete`; give the scheduler a moment to see it.
     await this.launcher.settle(ms);
   }

@@ -95,6 +95,14 @@ export interface TierOptions extends LayerOptions {
    * in batches (at half) so a scheduler can still group an array's copies.
    */
   launchWindow?: number;
+  /**
+   * The first child tier starts alone, the others once it has registered (or ended,
+   * or after `tierStartWaitMs`, default 1.5 s). Default: true when the scheduler runs
+   * children on this machine (`capabilities.remote` false), where tier start-ups share
+   * its cores and the first jobs wait for their tier's; false otherwise.
+   */
+  tierHeadStart?: boolean;
+  tierStartWaitMs?: number;
   /** Which children to run (rerun-failed); `false` records the child as skipped, `'descend'` runs it. */
   only?: (childPath: string[]) => boolean | 'descend';
   /**
@@ -512,6 +520,9 @@ class TierRunner implements Tier {
       ident: this.ident,
       expectedJobs: expectedJobs(this.o.spec),
       launchWindow: this.o.launchWindow ?? DEFAULT_LAUNCH_WINDOW,
+      // Children of a local scheduler start on this machine's cores: the first child tier ahead of the rest.
+      tierHeadStart: this.o.tierHeadStart ?? this.o.scheduler.capabilities?.remote === false,
+      tierStartWaitMs: this.o.tierStartWaitMs,
       only: this.o.only,
       log: (severity, message) => this.log.log(severity, message),
       notice: (kind, message, child) => this.log.notice(kind, message, child),
@@ -556,7 +567,10 @@ class TierRunner implements Tier {
       place: () => this.place,
       log: (severity, message) => this.log.log(severity, message),
       relay: (payload, senderPath) => this.log.relay(payload, senderPath),
-      childStarted: (rec) => this.childEvent(rec, 'started'),
+      childStarted: (rec) => {
+        this.childEvent(rec, 'started');
+        if (rec.kind === 'tier') this.orchestrator.tierStarted(rec);
+      },
       changed: () => this.changed(),
       stopping: () => this.stopping,
       stop: (reason) => this.stop(reason),

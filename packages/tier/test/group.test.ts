@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLayerReader } from '@gator/db';
 import { JobResult, PROTOCOL_VERSION, array, group, job, loadSpec } from '@gator/protocol';
-import { childStates, readFixture, removeTempDirs, runRoot } from './helpers/harness.js';
+import type { TierEvent } from '../src/index.js';
+import { childStates, readFixture, removeTempDirs, runRoot, startRoot } from './helpers/harness.js';
 
 afterEach(removeTempDirs);
 
@@ -218,5 +219,42 @@ describe('bad start-up', () => {
       else if (e.state === 'passed' || e.state === 'failed' || e.state === 'lost') open--;
     }
     expect(most).toBe(4);
+  });
+});
+
+describe('child tiers on a local scheduler', () => {
+  const tiers = (n: number) =>
+    group({ ident: 'root', jobs: Array.from({ length: n }, (_, i) => group({ ident: `g${i}`, jobs: [job({ ident: 'p', command: 'pass' })] })) });
+  const tierSteps = (events: TierEvent[]) =>
+    events.flatMap((e) => (e.type === 'child' && e.kind === 'tier' && (e.state === 'launched' || e.state === 'started') ? [`${e.id} ${e.state}`] : []));
+
+  it('the first starts ahead: the others are launched once it has registered', async () => {
+    const { outcome, events } = await runRoot(tiers(3), { tierStartWaitMs: 120_000 });
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    expect(tierSteps(events).slice(0, 4)).toEqual(['g0 launched', 'g0 started', 'g1 launched', 'g2 launched']);
+  });
+
+  it('tierHeadStart: false launches them all at once', async () => {
+    const { outcome, events } = await runRoot(tiers(3), { tierHeadStart: false });
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    expect(tierSteps(events).slice(0, 3)).toEqual(['g0 launched', 'g1 launched', 'g2 launched']);
+  });
+
+  it('a stop skips the child tiers still waiting for their turn', async () => {
+    let stop = () => {};
+    const run = await startRoot(tiers(3), {
+      tierStartWaitMs: 120_000,
+      // As the first child tier is launched, before it can register.
+      onEvent: (e) => {
+        if (e.type === 'child' && e.id === 'g0' && e.state === 'launched') queueMicrotask(() => stop());
+      },
+    });
+    stop = () => run.tier.stop('test says stop');
+    const outcome = await run.finished();
+    const states = childStates(run.events);
+    expect(states.g1).toEqual(['skipped']);
+    expect(states.g2).toEqual(['skipped']);
+    expect(outcome.summary.sub_skipped).toBeGreaterThanOrEqual(2);
+    expect(outcome.summary.metrics.sub_active).toBe(0);
   });
 });
