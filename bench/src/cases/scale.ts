@@ -46,7 +46,11 @@ const record = (label, extra) => {
     if (m.heapUsed >= before * 0.99) break;
     before = m.heapUsed;
   }
-  fs.appendFileSync(out, JSON.stringify({ label, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, ...extra }) + '\\n');
+  // Where the committed heap is (old space holds the pages kept partly filled), and what of RSS is anonymous.
+  const spaces = {};
+  for (const sp of require('node:v8').getHeapSpaceStatistics()) if (sp.space_size > 0) spaces[sp.space_name] = { size: sp.space_size, used: sp.space_used_size };
+  const anon = Number(/^RssAnon:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/status', 'latin1'))?.[1] ?? NaN) * 1024;
+  fs.appendFileSync(out, JSON.stringify({ label, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, anon, spaces, ...extra }) + '\\n');
 };
 let spawned = 0;
 const spawn = childProcess.spawn;
@@ -69,6 +73,10 @@ interface ProbeRecord {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  /** RssAnon (bytes). */
+  anon: number;
+  /** v8.getHeapSpaceStatistics(): committed and used bytes of each non-empty space. */
+  spaces: Record<string, { size: number; used: number }>;
   spawned: number;
 }
 
@@ -164,6 +172,11 @@ async function scaleRows(ctx: BenchContext, mode: Mode, jobs: number, smaller: n
     heapEndMiB: mib(big.end.heapUsed),
     heapTotalEndMiB: mib(big.end.heapTotal),
     externalEndMiB: mib(big.end.external),
+    // RSS outside the V8 heap is mostly malloc (SQLite, buffers): anonymous RSS minus the committed heap.
+    anonEndMiB: mib(big.end.anon),
+    smallerRunAnonEndMiB: mib(small.end.anon),
+    heapSpacesEndMiB: spacesMiB(big.end),
+    smallerRunHeapSpacesEndMiB: spacesMiB(small.end),
     smallerRunRssEndMiB: mib(small.end.rss),
     smallerRunHeapTotalEndMiB: mib(small.end.heapTotal),
     smallerRunHeapEndMiB: mib(small.end.heapUsed),
@@ -189,4 +202,10 @@ async function scaleRows(ctx: BenchContext, mode: Mode, jobs: number, smaller: n
       details,
     }),
   ];
+}
+
+/** Committed / used MiB of each V8 space, e.g. `old_space: "19.9 / 13.2"`. */
+function spacesMiB(r: ProbeRecord): Record<string, string> {
+  const mib = (b: number) => (b / 1048576).toFixed(1);
+  return Object.fromEntries(Object.entries(r.spaces ?? {}).map(([name, s]) => [name, `${mib(s.size)} / ${mib(s.used)}`]));
 }

@@ -156,6 +156,35 @@ describe('LayerStore', () => {
     reader.close();
   });
 
+
+  test('metrics of many scopes: each row updated in place, whatever order the names and scopes come in', () => {
+    const dir = tempDir();
+    const store = openLayerStore({ dir, kind: 'tier', flushIntervalMs: 60_000 });
+    // Children whose rows run on by one, one out of the names' order, one that gains a name later.
+    for (const id of ['a', 'b', 'c']) store.setMetrics(id, { sub_total: 1, sub_passed: 0, msg_error: 0 });
+    store.setMetrics('d', { msg_error: 1, sub_total: 1 });
+    store.flush();
+    store.setMetrics('b', { sub_total: 1, sub_passed: 1, msg_error: 2, own: 7 });
+    store.setMetrics('a', { sub_passed: 1 });
+    store.setMetrics('d', { sub_passed: 1, msg_error: 3 });
+    store.close();
+    // A reopened store finds the rows it must update.
+    const again = openLayerStore({ dir, kind: 'tier', flushIntervalMs: 60_000 });
+    again.setMetrics('c', { msg_error: 5, own: 1 });
+    again.setMetrics('a', { sub_total: 9 });
+    again.close();
+    const db = new Database(store.dbFile, { readonly: true });
+    const rows = db.prepare('SELECT scope, name, value FROM Metric ORDER BY scope, name').all() as { scope: string; name: string; value: number }[];
+    db.close();
+    const got = Object.fromEntries(rows.map((r) => [`${r.scope}.${r.name}`, r.value]));
+    expect(rows.length).toBe(Object.keys(got).length);
+    expect(got).toEqual({
+      'a.msg_error': 0, 'a.sub_passed': 1, 'a.sub_total': 9,
+      'b.msg_error': 2, 'b.own': 7, 'b.sub_passed': 1, 'b.sub_total': 1,
+      'c.msg_error': 5, 'c.own': 1, 'c.sub_passed': 0, 'c.sub_total': 1,
+      'd.msg_error': 3, 'd.sub_passed': 1, 'd.sub_total': 1,
+    });
+  });
   test('children: uidx known at once, updates applied in order even within one batch', () => {
     const dir = tempDir();
     const store = openLayerStore({ dir, kind: 'tier', flushIntervalMs: 60_000 });

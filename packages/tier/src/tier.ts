@@ -172,6 +172,8 @@ export const TOKENLESS_HINT =
 
 const now = () => Date.now() / 1000;
 
+const SPEC_KIND: Record<Spec['kind'], Spec['kind']> = { job: 'job', group: 'group', array: 'array' };
+
 /** The options that are not layer settings (those are checked by `layerSettings`). */
 function validate(options: TierOptions): void {
   const o = options as Partial<TierOptions>;
@@ -433,7 +435,8 @@ class TierRunner implements Tier {
         arraySize: e.arraySize,
         uidx,
         kind,
-        specKind: e.spec.kind,
+        // The literal, not the spec's own string: the record outlives the spec (a string per child otherwise).
+        specKind: SPEC_KIND[e.spec.kind],
         expected,
         subdir: e.trackingSubdir,
         state: JobState.PENDING,
