@@ -206,9 +206,14 @@ export class Orchestrator {
     this.headStarter = undefined;
     this.headStartDone = true;
     if (this.stopping || this.closed) return;
-    const held = this.tiersHeld;
+    const held = this.tiersHeld.filter((next) => next.state === JobState.PENDING).map((next) => next.id);
     this.tiersHeld = [];
-    for (const next of held) if (next.state === JobState.PENDING) this.launch(next);
+    if (held.length === 0) return;
+    // Back to the front of the ready list, in their order: the launch window still bounds them
+    // (an array of 10,000 groups is 10,000 held tiers).
+    this.ready = held.concat(this.ready.slice(this.readyHead));
+    this.readyHead = 0;
+    this.schedule();
   }
 
   /** Ready children that never got into the launch window (the run stopped first). */

@@ -234,6 +234,20 @@ describe('child tiers on a local scheduler', () => {
     expect(tierSteps(events).slice(0, 4)).toEqual(['g0 launched', 'g0 started', 'g1 launched', 'g2 launched']);
   });
 
+  it('the held ones still go through the launch window', async () => {
+    const { outcome, events } = await runRoot(tiers(9), { tierStartWaitMs: 120_000, launchWindow: 3 });
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    let open = 0;
+    let most = 0;
+    for (const e of events) {
+      if (e.type !== 'child' || e.kind !== 'tier') continue;
+      if (e.state === 'launched') most = Math.max(most, ++open);
+      else if (e.state === 'passed' || e.state === 'failed' || e.state === 'lost') open--;
+    }
+    expect(most).toBe(3);
+    expect(tierSteps(events).filter((step) => step.endsWith('launched'))).toHaveLength(9);
+  });
+
   it('tierHeadStart: false launches them all at once', async () => {
     const { outcome, events } = await runRoot(tiers(3), { tierHeadStart: false });
     expect(outcome.result).toBe(JobResult.SUCCESS);
