@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { array, group, job, type JobEnd, type Summary } from '@gator/protocol';
-import { ENDS_PER_UPDATE, EndRelay, jobPaths } from './ends.js';
+import { ENDS_PER_UPDATE, EndRelay, jobPaths, type EndsCursor } from './ends.js';
 
 const base: Summary = { metrics: {}, failed_ids: [], running_ids: [] };
 const end = (path: string[], outcome: JobEnd['outcome'] = 'passed'): JobEnd => ({ path, outcome, at: 1 });
@@ -75,7 +75,7 @@ describe('EndRelay', () => {
     const spec = group({ ident: 'g', jobs: [job({ ident: 'x', command: 'true' }), array({ ident: 'arr', repeats: 3, jobs: [job({ ident: 't', command: 'true' })] })] });
     const paths = jobPaths('g', spec);
     expect(paths).toHaveLength(4);
-    const cursor = { spec };
+    const cursor: EndsCursor & { spec: typeof spec } = { spec };
     // x passed, arr's first failed; the second runs; the third never started.
     r.takeFrom(cursor, { ...base, ends: [end(paths[0]!), end(paths[1]!, 'failed')], ends_from: 0 });
     emitted.length = 0;

@@ -61,7 +61,7 @@ describe('a wrapper on the go channel', () => {
     // What the parent records is what the job's database says.
     expect(parent.registers[0]!.started).toBe(Number(attrs.started));
     expect(parent.completes[0]!.stopped).toBe(Number(attrs.stopped));
-    expect(Number(attrs.started)).toBeLessThanOrEqual(attempts[0]!.started);
+    expect(Number(attrs.started)).toBeLessThanOrEqual(attempts[0]!.started!);
     expect(Number(attrs.stopped)).toBeGreaterThanOrEqual(attempts[0]!.stopped!);
     // Its heartbeats and final update went after the answer, as ever.
     expect(parent.updates.length).toBeGreaterThan(0);
