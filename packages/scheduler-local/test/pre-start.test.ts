@@ -45,6 +45,15 @@ const at = (lines: string[], event: string) => {
 
 const goChannel = () => true;
 
+/** With one slot, never two jobs between their go and their end. */
+function expectOneJobAtATime(lines: string[]): void {
+  let running = 0;
+  for (const line of lines) {
+    if (/ go /.test(line)) expect(++running).toBeLessThanOrEqual(1);
+    if (/ job-end /.test(line)) running--;
+  }
+}
+
 describe('pre-started wrappers', () => {
   it('starts a queued job\'s wrapper while the slot is busy, gives the go when it is free, and takes the slot back at the job\'s end', async () => {
     const s = await createLocalScheduler({ options: { concurrency: '1', prestart: '1' } }, { env: {}, goChannel });
@@ -62,12 +71,7 @@ describe('pre-started wrappers', () => {
       expect(at(lines, 'a job-end')).toBeLessThan(at(lines, 'b go'));
       expect(at(lines, 'b go')).toBeLessThan(at(lines, 'a exit'));
       expect(at(lines, 'b job-end')).toBeLessThan(at(lines, 'c go'));
-      // Never two jobs between their go and their end with one slot.
-      let running = 0;
-      for (const line of lines) {
-        if (/ go /.test(line)) expect(++running).toBeLessThanOrEqual(1);
-        if (/ job-end /.test(line)) running--;
-      }
+      expectOneJobAtATime(lines);
       // The variable does not reach what the wrapper starts.
       expect(lines.every((l) => l.endsWith(' -'))).toBe(true);
       // Each go names the job's path (the launch request's).
@@ -93,11 +97,7 @@ describe('pre-started wrappers', () => {
       expect(at(lines, 'c hello')).toBeLessThan(at(lines, 'a job-end'));
       // d was third in the queue while a ran: not started until b had its slot.
       expect(at(lines, 'b go')).toBeLessThan(at(lines, 'd hello'));
-      let running = 0;
-      for (const line of lines) {
-        if (/ go /.test(line)) expect(++running).toBeLessThanOrEqual(1);
-        if (/ job-end /.test(line)) running--;
-      }
+      expectOneJobAtATime(lines);
     } finally {
       await s.close();
     }
