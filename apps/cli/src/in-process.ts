@@ -8,13 +8,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isGatorError, layerFile, type LaunchRequest } from '@gator/protocol';
+import { isGatorError, layerFile, type GoSignal, type LaunchRequest } from '@gator/protocol';
 import type { InProcessRun, InProcessRunner } from '@gator/scheduler-local';
 import { parseChildArgv } from './child-args.js';
 import type { RunOptions } from './options.js';
 
 /** `runChild` of child.ts (passed in: that module loads this one). */
-type RunChild = (spec: string | undefined, options: RunOptions, ctx: { cwd: string; env?: NodeJS.ProcessEnv }) => Promise<number>;
+type RunChild = (spec: string | undefined, options: RunOptions, ctx: { cwd: string; env?: NodeJS.ProcessEnv; go?: GoSignal }) => Promise<number>;
 import { ownChildCommand } from './child-command.js';
 
 /**
@@ -33,10 +33,12 @@ export function inProcessRunner(runChild: RunChild): InProcessRunner {
     process.setMaxListeners(process.getMaxListeners() + 1);
     // The environment a process would have had: the scheduler's own plus the request's (the run secret).
     const env = { ...process.env, ...request.env };
+    let jobEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (jobEnded = resolve));
     const exited = Promise.resolve()
       .then(() => {
         const { spec, options } = parseChildArgv(argv, env);
-        return runChild(spec, options, { cwd: request.cwd, env });
+        return runChild(spec, options, { cwd: request.cwd, env, go: slotNow(jobEnded) });
       })
       .then(
         (code) => ({ code }),
@@ -51,6 +53,15 @@ export function inProcessRunner(runChild: RunChild): InProcessRunner {
       });
     // The tier stops a registered wrapper over its websocket, and one that registers
     // after a stop at once: there is no process to signal.
-    return { exited, stop: () => {} };
+    return { exited, ended, stop: () => {} };
   };
+}
+
+/**
+ * A hosted wrapper's slot is its own from the start (nothing started it early); what it
+ * takes from a go signal is telling when its job has ended, so the slot goes to the next
+ * job while it writes and reports, as a wrapper process's does.
+ */
+function slotNow(ended: () => void): GoSignal {
+  return { go: Promise.resolve(true), path: undefined, ended, abandon: () => {} };
 }

@@ -39,6 +39,8 @@ interface Allocation {
 export interface InProcessRun {
   /** Settles when the wrapper has finished: `code` as a process would exit (0 passed). Must not reject. */
   readonly exited: Promise<{ code: number | null; reason?: string }>;
+  /** Settles when the job's processes are gone, before the wrapper has reported: its slot is free then. Must not reject. */
+  readonly ended?: Promise<void>;
   /** Ask the wrapper to stop its job (as SIGTERM would a wrapper process). Safe more than once. */
   stop(): void;
 }
@@ -447,13 +449,21 @@ export class LocalScheduler implements Scheduler {
     record.inProcess = run;
     record.state = 'running';
     record.child.markStarted();
+    let released = false;
+    const release = (why: string) => {
+      if (released) return;
+      released = true;
+      this.emit('debug', `Task '${record.label}' released ${describeDemand(record.demand!)} (in-process, ${why})`);
+      record.allocation?.release();
+    };
     const ended = (exit: { code: number | null; reason?: string }) => {
       const stopped = record.stopping;
-      this.emit('debug', `Task '${record.label}' released ${describeDemand(record.demand!)} (in-process, exit code ${exit.code})`);
       // Nothing of it can be left running here: its wrapper ended its job's processes.
-      record.allocation?.release();
+      release(`exit code ${exit.code}`);
       this.finish(record, { code: exit.code, signal: null, ...(exit.reason ? { reason: exit.reason } : stopped ? { reason: 'stopped' } : {}) });
     };
+    // The slot is free once the job has ended, while its wrapper writes and reports (as a go channel's `ended`).
+    void run.ended?.then(() => release('its job ended'));
     run.exited.then(ended, (error: unknown) => ended({ code: 1, reason: `in-process wrapper failed: ${(error as Error)?.message ?? String(error)}` }));
     return true;
   }

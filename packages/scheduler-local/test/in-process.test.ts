@@ -19,14 +19,17 @@ async function scheduler(options: Record<string, string>, inProcess?: InProcessR
 
 /** A runner whose runs end when the test says so. */
 function controlledRunner() {
-  const runs: { request: LaunchRequest; stops: number; end: (code: number | null, reason?: string) => void }[] = [];
+  const runs: { request: LaunchRequest; stops: number; end: (code: number | null, reason?: string) => void; jobEnded: () => void }[] = [];
   const runner: InProcessRunner = (request) => {
     let end!: (exit: { code: number | null; reason?: string }) => void;
     const exited = new Promise<{ code: number | null; reason?: string }>((resolve) => (end = resolve));
-    const entry = { request, stops: 0, end: (code: number | null, reason?: string) => end({ code, ...(reason ? { reason } : {}) }) };
+    let jobEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (jobEnded = resolve));
+    const entry = { request, stops: 0, end: (code: number | null, reason?: string) => end({ code, ...(reason ? { reason } : {}) }), jobEnded };
     runs.push(entry);
     const run: InProcessRun = {
       exited,
+      ended,
       stop: () => {
         entry.stops++;
         entry.end(255);
@@ -63,6 +66,26 @@ describe('wrappers=inprocess', () => {
     expect(runs.map((r) => r.request.id)).toEqual([a.id, b.id]);
     runs[1]!.end(0, 'all good');
     expect(await b.exited).toEqual({ code: 0, signal: null, reason: 'all good' });
+  });
+
+  it("gives the slot to the next job when the run's job has ended, before its wrapper has finished", async () => {
+    const { runs, runner } = controlledRunner();
+    const s = await scheduler({ concurrency: '1', wrappers: 'inprocess' }, runner);
+    const a = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
+    const b = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
+    await a.started;
+    runs[0]!.jobEnded();
+    // b runs while a's wrapper still writes and reports.
+    await b.started;
+    expect(runs.map((r) => r.request.id)).toEqual([a.id, b.id]);
+    runs[0]!.end(0);
+    runs[1]!.end(0);
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    expect(await b.exited).toEqual({ code: 0, signal: null });
+    expect(events.filter((e) => e.message.includes('released')).map((e) => e.message.replace(/^Task '[^']*'/, 'T'))).toEqual([
+      expect.stringMatching(/^T released .* \(in-process, its job ended\)$/),
+      expect.stringMatching(/^T released .* \(in-process, exit code 0\)$/),
+    ]);
   });
 
   it('stop(id) and close() ask the running wrapper to stop', async () => {

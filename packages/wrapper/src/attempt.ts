@@ -44,12 +44,20 @@ export interface AttemptContext {
   emit: (event: WrapperEvent) => void;
   /** The attempt started or ended: worth an update to the parent now. */
   changed: () => void;
+  /**
+   * The job's processes are gone (`at`, seconds): the attempt's stop time. Called once per
+   * attempt, before its verdict: at once when its cgroup shows nothing left, else once what
+   * it left is ended.
+   */
+  gone?: (at: number) => void;
 }
 
 export class Attempt {
   /** The job's main process; 0 until launched (or when it could not be). */
   pid = 0;
   startedAt: number | undefined;
+  /** When its processes were gone (see `AttemptContext.gone`). */
+  stoppedAt: number | undefined;
   running = false;
   private stopReason: string | undefined;
   /** The job's own fault behind the stop (its timeout, a hang); none for a stop on purpose. */
@@ -96,7 +104,7 @@ export class Attempt {
     if (row !== undefined) {
       ctx.db.write((s) =>
         s.updateAttempt(row, {
-          stopped: nowSeconds(),
+          stopped: this.stoppedAt ?? nowSeconds(),
           exit: verdict.code,
           result: verdict.passed ? JobResult.SUCCESS : JobResult.FAILURE,
           reason: verdict.reason ?? null,
@@ -155,12 +163,17 @@ export class Attempt {
     this.running = false;
     watch.stop();
     clearTimeout(timeoutTimer);
+    // Its cgroup holds every process of the job (setsid and `env -i` do not leave it): when it
+    // holds none but the watchdog, the job is over now, and its slot need not wait for the
+    // watchdog's exit and the scans below (they still run: what they find is still ended and told).
+    if (containment?.jobGone()) this.gone(ctx);
     // The watchdog goes first (it is not the job's); then whatever the job left, its cgroup included.
     await containment?.dismiss();
     const ended = await reapLeftovers(
       { ...this.processes(), startTicks: this.startTicks, parentAddress: ctx.parentAddress, cgroup: containment?.cgroup },
       ctx.stopGraceMs,
     );
+    this.gone(ctx);
     await containment?.release();
     const escaped = ended.filter((p) => p.escaped);
     if (escaped.length > 0) {
@@ -178,6 +191,12 @@ export class Attempt {
     ctx.changed();
     if (this.stopReason) return judgeAttempt({ kind: 'stopped', reason: this.stopReason, retryable: this.retryable, failure: this.stopFailure });
     return judgeAttempt({ kind: 'exited', code: exit.code, signal: exit.signal, violations: limitViolations(this.tally, ctx.limits) });
+  }
+
+  private gone(ctx: AttemptContext): void {
+    if (this.stoppedAt !== undefined) return;
+    this.stoppedAt = nowSeconds();
+    ctx.gone?.(this.stoppedAt);
   }
 
   private processes() {

@@ -172,6 +172,12 @@ export interface Containment {
   onWatchdog?: (pid: number) => void;
   /** Hand the watchdog its end of the socket (the child's stdio[3]). */
   attach(socket: NodeJS.ReadWriteStream & { destroy(): void; once(event: 'close', cb: () => void): unknown }): void;
+  /**
+   * Whether nothing of the job is left in its cgroup but the watchdog (one read, once its main
+   * process has exited); false without a cgroup, or while the watchdog's pid is not known and
+   * another process is in it.
+   */
+  jobGone(): boolean;
   /** Tell the watchdog to go, and wait (at most `ms`) until it has. */
   dismiss(ms?: number): Promise<void>;
   /** Remove the cgroup (after the job's processes are gone); waits a moment while it is busy. */
@@ -212,6 +218,11 @@ export function contain(command: string, args: readonly string[], graceMs: numbe
         }
       });
       s.on('error', () => {});
+    },
+    jobGone() {
+      if (!cgroup) return false;
+      const left = cgroup.pids();
+      return left.length === 0 || (left.length === 1 && left[0] === c.watchdogPid);
     },
     async dismiss(ms = 1000) {
       if (!socket) return;

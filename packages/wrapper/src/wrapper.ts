@@ -140,6 +140,8 @@ class JobWrapper implements Wrapper {
   private startedAt = nowSeconds();
   private updatedAt: number | undefined;
   private stoppedAt: number | undefined;
+  /** `ended` was said on the go channel (once). */
+  private slotFreed = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   private stopRequested = false;
@@ -369,12 +371,30 @@ class JobWrapper implements Wrapper {
       db: this.db,
       emit: (event) => this.emit(event),
       changed: () => this.requestUpdate(true),
+      gone: (at) => this.jobGone(at),
     };
     return runAttempts(this.attempt, ctx, {
       maxAttempts: this.maxAttempts,
       mayRetry: () => !this.stopRequested && !this.fatalReason,
       next: (number) => (this.attempt = new Attempt(number, this.log.beginAttempt())),
     });
+  }
+
+  /**
+   * An attempt's processes are gone. When no attempt can follow it, that is the job's stop
+   * time and its slot is free now, while the attempt is judged and the wrapper writes and
+   * reports (a retry keeps the slot: the next attempt runs in it).
+   */
+  private jobGone(at: number): void {
+    if (this.attempt.number < this.maxAttempts) return;
+    this.stoppedAt = at;
+    this.freeSlot();
+  }
+
+  private freeSlot(): void {
+    if (this.slotFreed) return;
+    this.slotFreed = true;
+    this.o.go?.ended();
   }
 
   private async finish(last: AttemptVerdict): Promise<WrapperOutcome> {
@@ -385,10 +405,12 @@ class JobWrapper implements Wrapper {
     const stopped = judged.outcome === 'stopped';
     const verdict: JobVerdict = stopped ? { ...judged, result: JobResult.ABORTED } : judged;
     const { result, code, reason } = verdict;
-    this.stoppedAt = nowSeconds();
-    // The job's processes are gone: its slot may go to the next job now, while this wrapper
-    // writes and reports (its tier records this stop time, not when the report arrives).
-    this.o.go?.ended();
+    // Its last attempt's stop (jobGone sets it unless a retry could have followed), or now for a job that never ran.
+    this.stoppedAt ??= a.stoppedAt ?? nowSeconds();
+    // The job's processes are gone: its slot may go to the next job now (if jobGone has not
+    // freed it already), while this wrapper writes and reports (its tier records this stop
+    // time, not when the report arrives).
+    this.freeSlot();
     this.storeOutputTail();
     this.final = verdict;
     this.log.endJudging();

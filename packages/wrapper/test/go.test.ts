@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type GoSignal, JobResult } from '@gator/protocol';
 import { openLayerReader } from '@gator/db';
 import { runWrapper } from '../src/index.js';
+import { contain } from '../src/containment.js';
 import { FakeParent, alive, bashJob, removeTempDirs, tempDir, waitFor } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -21,6 +22,14 @@ afterEach(async () => {
   await parent?.close();
   parent = undefined;
 });
+
+/** Whether this machine gives a job its own cgroup (as root, or in a delegated subtree). */
+const withCgroup = (() => {
+  const c = contain('true', [], 0);
+  const yes = c?.cgroup !== undefined;
+  c?.cgroup?.remove();
+  return yes;
+})();
 
 /** A go already given, naming the job's path; `ended` calls are recorded in `order`. */
 function givenGo(order: string[], jobPath: string[] | undefined): GoSignal {
@@ -118,5 +127,62 @@ describe('a wrapper on the go channel', () => {
     expect(outcome.result).toBe(JobResult.FAILURE);
     expect(outcome.reason).toMatch(/could not register with the parent: .*given up on/);
     expect(alive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it.runIf(withCgroup)('with its own cgroup empty, says ended before the attempt is judged; the attempt and the job stop then', async () => {
+    const dir = tempDir();
+    const order: string[] = [];
+    parent = await FakeParent.start('parent-secret', { onComplete: () => order.push('complete') });
+    const connection = await parent.connect();
+    const tracking = path.join(dir, 'job');
+    const outcome = await runWrapper({
+      spec: bashJob('echo done'),
+      ident: 'leaf',
+      tracking,
+      parent: connection,
+      interval: 0.2,
+      token: 'tok',
+      go: givenGo(order, ['top', 'leaf']),
+      onEvent: (event) => {
+        if (event.type === 'exited') order.push('exited');
+      },
+    });
+    connection.close();
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    // `exited` is the wrapper's event once the watchdog is gone, leftovers scanned and the output drained.
+    expect(order).toEqual(['ended', 'exited', 'complete']);
+    const reader = openLayerReader(tracking);
+    const attrs = reader.attributes();
+    const attempts = reader.attempts();
+    reader.close();
+    expect(Number(attrs.stopped)).toBe(attempts[0]!.stopped);
+    expect(parent.completes[0]!.stopped).toBe(attempts[0]!.stopped);
+  });
+
+  it('says ended only once what the job left in its group is ended', async () => {
+    const dir = tempDir();
+    const pidFile = path.join(dir, 'daemon');
+    let daemonAliveAtEnd: boolean | undefined;
+    parent = await FakeParent.start('parent-secret');
+    const connection = await parent.connect();
+    const outcome = await runWrapper({
+      // A process left behind in the job's group (and cgroup), its pid told before the job exits.
+      spec: bashJob(`sleep 30 & echo $! > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}`),
+      ident: 'leaf',
+      tracking: path.join(dir, 'job'),
+      parent: connection,
+      interval: 0.2,
+      token: 'tok',
+      stopGraceMs: 1000,
+      go: {
+        go: Promise.resolve(true),
+        path: ['top', 'leaf'],
+        ended: () => (daemonAliveAtEnd = alive(Number(fs.readFileSync(pidFile, 'utf8')))),
+        abandon: () => {},
+      },
+    });
+    connection.close();
+    expect(outcome.result).toBe(JobResult.SUCCESS);
+    expect(daemonAliveAtEnd).toBe(false);
   });
 });

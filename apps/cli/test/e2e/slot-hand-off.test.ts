@@ -5,7 +5,8 @@
  * one truth: its ChildEntry row, its own database, `gator show --json`, the
  * recorded model the hub reads for a finished run and the hub's API agree to
  * the digit, and a tier's rows never show more jobs at once than the pool has
- * slots (what the hub's timeline draws).
+ * slots (what the hub's timeline draws). The same with wrappers hosted in their tier
+ * (`wrappers=inprocess`), whose slots are also free at their jobs' ends.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,14 +33,18 @@ function mostAtOnce(bars: { started: number; stopped: number }[]): number {
   return most;
 }
 
-describe('slot hand-off', () => {
+// A wrapper process says `ended` on its go channel; a wrapper hosted in its tier tells the same through its run.
+describe.each([
+  ['wrapper processes', [] as string[]],
+  ['wrappers=inprocess', ['--sched-arg', 'wrappers=inprocess']],
+])('slot hand-off, %s', (_mode, modeArgs) => {
   it("every view tells a job's own start and stop, and no tier shows more jobs at once than slots", async () => {
     const dir = tempDir();
     const { hub, url, address } = await startHub(dir);
     try {
       const file = writeSpec(dir, 'spec.yaml', SPEC);
       const tracking = path.join(dir, 'run');
-      const done = await gator(['run', file, '--tracking', 'run', '--hub', address, '--interval', '0.5', '--sched-arg', 'concurrency=2'], { cwd: dir });
+      const done = await gator(['run', file, '--tracking', 'run', '--hub', address, '--interval', '0.5', '--sched-arg', 'concurrency=2', ...modeArgs], { cwd: dir });
       expect(done.code, done.stdout + done.stderr).toBe(0);
 
       // Each tier's rows against the jobs' own databases.
