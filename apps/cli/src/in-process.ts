@@ -3,7 +3,9 @@
  * child command line (`node cli.js --parent … --id …`, as the tier builds it) is
  * run inside the tier's process instead of a new Node process. It connects to
  * the tier, fetches its spec over the websocket and runs the wrapper exactly as
- * a wrapper process would; only Node's start-up per job is saved. What the
+ * a wrapper process would; only Node's start-up per job is saved. Like a
+ * pre-started wrapper process, it may start up while its job is still queued
+ * and wait for its slot (the scheduler's `slot` promise). What the
  * process would print goes to `<tracking>/scheduler.log`.
  */
 import fs from 'node:fs';
@@ -22,7 +24,7 @@ import { ownChildCommand } from './child-command.js';
  * as a process); `runChild` is passed in, as this module is loaded by the layer it hosts.
  */
 export function inProcessRunner(runChild: RunChild): InProcessRunner {
-  return (request: LaunchRequest): InProcessRun | undefined => {
+  return (request: LaunchRequest, slot?: Promise<boolean>): InProcessRun | undefined => {
     // Only this CLI, run by this Node (its child flags are a process's, not a hosted layer's), in this process's directory, can be hosted.
     const own = ownChildCommand(request.command);
     if (!own || path.resolve(request.cwd) !== process.cwd()) return undefined;
@@ -38,7 +40,7 @@ export function inProcessRunner(runChild: RunChild): InProcessRunner {
     const exited = Promise.resolve()
       .then(() => {
         const { spec, options } = parseChildArgv(argv, env);
-        return runChild(spec, options, { cwd: request.cwd, env, go: slotNow(jobEnded) });
+        return runChild(spec, options, { cwd: request.cwd, env, go: hostedGo(slot, jobEnded, request.path) });
       })
       .then(
         (code) => ({ code }),
@@ -58,10 +60,18 @@ export function inProcessRunner(runChild: RunChild): InProcessRunner {
 }
 
 /**
- * A hosted wrapper's slot is its own from the start (nothing started it early); what it
- * takes from a go signal is telling when its job has ended, so the slot goes to the next
- * job while it writes and reports, as a wrapper process's does.
+ * A hosted wrapper's go signal, as a pre-started wrapper process has: the slot (granted
+ * already, or `slot`, while its job is queued: it starts up meanwhile), the job's path (the
+ * launch request's), so it spawns its job without waiting for its registration's answer, and
+ * telling when its job has ended, so the slot goes to the next job while it writes and reports.
  */
-function slotNow(ended: () => void): GoSignal {
-  return { go: Promise.resolve(true), path: undefined, ended, abandon: () => {} };
+function hostedGo(slot: Promise<boolean> | undefined, ended: () => void, jobPath: readonly string[] | undefined): GoSignal {
+  let abandon!: () => void;
+  const abandoned = new Promise<boolean>((resolve) => (abandon = () => resolve(false)));
+  return {
+    go: slot ? Promise.race([slot, abandoned]) : Promise.resolve(true),
+    path: jobPath && jobPath.length > 0 ? jobPath : undefined,
+    ended,
+    abandon,
+  };
 }

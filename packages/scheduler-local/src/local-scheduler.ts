@@ -47,9 +47,13 @@ export interface InProcessRun {
 
 /**
  * Runs a job's wrapper (the child command line of `request.command`) inside this
- * process, or returns undefined to have it started as a process after all.
+ * process, or returns undefined to have it started as a process after all. With
+ * `slot`, the job is still queued: the wrapper starts up (connect, spec, store) and
+ * waits for it to resolve, true once the job's slot is granted, false when it never will
+ * be (stopped in the queue: the wrapper then ends without running the job). Without
+ * it, the slot is granted already.
  */
-export type InProcessRunner = (request: LaunchRequest) => InProcessRun | undefined;
+export type InProcessRunner = (request: LaunchRequest, slot?: Promise<boolean>) => InProcessRun | undefined;
 
 interface ChildRecord {
   readonly id: string;
@@ -63,6 +67,10 @@ interface ChildRecord {
   group?: ProcessGroup;
   /** Set when the wrapper runs inside this process. */
   inProcess?: InProcessRun;
+  /** An in-process wrapper started while its job was queued: tell it whether its slot came. */
+  grantSlot?: (granted: boolean) => void;
+  /** The in-process runner declined it (or threw): it gets a process. */
+  hostDeclined?: boolean;
   /** Its wrapper process waits for the go (started with the go channel, see go-channel.ts of @gator/protocol). */
   go?: { hello: boolean; granted: boolean; sent: boolean; released: boolean };
   /** stop() reached it while it ran. */
@@ -244,13 +252,19 @@ export class LocalScheduler implements Scheduler {
       this.spawnChild(record, poolAddress);
     } else {
       // Warm: start the wrapper now, to wait for its go (never for a job already given its slot).
+      const hosting = request.kind === 'job' ? this.inProcess : undefined;
       const warm = record.go
         ? () => {
             if (record.state !== 'queued' || record.group) return;
             this.emit('debug', `Pre-starting the wrapper of '${label}' (it waits for a free slot)`);
             this.spawnChild(record, undefined);
           }
-        : undefined;
+        : hosting
+          ? () => {
+              if (record.state !== 'queued' || record.inProcess) return;
+              if (this.startInProcess(record, hosting, true)) this.emit('debug', `Pre-starting the in-process wrapper of '${label}' (it waits for a free slot)`);
+            }
+          : undefined;
       const allocation = this.acquire(label, record.demand, warm);
       record.allocation = allocation;
       allocation.granted.then(
@@ -265,6 +279,11 @@ export class LocalScheduler implements Scheduler {
               record.state = 'running';
               this.sendGo(record);
             }
+          } else if (record.grantSlot) {
+            // Its in-process wrapper started up while the job was queued.
+            record.state = 'running';
+            record.child.markStarted();
+            record.grantSlot(true);
           } else this.spawnChild(record, undefined);
         },
         (error: unknown) => {
@@ -430,25 +449,44 @@ export class LocalScheduler implements Scheduler {
 
   /** A queued job whose wrapper was started to wait: it will never get its go. */
   private endWaiting(record: ChildRecord): void {
+    if (record.grantSlot && record.inProcess) {
+      record.grantSlot(false);
+      // Done once the wrapper has removed what it wrote.
+      record.cleanup = record.inProcess.exited.then(() => {});
+      return;
+    }
     const group = record.group;
     if (!group) return;
     group.terminate();
     record.cleanup = group.gone.then(() => this.client?.reaped(group.pid));
   }
 
-  /** Hands a job to the in-process runner; false when it declines (the job then gets a process). */
-  private startInProcess(record: ChildRecord, runner: InProcessRunner): boolean {
+  /**
+   * Hands a job to the in-process runner; false when it declines (the job then gets a process).
+   * `early`: the job is still queued (its wrapper starts up and waits for the grant).
+   */
+  private startInProcess(record: ChildRecord, runner: InProcessRunner, early = false): boolean {
+    if (record.hostDeclined) return false;
     let run: InProcessRun | undefined;
+    let grant: ((granted: boolean) => void) | undefined;
+    const slot = early ? new Promise<boolean>((resolve) => (grant = resolve)) : undefined;
     try {
-      run = runner(record.request);
+      run = runner(record.request, slot);
     } catch (error) {
       this.emit('warning', `Could not run '${record.label}' in this process (${(error as Error).message}); starting a process`);
+      record.hostDeclined = true;
       return false;
     }
-    if (!run) return false;
+    if (!run) {
+      record.hostDeclined = true;
+      return false;
+    }
     record.inProcess = run;
-    record.state = 'running';
-    record.child.markStarted();
+    if (grant) record.grantSlot = grant;
+    else {
+      record.state = 'running';
+      record.child.markStarted();
+    }
     let released = false;
     const release = (why: string) => {
       if (released) return;
@@ -457,6 +495,16 @@ export class LocalScheduler implements Scheduler {
       record.allocation?.release();
     };
     const ended = (exit: { code: number | null; reason?: string }) => {
+      // Stopped in the queue (finished then): its wrapper has ended without running the job.
+      if (record.state === 'exited') return;
+      if (record.state === 'queued') {
+        // Its wrapper ended while it waited for its slot (it failed at its start-up): it leaves
+        // the queue, as a pre-started wrapper process that ended does.
+        this.emit('debug', `The in-process wrapper of '${record.label}' ended (exit code ${exit.code}) while it waited for a slot`);
+        record.allocation?.release();
+        this.finish(record, { code: exit.code, signal: null, reason: exit.reason ?? `its wrapper ended (exit code ${exit.code}) while it waited for a slot` });
+        return;
+      }
       const stopped = record.stopping;
       // Nothing of it can be left running here: its wrapper ended its job's processes.
       release(`exit code ${exit.code}`);

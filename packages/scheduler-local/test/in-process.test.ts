@@ -17,15 +17,25 @@ async function scheduler(options: Record<string, string>, inProcess?: InProcessR
   return s;
 }
 
-/** A runner whose runs end when the test says so. */
+/**
+ * A runner whose runs end when the test says so. A run handed over while its job is queued
+ * (with a slot promise) ends by itself, with 1, when the slot never comes (as a wrapper does).
+ */
 function controlledRunner() {
-  const runs: { request: LaunchRequest; stops: number; end: (code: number | null, reason?: string) => void; jobEnded: () => void }[] = [];
-  const runner: InProcessRunner = (request) => {
+  const runs: {
+    request: LaunchRequest;
+    slot: Promise<boolean> | undefined;
+    stops: number;
+    end: (code: number | null, reason?: string) => void;
+    jobEnded: () => void;
+  }[] = [];
+  const runner: InProcessRunner = (request, slot) => {
     let end!: (exit: { code: number | null; reason?: string }) => void;
     const exited = new Promise<{ code: number | null; reason?: string }>((resolve) => (end = resolve));
     let jobEnded!: () => void;
     const ended = new Promise<void>((resolve) => (jobEnded = resolve));
-    const entry = { request, stops: 0, end: (code: number | null, reason?: string) => end({ code, ...(reason ? { reason } : {}) }), jobEnded };
+    const entry = { request, slot, stops: 0, end: (code: number | null, reason?: string) => end({ code, ...(reason ? { reason } : {}) }), jobEnded };
+    void slot?.then((granted) => granted || entry.end(1));
     runs.push(entry);
     const run: InProcessRun = {
       exited,
@@ -38,6 +48,10 @@ function controlledRunner() {
     return run;
   };
   return { runs, runner };
+}
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
 }
 
 beforeAll(() => {
@@ -54,7 +68,7 @@ afterAll(() => {
 describe('wrappers=inprocess', () => {
   it('hands jobs to the runner, one pool slot each, and reports their exit codes', async () => {
     const { runs, runner } = controlledRunner();
-    const s = await scheduler({ concurrency: '1', wrappers: 'inprocess' }, runner);
+    const s = await scheduler({ concurrency: '1', prestart: '0', wrappers: 'inprocess' }, runner);
     const a = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
     const b = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
     await a.started;
@@ -68,9 +82,42 @@ describe('wrappers=inprocess', () => {
     expect(await b.exited).toEqual({ code: 0, signal: null, reason: 'all good' });
   });
 
+  it('hands a queued job over to start up while it waits (prestart), and tells it when its slot comes', async () => {
+    const { runs, runner } = controlledRunner();
+    const s = await scheduler({ concurrency: '1', prestart: '1', wrappers: 'inprocess' }, runner);
+    const a = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
+    const b = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
+    await a.started;
+    await waitUntil(() => runs.length === 2);
+    expect(runs.map((r) => r.request.id)).toEqual([a.id, b.id]);
+    // a holds the only slot: b's cannot have come.
+    const bSlot = runs[1]!.slot!;
+    expect(await Promise.race([bSlot.then(() => 'granted'), new Promise((r) => setTimeout(() => r('waiting'), 50))])).toBe('waiting');
+    runs[0]!.end(0);
+    expect(await bSlot).toBe(true);
+    await b.started;
+    runs[1]!.end(0);
+    expect(await b.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('a queued job stopped while its in-process wrapper waits: the slot never comes, the wrapper ends, nothing ran', async () => {
+    const { runs, runner } = controlledRunner();
+    const s = await scheduler({ concurrency: '1', prestart: '1', wrappers: 'inprocess' }, runner);
+    const a = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
+    const b = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
+    await a.started;
+    await waitUntil(() => runs.length === 2);
+    await s.stop(b.id);
+    expect(await runs[1]!.slot).toBe(false);
+    expect(await b.exited).toMatchObject({ neverStarted: true, reason: 'stopped before it started' });
+    runs[0]!.end(0);
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    expect(events.filter((e) => e.message.includes('released')).length).toBe(1);
+  });
+
   it("gives the slot to the next job when the run's job has ended, before its wrapper has finished", async () => {
     const { runs, runner } = controlledRunner();
-    const s = await scheduler({ concurrency: '1', wrappers: 'inprocess' }, runner);
+    const s = await scheduler({ concurrency: '1', prestart: '0', wrappers: 'inprocess' }, runner);
     const a = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
     const b = await s.launch(fixtureJob(root, 'exits-with', () => ['0']).request);
     await a.started;
