@@ -138,8 +138,8 @@ const wrapRoot = {
 };
 
 export default defineConfig((options) => [
-  // Code splitting keeps the root's start-up cheap: `gator run` loads only what
-  // `run` needs, not the inspect commands or the hub.
+  // The public API (src/index.ts), split so an importer loads only what it uses, and
+  // dist/cli.js, which starts the root build below.
   (defineGatorConfig({ entry: ['src/index.ts', 'src/cli.ts'], splitting: true }) as (o: typeof options) => object)(options),
   // Child processes (wrappers, nested tiers) start from one CommonJS file holding
   // every package they run (src/child-entry.ts): see there for why.

@@ -28,7 +28,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** `gator ARGS` through the copy, under no Node flags (the cache's own set). */
 function gator(args: string[], script = 'root.cjs'): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, CI: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
   delete env.NODE_OPTIONS;
   const result = spawnSync(process.execPath, [path.join(dir, script), ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
