@@ -26,7 +26,7 @@ if (process.env.GATOR_ROOT_WARM_UP === '1') {
   running.then(
     (code) => {
       process.exitCode = code;
-      // As cli.ts: let pending output flush; a hung handle must not keep a finished CLI alive.
+      // Let pending output flush; a hung handle must not keep a finished CLI alive (as child-entry.ts).
       setTimeout(() => process.exit(code), 200).unref();
     },
     (error: unknown) => {
