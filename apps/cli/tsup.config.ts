@@ -56,11 +56,19 @@ for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.export
 `;
 const NO_FROM_JSON_SCHEMA = `export function fromJSONSchema() { throw new Error('fromJSONSchema is not part of the Gator child build'); }`;
 
-const childOnly = {
-  name: 'gator-child-only',
+/** The root-only modules `gator run` loads lazily (the live renderer, the hub link), as empty stubs: the child build only. */
+const rootOnlyStubs = {
+  name: 'gator-root-only',
   setup(build: { onResolve: Function; onLoad: Function }) {
     build.onResolve({ filter: /(render\/create|hub-link)\.js$/ }, (args: { path: string }) => ({ path: args.path, namespace: 'gator-root-only' }));
     build.onLoad({ filter: /.*/, namespace: 'gator-root-only' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+/** What a bundle of the layer code leaves out or loads late (the child build and the root build). */
+const childOnly = {
+  name: 'gator-child-only',
+  setup(build: { onResolve: Function; onLoad: Function }) {
     build.onResolve({ filter: /locales\/index\.js$/ }, (args: { path: string; importer: string }) =>
       args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'gator-zod-en' } : undefined,
     );
@@ -119,9 +127,19 @@ const wrapLayer = {
   },
 };
 
+/**
+ * The root build (dist/root-bundle.cjs, run by dist/root.cjs: src/root-loader.ts) is written
+ * wrapped as the child build is, by the same plugin: the loaders share code-cache.ts.
+ */
+const wrapRoot = {
+  name: 'gator-root-wrap',
+  renderChunk: (code: string, info: { path: string }) =>
+    path.basename(info.path) === 'root-bundle.cjs' ? wrapLayer.renderChunk(code, { path: path.join(path.dirname(info.path), 'child-layer.cjs') }) : undefined,
+};
+
 export default defineConfig((options) => [
-  // Code splitting keeps the root's start-up cheap: `gator run` loads only what
-  // `run` needs, not the inspect commands or the hub.
+  // The public API (src/index.ts), split so an importer loads only what it uses, and
+  // dist/cli.js, which starts the root build below.
   (defineGatorConfig({ entry: ['src/index.ts', 'src/cli.ts'], splitting: true }) as (o: typeof options) => object)(options),
   // Child processes (wrappers, nested tiers) start from one CommonJS file holding
   // every package they run (src/child-entry.ts): see there for why.
@@ -138,7 +156,7 @@ export default defineConfig((options) => [
     shims: true,
     // Everything is inlined; better-sqlite3's native addon is loaded from its package (SQLITE_ADDON).
     noExternal: [/./],
-    esbuildPlugins: [childOnly],
+    esbuildPlugins: [rootOnlyStubs, childOnly],
     plugins: [wrapLayer],
     // A child keeps its source in memory for as long as it runs (V8 compiles lazily from
     // it): no comments or indentation, and ASCII only (esbuild escapes the rest), so it
@@ -148,5 +166,27 @@ export default defineConfig((options) => [
     // The V8 code cache of the child build (src/child-loader.ts).
     // Under the children's own Node flags: V8 rejects a cache made under others.
     onSuccess: ['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' '),
+  },
+  // The root (`gator`, dist/cli.js) starts from one CommonJS file too, with its own code cache
+  // (src/root-loader.ts): the CLI and every package it runs except @gator/hub, which serves
+  // files from beside its code and is imported as a package (src/dynamic-import.ts).
+  {
+    entry: { 'root-bundle': 'src/root-entry.ts', root: 'src/root-loader.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    dts: false,
+    sourcemap: false,
+    clean: false,
+    splitting: false,
+    shims: true,
+    noExternal: [/./],
+    esbuildPlugins: [childOnly],
+    plugins: [wrapRoot],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Under no Node flags, as `gator` is usually run; other flags get a cache of their own.
+    onSuccess: 'node dist/root.cjs --write-code-cache',
   },
 ]);

@@ -1,21 +1,10 @@
 #!/usr/bin/env node
-import { isChildCommandLine } from './child-command-line.js';
+/**
+ * The `gator` command (dist/cli.js; bin/gator.js imports it). It starts the CLI
+ * from the root build (dist/root.cjs: one CommonJS bundle run from a V8 code cache,
+ * root-loader.ts), not from these ES modules: Node 20 lexes every CommonJS package
+ * imported from ESM and compiles every module, ~0.35 CPU s before a command ran.
+ */
+import { createRequire } from 'node:module';
 
-const argv = process.argv.slice(2);
-
-// A child process loads only the layer's code (child-main), not the command framework.
-const running: Promise<number> = isChildCommandLine(argv)
-  ? import('./child-main.js').then((m) => m.childMain(argv))
-  : import('./main.js').then((m) => m.main(argv));
-
-running.then(
-  (code) => {
-    process.exitCode = code;
-    // Let pending output flush; a hung handle must not keep a finished CLI alive.
-    setTimeout(() => process.exit(code), 200).unref();
-  },
-  (error: unknown) => {
-    process.stderr.write(`gator: internal error: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+createRequire(import.meta.url)('./root.cjs');

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { Severity, type Summary } from '@gator/protocol';
+import { importModule } from './dynamic-import.js';
 import type { Reporter } from './render/reporter.js';
 
 export interface HubLink {
@@ -24,7 +25,8 @@ function owner(): string {
 }
 
 export async function linkHub(address: string, reporter: Reporter): Promise<HubLink> {
-  const { createHubClient } = await import('@gator/hub');
+  // Through importModule: the root bundle leaves @gator/hub out (root-entry.ts).
+  const { createHubClient } = (await importModule('@gator/hub')) as typeof import('@gator/hub');
   let warned = false;
   let troubled: () => void = () => {};
   // Resolves at the hub's first problem: the run stops waiting on it from then on.

@@ -120,6 +120,14 @@ export function buildCli(io: Io, setExit: (code: number) => void): CAC {
   return cli;
 }
 
+/** Whether `argv` runs the `run` command (as `main` would read it). */
+export function isRunCommand(argv: readonly string[]): boolean {
+  const first = argv[0];
+  if (first === undefined || first === '--help' || first === '-h' || first === '--version') return false;
+  const none = { write: () => true } as unknown as NodeJS.WriteStream;
+  return commandFirst(buildCli({ out: none, err: none, cwd: process.cwd() }, () => {}), argv)[0] === 'run';
+}
+
 /** Run the CLI with `argv` (without node and the script). Resolves with the exit code. */
 export async function main(argv: string[], io?: Io): Promise<number> {
   return runMain(argv, io);

@@ -1,6 +1,7 @@
 /** `gator hub`: serve the web dashboard and registry of runs until Ctrl-C. */
 import fs from 'node:fs';
 import { GatorError, UsageError } from '@gator/protocol';
+import { importModule } from '../dynamic-import.js';
 
 export interface HubFlags {
   port?: string | number;
@@ -23,7 +24,8 @@ export async function hubCommand(flags: HubFlags, io: { out: NodeJS.WriteStream;
       throw new GatorError('GATOR_USAGE', `Cannot read the hub token from ${flags.tokenFile}: ${(e as Error).message}`);
     }
   }
-  const { startHub } = await import('@gator/hub');
+  // Through importModule: the root bundle leaves @gator/hub out (it serves files from beside its code: root-entry.ts).
+  const { startHub } = (await importModule('@gator/hub')) as typeof import('@gator/hub');
   const hub = await startHub({
     ...(port !== undefined ? { port } : {}),
     ...(flags.host ? { host: flags.host } : {}),

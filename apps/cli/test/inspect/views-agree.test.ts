@@ -13,7 +13,7 @@ import { JobResult, emptySummary, type Summary } from '@gator/protocol';
 import { renderSummary } from '../../src/render/reporter.js';
 import { colorsFor } from '../../src/render/format.js';
 import { writeSpec } from '../helpers.js';
-import { runCli } from '../live/cli-process.js';
+import { CLI_JS, runCli } from '../live/cli-process.js';
 import { T0, writeTree } from './fixture-run.js';
 import { capture, runInspect } from './helpers.js';
 
@@ -150,6 +150,32 @@ jobs:
     expect(show.stdout).toMatch(/\nFailed  1 passed, 1 failed, 0 lost, 0 skipped of 2 jobs  \(0 warnings, 1 error/);
     // The summary `gator run` printed tells the same.
     expect(run.stdout).toMatch(/Failed  1 passed, 1 failed, 0 lost, 0 skipped of 2 jobs  \(0 warnings, 1 error,/);
+  });
+});
+
+describe("the final summary's message counts, with and without the walk of the run's files", () => {
+  it('a passed run whose job logged a warning counts it as show does; a clean one counts none', async () => {
+    const dir = scratch();
+    writeSpec(
+      dir,
+      'spec.yaml',
+      `!JobGroup
+ident: pair
+jobs:
+  - !Job {ident: ok, command: sh, args: [-c, 'echo fine']}
+  - !Job {ident: careful, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(CLI_JS)}, log, --severity, WARNING, mind the gap]}
+`,
+    );
+    writeSpec(dir, 'clean.yaml', `!JobArray\nident: clean\nrepeats: 2\njobs:\n  - !Job {ident: t, command: sh, args: [-c, 'echo fine']}\n`);
+    const run = await runCli(['run', 'spec.yaml', '--tracking', 'run'], dir);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Passed  2 passed, 0 failed, 0 lost, 0 skipped of 2 jobs  \(1 warning, 0 errors,/);
+    const show = await runCli(['show', 'run'], dir);
+    expect(show.stdout).toMatch(/\nPassed  2 passed, 0 failed, 0 lost, 0 skipped of 2 jobs  \(1 warning, 0 errors/);
+    const clean = await runCli(['run', 'clean.yaml', '--tracking', 'clean'], dir);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/Passed  2 passed, 0 failed, 0 lost, 0 skipped of 2 jobs  \(0 warnings, 0 errors,/);
+    expect((await runCli(['show', 'clean'], dir)).stdout).toMatch(/\nPassed  2 passed, 0 failed, 0 lost, 0 skipped of 2 jobs  \(0 warnings, 0 errors/);
   });
 });
 
