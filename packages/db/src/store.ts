@@ -265,7 +265,8 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
   private db: Database.Database | undefined;
   private logFd: number | undefined;
 
-  private readonly insertMessageChunk: Database.Statement;
+  /** The multi-row INSERT, prepared when a batch first holds that many messages (most layers' never do). */
+  private insertMessageChunk: Database.Statement | undefined;
   private readonly insertMessage: Database.Statement;
   private readonly insertAttribute: Database.Statement;
   private readonly insertMetric: Database.Statement;
@@ -319,7 +320,16 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
 
     ensureDir(this.dir);
     // Create the file ourselves so it is 0600; SQLite gives -wal/-shm the same mode.
-    fs.closeSync(openAppend(this.dbFile, 'the layer database'));
+    const fd = openAppend(this.dbFile, 'the layer database');
+    let fresh = false;
+    try {
+      // An empty file (the usual case: a new layer) has no rows to number from (a WAL
+      // left beside one by a crash might, so then the rows are looked up as for any file).
+      fresh = fs.fstatSync(fd).size === 0 && !fs.existsSync(`${this.dbFile}-wal`);
+    } catch {
+      // the queries below find out
+    }
+    fs.closeSync(fd);
     let db: Database.Database;
     try {
       db = new Database(this.dbFile, { fileMustExist: true });
@@ -327,34 +337,27 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
       throw databaseError('GATOR_DB_WRITE', this.dbFile, 'the layer database', err);
     }
     try {
-      db.pragma('busy_timeout = 5000');
       // Switching to WAL and creating the tables are not synced to disk: an OS crash
       // at this point loses an empty layer, and each sync costs milliseconds per job
       // on a busy disk. The run itself is written with synchronous = NORMAL.
-      db.pragma('synchronous = OFF');
-      db.pragma('journal_mode = WAL');
-      db.exec(`BEGIN; ${tablesFor(this.kind).map((ddl) => `${ifNotExists(ddl)};`).join(' ')} COMMIT;`);
-      db.pragma('synchronous = NORMAL');
+      // One exec: each `pragma()` call prepares a statement of its own.
+      db.exec(
+        `PRAGMA busy_timeout = 5000; PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL; BEGIN; ${tablesFor(this.kind)
+          .map((ddl) => `${ifNotExists(ddl)};`)
+          .join(' ')} COMMIT; PRAGMA synchronous = NORMAL;`,
+      );
       const uidAfter = (table: string): number => {
         const seq = db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(table) as number | undefined;
         const max = db.prepare(`SELECT max(db_uid) FROM ${table}`).pluck().get() as number | null;
         return Math.max(Number(seq ?? 0), Number(max ?? 0)) + 1;
       };
-      this.nextMsgUid = uidAfter('LogEntry');
-      this.nextChildUid = this.kind === 'tier' ? uidAfter('ChildEntry') : 1;
-      this.nextAttemptUid = uidAfter('GatorAttempt');
-      for (const row of db.prepare('SELECT db_uid, scope, name FROM Metric ORDER BY db_uid').all() as {
-        db_uid: number;
-        scope: string;
-        name: string;
-      }[]) {
-        this.metricUids.set(row.scope, row.name, row.db_uid);
-      }
+      this.nextMsgUid = fresh ? 1 : uidAfter('LogEntry');
+      this.nextChildUid = this.kind === 'tier' && !fresh ? uidAfter('ChildEntry') : 1;
+      this.nextAttemptUid = fresh ? 1 : uidAfter('GatorAttempt');
+      const stored = fresh ? [] : (db.prepare('SELECT db_uid, scope, name FROM Metric ORDER BY db_uid').all() as { db_uid: number; scope: string; name: string }[]);
+      for (const row of stored) this.metricUids.set(row.scope, row.name, row.db_uid);
 
       const one = '(?, ?, ?, ?)';
-      this.insertMessageChunk = db.prepare(
-        `INSERT INTO LogEntry (db_uid, severity, message, timestamp) VALUES ${Array(MESSAGE_CHUNK).fill(one).join(', ')}`,
-      );
       this.insertMessage = db.prepare(`INSERT INTO LogEntry (db_uid, severity, message, timestamp) VALUES ${one}`);
       this.insertAttribute = db.prepare('INSERT INTO Attribute (name, value) VALUES (?, ?)');
       this.insertMetric = db.prepare('INSERT INTO Metric (scope, name, value) VALUES (?, ?, ?)');
@@ -631,13 +634,11 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
           // Leave a plain rollback-journal file behind, like Python's, so any reader
           // (even one that cannot create -shm) opens it. Best-effort: a reader holding
           // it open keeps it in WAL mode, which is still a valid file.
-          db.pragma('busy_timeout = 0');
           // The checkpoint makes the data durable in the main file (synced); flipping the
           // header to rollback mode after it is not synced: either header is a valid
           // database holding all the data, and each skipped sync costs ms per job.
-          db.pragma('wal_checkpoint(TRUNCATE)');
-          db.pragma('synchronous = OFF');
-          db.pragma('journal_mode = DELETE');
+          // (One exec, as at the open.)
+          db.exec('PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA synchronous = OFF; PRAGMA journal_mode = DELETE;');
         }
       } catch {
         // the data is committed; only the journal mode could not be switched
@@ -662,7 +663,12 @@ class SqliteLayerStore extends EventEmitter implements LayerStore {
     const params = this.msgParams;
     const per = MESSAGE_CHUNK * MESSAGE_COLUMNS;
     let i = 0;
-    for (; i + per <= params.length; i += per) this.insertMessageChunk.run(params.slice(i, i + per));
+    if (params.length >= per) {
+      const chunk = (this.insertMessageChunk ??= this.db!.prepare(
+        `INSERT INTO LogEntry (db_uid, severity, message, timestamp) VALUES ${Array(MESSAGE_CHUNK).fill('(?, ?, ?, ?)').join(', ')}`,
+      ));
+      for (; i + per <= params.length; i += per) chunk.run(params.slice(i, i + per));
+    }
     for (; i < params.length; i += MESSAGE_COLUMNS) this.insertMessage.run(params.slice(i, i + MESSAGE_COLUMNS));
     for (const op of this.ops) op();
     for (const m of this.pendingMetrics.values()) {

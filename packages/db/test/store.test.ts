@@ -270,6 +270,33 @@ describe('LayerStore', () => {
     reader.close();
   });
 
+  test('a reopened store numbers on from its rows, also after a crash left them in the WAL', () => {
+    const dir = tempDir();
+    // A wrapper killed after its first commit: the rows are in db.sqlite-wal only.
+    const script =
+      "import('@gator/db').then(({ openLayerStore }) => { const s = openLayerStore({ dir: process.argv[1], kind: 'tier' });" +
+      "s.addMessage({ severity: 20, message: 'm1' }); s.addMessage({ severity: 20, message: 'm2' }); s.addAttempt({ attempt: 1 });" +
+      "s.addChild({ ident: 'a', dbFile: 'a/db.sqlite', expectedChildren: 1 }); s.flush(); process.kill(process.pid, 'SIGKILL'); })";
+    try {
+      execFileSync(process.execPath, ['--input-type=module', '-e', script, dir], { cwd: packageDir, timeout: 30_000, stdio: 'ignore' });
+    } catch {
+      // killed, as meant
+    }
+    const again = openLayerStore({ dir, kind: 'tier' });
+    expect(again.addMessage({ severity: 20, message: 'm3' })).toBe(3);
+    expect(again.addAttempt({ attempt: 2 })).toBe(2);
+    expect(again.addChild({ ident: 'b', dbFile: 'b/db.sqlite', expectedChildren: 1 })).toBe(2);
+    again.close();
+    const db = new Database(again.dbFile, { readonly: true });
+    expect(db.prepare('SELECT db_uid, message FROM LogEntry ORDER BY db_uid').all()).toEqual([
+      { db_uid: 1, message: 'm1' },
+      { db_uid: 2, message: 'm2' },
+      { db_uid: 3, message: 'm3' },
+    ]);
+    expect(db.prepare('SELECT ident FROM ChildEntry ORDER BY db_uid').pluck().all()).toEqual(['a', 'b']);
+    db.close();
+  });
+
   test('raw logs keep the bytes exactly, in arrival order', () => {
     const dir = tempDir();
     const store = openLayerStore({ dir, kind: 'wrapper' });

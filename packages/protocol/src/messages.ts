@@ -371,6 +371,14 @@ export type Frame =
 
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError };
 
+/**
+ * Parse options for what a process parses a few times at most (the responses to its own
+ * requests, a credential file): without zod's compiled fast path, which costs a child more to
+ * compile (~1 CPU ms per object schema, on its first parse) than it saves over a handful of parses.
+ * Requests, the hot path of every server, keep it.
+ */
+const FEW_PARSES = { jitless: true } as const;
+
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
@@ -424,11 +432,11 @@ export function decodeValue(value: unknown): DecodeResult {
 
   if (obj.result === 'success' || obj.result === 'error') {
     if (obj.result === 'error') {
-      const parsed = ErrorResponseSchema.safeParse(obj);
+      const parsed = ErrorResponseSchema.safeParse(obj, FEW_PARSES);
       if (parsed.success) return { ok: true, frame: { kind: 'error', response: parsed.data } };
       return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed error response: ${describeIssues(parsed.error)}`) };
     }
-    const parsed = SuccessResponseSchema.safeParse(obj);
+    const parsed = SuccessResponseSchema.safeParse(obj, FEW_PARSES);
     if (parsed.success) return { ok: true, frame: { kind: 'response', response: parsed.data } };
     return { ok: false, error: new ProtocolError('GATOR_PROTOCOL_INVALID_FRAME', `Malformed response: ${describeIssues(parsed.error)}`) };
   }
@@ -474,7 +482,7 @@ export function decodeResponsePayload<A extends ActionName>(
   action: A,
   payload: unknown,
 ): { ok: true; payload: ResponsePayload<A> } | { ok: false; error: ProtocolError } {
-  const parsed = ACTIONS[action].response.safeParse(payload ?? {});
+  const parsed = ACTIONS[action].response.safeParse(payload ?? {}, FEW_PARSES);
   if (parsed.success) return { ok: true, payload: parsed.data as ResponsePayload<A> };
   return {
     ok: false,
