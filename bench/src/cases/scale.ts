@@ -2,9 +2,9 @@
  * scale: a !JobArray of N `true` jobs. Figures: total time, and the root's
  * resident memory growth per finished job (target ≤ 2 KiB/job). The root tier
  * runs in the `gator run` process; a probe preloaded into it (PROBE) reads its
- * memory after forced full GCs (the last-resort kind also returns free heap
- * pages to the system) when the closing summary is printed (all jobs done,
- * the tier still alive). Growth per job is the slope between a run of N/10 jobs
+ * memory after forced full GCs that compact every heap page (RSS then counts
+ * what the root keeps, not pages V8 keeps partly filled) when the closing
+ * summary is printed (all jobs done, the tier still alive). Growth per job is the slope between a run of N/10 jobs
  * and a run of N jobs, so start-up, warm-up and the launch queue (largest at
  * the start of a run) do not count as growth.
  */
@@ -33,24 +33,45 @@ const out = process.env.GATOR_BENCH_MEMORY;
 const at = Number(process.env.GATOR_BENCH_MEMORY_AT);
 delete process.env.GATOR_BENCH_MEMORY;
 delete process.env.GATOR_BENCH_MEMORY_AT;
+const v8 = require('node:v8');
 const record = (label, extra) => {
-  // A last-resort GC also gives free heap pages back to the system: RSS then counts what is kept, not GC slack.
-  // Last-resort GCs alone keep leaving garbage that a plain full GC collects (measured after a
-  // 1,200-job run: 28, 28, 28 MiB used after three, 19 MiB after one plain GC, what a heap
-  // snapshot finds reachable), so both, until the heap stops shrinking.
+  // Node 20's V8 (11.3) knows neither gc()'s 'last-resort' flavour nor its options object: it reads
+  // any object as the legacy "minor" flag, so gc({ type: 'major', ... }) there is a scavenge (see
+  // --trace-gc). A plain gc() is a full GC with V8's regular compaction heuristics, which move
+  // objects only off pages that are mostly free: what it keeps committed past what is live is GC
+  // slack, not growth (30-40% of old space here). So the plain GCs first (what V8 itself would keep, reported beside
+  // it), then full GCs that compact every page, until the heap (used and committed) stops shrinking:
+  // RSS then counts what the root keeps.
+  global.gc();
+  global.gc();
+  const uncompacted = process.memoryUsage().heapTotal;
   let m;
-  for (let i = 0, before = Infinity; i < 5; i++) {
-    global.gc();
-    global.gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  v8.setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    for (let i = 0, used = Infinity, total = Infinity; i < 6; i++) {
+      global.gc();
+      m = process.memoryUsage();
+      if (m.heapUsed >= used * 0.99 && m.heapTotal >= total * 0.99) break;
+      used = m.heapUsed;
+      total = m.heapTotal;
+    }
+  } finally {
+    v8.setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+  // The pages compaction emptied are unmapped by V8's background threads: read RSS once they are
+  // (right after the GCs it still counts them, about the old space's size again).
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0, rss = m.rss; i < 20; i++) {
+    Atomics.wait(pause, 0, 0, 100);
     m = process.memoryUsage();
-    if (m.heapUsed >= before * 0.99) break;
-    before = m.heapUsed;
+    if (i >= 2 && m.rss > rss - 65536) break;
+    rss = m.rss;
   }
   // Where the committed heap is (old space holds the pages kept partly filled), and what of RSS is anonymous.
   const spaces = {};
-  for (const sp of require('node:v8').getHeapSpaceStatistics()) if (sp.space_size > 0) spaces[sp.space_name] = { size: sp.space_size, used: sp.space_used_size };
+  for (const sp of v8.getHeapSpaceStatistics()) if (sp.space_size > 0) spaces[sp.space_name] = { size: sp.space_size, used: sp.space_used_size };
   const anon = Number(/^RssAnon:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/status', 'latin1'))?.[1] ?? NaN) * 1024;
-  fs.appendFileSync(out, JSON.stringify({ label, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, anon, spaces, ...extra }) + '\\n');
+  fs.appendFileSync(out, JSON.stringify({ label, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, uncompacted, external: m.external, anon, spaces, ...extra }) + '\\n');
 };
 let spawned = 0;
 const spawn = childProcess.spawn;
@@ -72,6 +93,8 @@ interface ProbeRecord {
   rss: number;
   heapUsed: number;
   heapTotal: number;
+  /** heapTotal after two plain full GCs, before the compacting ones (what V8's own heuristics keep). */
+  uncompacted: number;
   external: number;
   /** RssAnon (bytes). */
   anon: number;
@@ -171,6 +194,9 @@ async function scaleRows(ctx: BenchContext, mode: Mode, jobs: number, smaller: n
     heapAtFirstLaunchMiB: mib(big.start.heapUsed),
     heapEndMiB: mib(big.end.heapUsed),
     heapTotalEndMiB: mib(big.end.heapTotal),
+    // Committed heap after plain full GCs only, before the probe compacts every page: V8's own slack.
+    heapTotalUncompactedEndMiB: mib(big.end.uncompacted),
+    smallerRunHeapTotalUncompactedEndMiB: mib(small.end.uncompacted),
     externalEndMiB: mib(big.end.external),
     // RSS outside the V8 heap is mostly malloc (SQLite, buffers): anonymous RSS minus the committed heap.
     anonEndMiB: mib(big.end.anon),
