@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 import { defineGatorConfig } from '@gator/tsup-config';
 import { CHILD_NODE_FLAGS } from './src/child-node-flags';
 
@@ -137,56 +137,47 @@ const wrapRoot = {
     path.basename(info.path) === 'root-bundle.cjs' ? wrapLayer.renderChunk(code, { path: path.join(path.dirname(info.path), 'child-layer.cjs') }) : undefined,
 };
 
+/**
+ * A bundle run from a V8 code cache (src/code-cache.ts): ENTRY's bundle and its loader, one
+ * CommonJS file each, every package inlined (better-sqlite3's native addon is loaded from its
+ * package: SQLITE_ADDON). The bundle keeps its source in memory for as long as it runs (V8
+ * compiles lazily from it): no comments or indentation, and ASCII only (esbuild escapes the
+ * rest), so it is held as one byte per character, outside the V8 heap. WRITE_CACHE runs once
+ * it is built.
+ */
+function cachedBundle(entry: Record<string, string>, esbuildPlugins: NonNullable<Options['esbuildPlugins']>, wrap: NonNullable<Options['plugins']>[number], writeCache: string): Options {
+  return {
+    entry,
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    dts: false,
+    sourcemap: false,
+    clean: false,
+    splitting: false,
+    shims: true,
+    noExternal: [/./],
+    esbuildPlugins,
+    plugins: [wrap],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    onSuccess: writeCache,
+  };
+}
+
 export default defineConfig((options) => [
   // The public API (src/index.ts), split so an importer loads only what it uses, and
   // dist/cli.js, which starts the root build below.
   (defineGatorConfig({ entry: ['src/index.ts', 'src/cli.ts'], splitting: true }) as (o: typeof options) => object)(options),
   // Child processes (wrappers, nested tiers) start from one CommonJS file holding
   // every package they run (src/child-entry.ts): see there for why.
-  {
-    entry: { 'child-layer': 'src/child-entry.ts', child: 'src/child-loader.ts' },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
-    target: 'node20',
-    platform: 'node',
-    dts: false,
-    sourcemap: false,
-    clean: false,
-    splitting: false,
-    shims: true,
-    // Everything is inlined; better-sqlite3's native addon is loaded from its package (SQLITE_ADDON).
-    noExternal: [/./],
-    esbuildPlugins: [rootOnlyStubs, childOnly],
-    plugins: [wrapLayer],
-    // A child keeps its source in memory for as long as it runs (V8 compiles lazily from
-    // it): no comments or indentation, and ASCII only (esbuild escapes the rest), so it
-    // is held as one byte per character, outside the V8 heap (src/child-loader.ts).
-    minifyWhitespace: true,
-    minifySyntax: true,
-    // The V8 code cache of the child build (src/child-loader.ts).
-    // Under the children's own Node flags: V8 rejects a cache made under others.
-    onSuccess: ['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' '),
-  },
+  // The V8 code cache of the child build (src/child-loader.ts) is written under the children's
+  // own Node flags: V8 rejects a cache made under others.
+  cachedBundle({ 'child-layer': 'src/child-entry.ts', child: 'src/child-loader.ts' }, [rootOnlyStubs, childOnly], wrapLayer, ['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' ')),
   // The root (`gator`, dist/cli.js) starts from one CommonJS file too, with its own code cache
   // (src/root-loader.ts): the CLI and every package it runs except @gator/hub, which serves
   // files from beside its code and is imported as a package (src/dynamic-import.ts).
-  {
-    entry: { 'root-bundle': 'src/root-entry.ts', root: 'src/root-loader.ts' },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
-    target: 'node20',
-    platform: 'node',
-    dts: false,
-    sourcemap: false,
-    clean: false,
-    splitting: false,
-    shims: true,
-    noExternal: [/./],
-    esbuildPlugins: [childOnly],
-    plugins: [wrapRoot],
-    minifyWhitespace: true,
-    minifySyntax: true,
-    // Under no Node flags, as `gator` is usually run; other flags get a cache of their own.
-    onSuccess: 'node dist/root.cjs --write-code-cache',
-  },
+  // Its cache is written under no Node flags, as `gator` is usually run; other flags get a cache of their own.
+  cachedBundle({ 'root-bundle': 'src/root-entry.ts', root: 'src/root-loader.ts' }, [childOnly], wrapRoot, 'node dist/root.cjs --write-code-cache'),
 ]);

@@ -7,21 +7,12 @@
  * which cost a child more than loading the code itself.
  */
 import { childMain } from './child-main.js';
+import { exitWhenDone } from './exit-when-done.js';
 
 if (process.env.GATOR_CHILD_WARM_UP === '1') {
   // The build's code-cache warm-up (child-loader.ts): load every layer's code, run none.
   void Promise.all([import('@gator/wrapper'), import('@gator/tier'), import('@gator/scheduler-local')]);
 } else {
   const argv = process.argv.slice(2);
-  childMain(argv[0] === '--' ? argv.slice(1) : argv).then(
-    (code) => {
-      process.exitCode = code;
-      // As cli.ts: let pending output flush; a hung handle must not keep a finished child alive.
-      setTimeout(() => process.exit(code), 200).unref();
-    },
-    (error: unknown) => {
-      process.stderr.write(`gator: internal error: ${(error as Error)?.message ?? String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(childMain(argv[0] === '--' ? argv.slice(1) : argv));
 }

@@ -6,6 +6,7 @@
  * stays a package of its own (it serves files from beside its code).
  */
 import { isChildCommandLine } from './child-command-line.js';
+import { exitWhenDone } from './exit-when-done.js';
 
 let isRun: (() => boolean) | undefined;
 /** Whether this process ran `gator run` (asked at exit): the loader lets only a run replace the build's code cache. */
@@ -23,15 +24,5 @@ if (process.env.GATOR_ROOT_WARM_UP === '1') {
         isRun = () => m.isRunCommand(argv);
         return m.main(argv);
       });
-  running.then(
-    (code) => {
-      process.exitCode = code;
-      // Let pending output flush; a hung handle must not keep a finished CLI alive (as child-entry.ts).
-      setTimeout(() => process.exit(code), 200).unref();
-    },
-    (error: unknown) => {
-      process.stderr.write(`gator: internal error: ${(error as Error)?.message ?? String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(running);
 }
