@@ -86,6 +86,8 @@ describe('the hub and gator show count the same jobs', () => {
     expect(text).toContain('1 failed');
     // The jobs' own messages: one error, not Gator's `Job failed` / `Tier failed` lines.
     expect(((await page.locator('[data-testid=msg-counts]').textContent()) ?? '').replace(/\s+/g, ' ')).toMatch(/^1 error(?!s)/);
+    // The failures' count comes with its own request: wait until the tab has one.
+    await page.locator('[data-testid=tab-failures]', { hasText: /\(\d+\)/ }).waitFor(WAIT);
     expect((await page.locator('[data-testid=tab-failures]').textContent())?.trim()).toBe('Failures (1)');
     await page.screenshot({ path: path.join(ARTIFACTS, 'hub-views-group.png') });
     // The run page: the same jobs beside the same failures.
@@ -94,6 +96,8 @@ describe('the hub and gator show count the same jobs', () => {
     const runText = (await page.locator('[data-testid=job-counts]').textContent()) ?? '';
     expect(runText).toContain('2 jobs');
     expect(runText).toContain('1 failed');
+    // The failures' count comes with its own request: wait until the tab has one.
+    await page.locator('[data-testid=tab-failures]', { hasText: /\(\d+\)/ }).waitFor(WAIT);
     expect((await page.locator('[data-testid=tab-failures]').textContent())?.trim()).toBe('Failures (1)');
     await page.screenshot({ path: path.join(ARTIFACTS, 'hub-views-run.png') });
 
