@@ -58,7 +58,7 @@ export interface OrchestratorContext {
   only?: ((childPath: string[]) => boolean | 'descend') | undefined;
   /** Most children handed to the scheduler and not yet complete. */
   launchWindow: number;
-  /** The first child tier starts alone; the rest once it has registered, ended, or taken `tierStartWaitMs`. */
+  /** The first child tier starts alone; the rest once it has a job under way, has ended, or took `tierStartWaitMs`. */
   tierHeadStart?: boolean | undefined;
   tierStartWaitMs?: number | undefined;
   /** Ident of the tier and jobs under it, for the roll-up. */
@@ -73,7 +73,7 @@ const EXIT_GRACE_MS = 250;
 /** Names of failed children kept for the tier's reason (the count stays exact). */
 const FAILED_NAMES = 3;
 /** A first child tier still starting after this long no longer holds its siblings back (default of `tierStartWaitMs`). */
-const TIER_START_WAIT_MS = 1_500;
+const TIER_START_WAIT_MS = 3_000;
 /** Why children are skipped when the run stops. */
 const RUN_STOPPED = 'run stopped';
 
@@ -184,8 +184,11 @@ export class Orchestrator {
    * cores (`tierHeadStart`): a tier's start is a Node process start, CPU-bound, and the
    * first jobs wait for their tier's. Started all at once, a group's child tiers shared
    * the cores and were all ready late; the rest are launched, together, once the first
-   * has registered (or ended, or after `tierStartWaitMs`). Started one at a time, the
-   * rest came up too slowly to keep short jobs coming. True when `rec` waits.
+   * has a job of its own running or ended (or has ended, or after `tierStartWaitMs`).
+   * Released at its registration instead, they started while its own child tiers and
+   * wrappers did: the first job of a five-level regression tree ran 2.5 s into the run.
+   * Started one at a time, the rest came up too slowly to keep short jobs coming. True
+   * when `rec` waits.
    */
   private holdTier(rec: ChildRecord): boolean {
     if (!this.ctx.tierHeadStart || this.headStartDone) return false;
@@ -199,7 +202,7 @@ export class Orchestrator {
     return false;
   }
 
-  /** A child tier registered, ended or took long: if it was the first, the held ones start. */
+  /** A child tier has a job under way, ended or took long: if it was the first, the held ones start. */
   tierStarted(rec: ChildRecord): void {
     if (this.headStarter?.id !== rec.id) return;
     clearTimeout(this.headStarter.timer);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobResult, JobState, emptySummary, emptyTally, group, job, array } from '@gator/protocol';
 import type { ChildRecord } from './children.js';
-import { overclaim } from './serve.js';
+import { jobsUnderway, overclaim } from './serve.js';
 import { layersOfSpec } from './tally.js';
 
 function child(kind: 'job' | 'tier', expected: number): ChildRecord {
@@ -28,5 +28,17 @@ describe('a child cannot claim more than the tier launched under it', () => {
     expect(overclaim(ctx, child('job', 0), { ...emptySummary(), metrics: { sub_passed: 1_000_000 } })).toMatch(/sub_passed 1000000/);
     expect(overclaim(ctx, child('tier', 3), { ...emptySummary(), metrics: { sub_total: 4, sub_passed: 4 } })).toBeNull();
     expect(overclaim(ctx, child('tier', 3), { ...emptySummary(), metrics: { sub_total: 5 } })).toMatch(/more than the 4 layers/);
+  });
+});
+
+describe('jobsUnderway: a child tier whose start-up is over', () => {
+  it('has a job running or ended, by its tally, its ids, its ends or (Python) its counts', () => {
+    expect(jobsUnderway(emptySummary())).toBe(false);
+    expect(jobsUnderway({ ...emptySummary(), jobs: { ...emptyTally(), total: 4, pending: 4 } })).toBe(false);
+    expect(jobsUnderway({ ...emptySummary(), jobs: { ...emptyTally(), total: 4, pending: 3, running: 1 } })).toBe(true);
+    expect(jobsUnderway({ ...emptySummary(), jobs: { ...emptyTally(), total: 4, pending: 3, skipped: 1 } })).toBe(true);
+    expect(jobsUnderway({ ...emptySummary(), running_ids: [['g', 'a']] })).toBe(true);
+    expect(jobsUnderway({ ...emptySummary(), metrics: { sub_total: 3, sub_active: 0, sub_passed: 1 } })).toBe(true);
+    expect(jobsUnderway({ ...emptySummary(), metrics: { sub_total: 3, sub_active: 3, sub_passed: 0 } })).toBe(false);
   });
 });

@@ -42,6 +42,8 @@ export interface ServeContext {
   /** A message a child forwarded (`--all-msg`). */
   relay(payload: RequestPayload<'log'>, senderPath: string[] | undefined): void;
   childStarted(rec: ChildRecord): void;
+  /** A child tier's update shows a job of its own under way (running or ended): its start-up is over. */
+  tierUnderway(rec: ChildRecord): void;
   changed(): void;
   stopping(): boolean;
   stop(reason: string): void;
@@ -51,6 +53,15 @@ export interface ServeContext {
   schedArgs(): Record<string, string>;
   /** Layers (tiers and jobs) under a child, itself included: the bound of its `sub_*` counts. */
   layersOf(rec: ChildRecord): number;
+}
+
+/** True when a summary shows a job that runs or has ended (a Python Gator child has no `jobs` tally: its counts). */
+export function jobsUnderway(summary: Summary): boolean {
+  if (summary.running_ids.length > 0 || (summary.ends?.length ?? 0) > 0) return true;
+  if (summary.jobs) return summary.jobs.pending < summary.jobs.total;
+  // Its `sub_active` counts pending jobs too: only the ended ones tell.
+  const m = summary.metrics;
+  return (m.sub_passed ?? 0) + (m.sub_failed ?? 0) > 0;
 }
 
 /** Seconds, as the records store them. */
@@ -164,6 +175,7 @@ export function childHandlers(ctx: ServeContext, connection: Connection, princip
       const live = rec.live!;
       ctx.orchestrator.ends.takeFrom(live, summary);
       live.summary = summary;
+      if (rec.kind === 'tier' && jobsUnderway(summary)) ctx.tierUnderway(rec);
       live.dirty = true;
       live.lastHeard = Date.now();
       rec.metrics = summary.metrics;

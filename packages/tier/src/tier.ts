@@ -96,8 +96,8 @@ export interface TierOptions extends LayerOptions {
    */
   launchWindow?: number;
   /**
-   * The first child tier starts alone, the others once it has registered (or ended,
-   * or after `tierStartWaitMs`, default 1.5 s). Default: true when the scheduler runs
+   * The first child tier starts alone, the others once it reports a job of its own
+   * running or ended (or has ended, or after `tierStartWaitMs`, default 3 s). Default: true when the scheduler runs
    * children on this machine (`capabilities.remote` false), where tier start-ups share
    * its cores and the first jobs wait for their tier's; false otherwise.
    */
@@ -572,8 +572,8 @@ class TierRunner implements Tier {
       relay: (payload, senderPath) => this.log.relay(payload, senderPath),
       childStarted: (rec) => {
         this.childEvent(rec, 'started');
-        if (rec.kind === 'tier') this.orchestrator.tierStarted(rec);
       },
+      tierUnderway: (rec) => this.orchestrator.tierStarted(rec),
       changed: () => this.changed(),
       stopping: () => this.stopping,
       stop: (reason) => this.stop(reason),

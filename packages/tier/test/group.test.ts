@@ -228,10 +228,27 @@ describe('child tiers on a local scheduler', () => {
   const tierSteps = (events: TierEvent[]) =>
     events.flatMap((e) => (e.type === 'child' && e.kind === 'tier' && (e.state === 'launched' || e.state === 'started') ? [`${e.id} ${e.state}`] : []));
 
-  it('the first starts ahead: the others are launched once it has registered', async () => {
+  it('the first starts ahead: the others are launched once it has a job under way', async () => {
     const { outcome, events } = await runRoot(tiers(3), { tierStartWaitMs: 120_000 });
     expect(outcome.result).toBe(JobResult.SUCCESS);
     expect(tierSteps(events).slice(0, 4)).toEqual(['g0 launched', 'g0 started', 'g1 launched', 'g2 launched']);
+  });
+
+  it('registering is not enough: a stop as the first registers finds the others still held', async () => {
+    let stop = () => {};
+    const run = await startRoot(tiers(3), {
+      tierStartWaitMs: 120_000,
+      // Right after the root has recorded g0's registration, before any of its jobs can have run.
+      onEvent: (e) => {
+        if (e.type === 'child' && e.id === 'g0' && e.state === 'started') queueMicrotask(() => stop());
+      },
+    });
+    stop = () => run.tier.stop('test says stop');
+    await run.finished();
+    expect(tierSteps(run.events)).not.toContain('g1 launched');
+    const states = childStates(run.events);
+    expect(states.g1).toEqual(['skipped']);
+    expect(states.g2).toEqual(['skipped']);
   });
 
   it('the held ones still go through the launch window', async () => {
