@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { JobResult, UsageError, connect, isGatorError, layerFile, loadSpec, loadSpecFile, takeCredentialFile, type Connection, type GoSignal, type Spec } from '@gator/protocol';
+import { Connection, JobResult, UsageError, connect, isGatorError, layerFile, loadSpec, loadSpecFile, takeCredentialFile, type GoSignal, type Spec } from '@gator/protocol';
 import type { RunOptions } from './options.js';
 import { inProcessRunner } from './in-process.js';
 import { startLayer, type Prepared } from './start-layer.js';
@@ -44,7 +44,11 @@ export async function runChild(specPath: string | undefined, options: RunOptions
     // None: a parent that is Python Gator (it asks for no credential), or a child started by hand.
     const given = takeCredentialFile(tracking);
     const token = given?.read;
-    parent = await connect(identity.parent!, { ...(given ? { token: given.credential } : {}), requestTimeoutMs: 60_000 });
+    // A pre-started wrapper's link to its tier is its go channel when the scheduler serves it there.
+    const uplink = ctx.go?.takeUplink?.();
+    parent = uplink
+      ? new Connection(uplink, { requestTimeoutMs: 60_000 })
+      : await connect(identity.parent!, { ...(given ? { token: given.credential } : {}), requestTimeoutMs: 60_000 });
     if (given?.allowTokenless) options.root.allowTokenless = true;
     let spec: Spec;
     if (specPath) {

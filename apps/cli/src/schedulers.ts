@@ -145,13 +145,14 @@ export async function checkSchedulerChoice(name: string, options: Record<string,
 /**
  * Load and create a scheduler, checking that what the factory returned implements the contract.
  * `host`: what this CLI offers the local scheduler: hosting job wrappers in this process
- * (`wrappers=inprocess`) and which job command lines wait for a go (pre-started wrappers).
+ * (`wrappers=inprocess`), which job command lines wait for a go (pre-started wrappers), and
+ * the tier that serves those wrappers' links on their go channel.
  */
 export async function createScheduler(
   name: string,
   context: SchedulerContext,
   cwd = process.cwd(),
-  host: Pick<LocalSchedulerSettings, 'inProcess' | 'goChannel'> = {},
+  host: Pick<LocalSchedulerSettings, 'inProcess' | 'goChannel' | 'uplink'> = {},
 ): Promise<Scheduler> {
   if (name === 'local' && (host.inProcess || host.goChannel)) {
     const { createLocalScheduler } = await import('@gator/scheduler-local');

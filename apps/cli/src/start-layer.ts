@@ -126,6 +126,8 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
     }
 
     const { createTier } = await import('@gator/tier');
+    // Set once the tier exists (the scheduler is made first); a wrapper cannot start before.
+    let tier: ReturnType<typeof createTier> | undefined;
     const scheduler = await createScheduler(
       settings.scheduler,
       // No run secret for the scheduler: a shared pool (local) makes a secret of its own.
@@ -135,13 +137,15 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
         ...(start.inProcess ? { inProcess: start.inProcess } : {}),
         // This CLI's wrappers wait for the go: the local scheduler starts them before their slot is free.
         goChannel: (request) => isOwnChildCommand(request.command),
+        // …and link to this tier on that channel (no websocket client in a wrapper).
+        uplink: (request, socket) => tier?.adoptChild(request.id, socket) ?? false,
       },
     );
     try {
       const prepared = start.prepare ? await start.prepare(scheduler) : {};
       if (prepared === false) return { kind: 'nothing' };
       const root = { ...options.root, ...(prepared.rerunSelect ? { rerunSelect: prepared.rerunSelect } : {}) };
-      const tier = createTier({
+      const created = createTier({
         ...common,
         spec: { ...(start.spec as JobGroup | JobArray), ident: start.ident },
         scheduler,
@@ -155,9 +159,10 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
         ...serverHosts(scheduler, options),
         ...(start.onTierEvent ? { onEvent: start.onTierEvent } : {}),
       });
-      stoppable = tier;
-      const running = tier.run();
-      start.onRunning?.({ kind: 'tier', address: () => tier.address });
+      tier = created;
+      stoppable = created;
+      const running = created.run();
+      start.onRunning?.({ kind: 'tier', address: () => created.address });
       return { kind: 'tier', outcome: await running };
     } finally {
       await scheduler.close();

@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import { SchedulerError } from './errors.js';
 import { layerFile } from './layout.js';
 import type { ChildExit, LaunchRequest, LaunchedChild } from './scheduler.js';
+import type { IpcEndpoint } from './frame-socket.js';
 
 // ------------------------------------------------------------------ the handle
 
@@ -237,6 +238,8 @@ export interface ProcessGroup {
   kill(): void;
   /** Send on the IPC channel (`options.ipc`); false when there is none or it is closed. */
   send(message: unknown): boolean;
+  /** The IPC channel's end here (`options.ipc`), for a `FrameSocket` on it (frame-socket.ts). */
+  readonly channel: IpcEndpoint | undefined;
 }
 
 /**
@@ -338,6 +341,7 @@ export function spawnInGroup(
     kill() {
       if (!done) signalGroup(pid, 'SIGKILL');
     },
+    channel: options.ipc ? child : undefined,
     send(message: unknown) {
       if (!child.connected) return false;
       // A child that exits as this is sent is reported by its exit, not here.

@@ -4,10 +4,12 @@
  * `req_id`/`rsp_id`, and serves the actions of its `handlers`. Every frame is
  * parsed once, here; handlers get typed payloads. A bad frame is answered with
  * an error reply (unless it was posted), reported through `onBadFrame`, and
- * never closes the connection.
+ * never closes the connection. Its transport is a websocket, or a pre-started
+ * wrapper's IPC channel to its tier (frame-socket.ts): the same frames.
  */
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { SOCKET_CLOSED, SOCKET_OPEN, type FrameSocket } from './frame-socket.js';
 import { MAX_PAYLOAD_BYTES } from './constants.js';
 import { GatorError, ProtocolError, isGatorError } from './errors.js';
 import {
@@ -81,7 +83,7 @@ interface Pending {
 }
 
 export class Connection extends EventEmitter {
-  readonly socket: WebSocket;
+  readonly socket: FrameSocket;
   private handlers: Handlers;
   private readonly options: ConnectionOptions;
   private nextId = 0;
@@ -99,7 +101,7 @@ export class Connection extends EventEmitter {
   /** Resolves when the socket has closed (for any reason). */
   readonly closed: Promise<{ code: number; reason: string }>;
 
-  constructor(socket: WebSocket, options: ConnectionOptions = {}) {
+  constructor(socket: FrameSocket, options: ConnectionOptions = {}) {
     super();
     this.socket = socket;
     this.options = options;
@@ -107,7 +109,7 @@ export class Connection extends EventEmitter {
     let resolveClosed!: (v: { code: number; reason: string }) => void;
     this.closed = new Promise((r) => (resolveClosed = r));
     // Always listen for errors: an unhandled 'error' would crash the process.
-    socket.on('error', (error) => {
+    socket.on('error', (error: Error) => {
       // A frame the websocket layer refused (over maxPayload, bad UTF-8, bad opcode): it closes
       // the socket; report it like any bad frame so the refusal is recorded.
       const code = (error as NodeJS.ErrnoException).code;
@@ -118,9 +120,9 @@ export class Connection extends EventEmitter {
       }
       this.emit('socket-error', error);
     });
-    socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    socket.on('message', (data: Buffer | string, isBinary: boolean) => this.onFrame(data, isBinary));
     socket.on('pong', () => (this.alive = true));
-    socket.on('close', (code, reason) => {
+    socket.on('close', (code: number, reason: Buffer) => {
       if (this.keepAlive) clearInterval(this.keepAlive);
       if (this.drainTimer) clearInterval(this.drainTimer);
       const err = new ProtocolError('GATOR_PROTOCOL_CLOSED', `Connection closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`);
@@ -152,7 +154,7 @@ export class Connection extends EventEmitter {
   }
 
   get isOpen(): boolean {
-    return this.socket.readyState === WebSocket.OPEN;
+    return this.socket.readyState === SOCKET_OPEN;
   }
 
   setHandlers(handlers: Handlers): void {
@@ -207,7 +209,7 @@ export class Connection extends EventEmitter {
   }
 
   close(code = 1000, reason = ''): void {
-    if (this.socket.readyState === WebSocket.CLOSED) return;
+    if (this.socket.readyState === SOCKET_CLOSED) return;
     try {
       this.socket.close(code, reason);
     } catch {
@@ -243,10 +245,10 @@ export class Connection extends EventEmitter {
     this.emit('backpressure', this.socket.bufferedAmount);
   }
 
-  private onFrame(data: Buffer, isBinary: boolean): void {
+  private onFrame(data: Buffer | string, isBinary: boolean): void {
     const decoded = decode(data, isBinary);
     if (!decoded.ok) {
-      const raw = isBinary ? `<binary frame of ${data.length} bytes>` : data.toString('utf8').slice(0, 1000);
+      const raw = isBinary ? `<binary frame of ${data.length} bytes>` : (typeof data === 'string' ? data : data.toString('utf8')).slice(0, 1000);
       this.options.onBadFrame?.(decoded.error, raw);
       this.emit('bad-frame', decoded.error, raw);
       // Reply to every frame that was not a posted request: with its request id when one
@@ -360,8 +362,14 @@ export function connect(address: string, options: ConnectOptions = {}): Promise<
   const token = parsed.token ?? options.token;
   const host = parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host;
   const url = `ws://${host}:${parsed.port}/${token ?? ''}`;
+  // `ws` (and with it Node's `http` and `crypto`) is loaded by the first connect: a wrapper
+  // linked to its tier by its IPC channel never loads it (frame-socket.ts).
+  return import('ws').then(({ default: WebSocketClient }) => open(WebSocketClient, url, parsed, options));
+}
+
+function open(WebSocketClient: typeof WebSocket, url: string, parsed: ReturnType<typeof parseAddress>, options: ConnectOptions): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+    const socket = new WebSocketClient(url, { maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
       socket.terminate();

@@ -23,10 +23,20 @@
  * runs its job (the scheduler stops a waiting wrapper with SIGTERM, which ends
  * the wait the same way). A wrapper started without the variable (Slurm, SGE, by
  * hand) runs at once.
+ *
+ * With `GATOR_UPLINK=ipc` too (the scheduler's host serves the wrapper's tier
+ * link there), the wrapper's connection to its tier travels on the same
+ * channel (`uplink`, frame-socket.ts) instead of a websocket: the channel is
+ * then let go once the go side is done (the `ended`, or no go) and the uplink
+ * has closed, and it keeps the process alive while the uplink is open.
  */
+
+import { IpcFrameSocket, type FrameSocket } from './frame-socket.js';
 
 /** Set (to `1`) by the local scheduler on a wrapper it started before its slot was free. */
 export const GO_CHANNEL_ENV = 'GATOR_WAIT_FOR_GO';
+/** Set (to `ipc`) beside it when the wrapper's link to its tier is the channel too (`GoSignal.uplink`). */
+export const UPLINK_ENV = 'GATOR_UPLINK';
 
 /** What travels on the channel (`t`, as the local pool's frames). */
 export type GoMessage = { t: 'hello' } | { t: 'go'; path?: string[] } | { t: 'ended' };
@@ -41,9 +51,22 @@ export interface GoSignal {
   ended(): void;
   /** Stop waiting (the wrapper was stopped before its go): `go` resolves false. */
   abandon(): void;
+  /** The link to the tier on this channel (`GATOR_UPLINK=ipc`), once; undefined without. */
+  takeUplink?(): FrameSocket | undefined;
 }
 
 type IpcProcess = Pick<NodeJS.Process, 'on' | 'off' | 'send' | 'channel' | 'connected' | 'disconnect'>;
+
+/**
+ * Let the channel go: it would otherwise keep the process alive. Never inside a
+ * message handler's own call: Node 20 replays messages that came before the first
+ * listener from a tick that fails if the channel was let go during the replay.
+ */
+function disconnect(proc: IpcProcess): void {
+  queueMicrotask(() => {
+    if (proc.connected) proc.disconnect();
+  });
+}
 
 /**
  * The go channel this process was started with, or undefined when it runs at
@@ -51,7 +74,9 @@ type IpcProcess = Pick<NodeJS.Process, 'on' | 'off' | 'send' | 'channel' | 'conn
  */
 export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcProcess = process): GoSignal | undefined {
   const asked = env[GO_CHANNEL_ENV];
+  const uplinkAsked = env[UPLINK_ENV] === 'ipc';
   delete env[GO_CHANNEL_ENV];
+  delete env[UPLINK_ENV];
   const send = proc.send?.bind(proc);
   if (asked !== '1' || !send || !proc.connected) return undefined;
   let settle!: (go: boolean) => void;
@@ -64,6 +89,14 @@ export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcPro
       resolve(value);
     };
   });
+  // The channel serves two: the go side (until the `ended`, or no go) and the uplink (until it closes).
+  let goDone = false;
+  let uplink: FrameSocket | undefined;
+  let uplinkOpen = false;
+  const release = () => {
+    if (goDone && !uplinkOpen) disconnect(proc);
+    else if (settled && !uplinkOpen) proc.channel?.unref();
+  };
   const onMessage = (message: unknown) => {
     const m = message as GoMessage | null;
     if (m?.t !== 'go' || settled) return;
@@ -74,15 +107,26 @@ export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcPro
   const letGo = () => {
     proc.off('message', onMessage);
     proc.off('disconnect', onDisconnect);
-    if (proc.connected) proc.disconnect();
+    goDone = true;
+    release();
   };
   proc.on('message', onMessage);
   proc.on('disconnect', onDisconnect);
+  // Made now, beside the go listener, so that it sees every frame its tier sends from the
+  // start (it holds them until the wrapper takes it, after its start-up).
+  if (uplinkAsked) {
+    uplinkOpen = true;
+    uplink = new IpcFrameSocket(proc, () => {
+      uplinkOpen = false;
+      release();
+    });
+  }
   send({ t: 'hello' } satisfies GoMessage);
-  // Waiting for the go is what keeps the process alive until then; after it the layer's own work does.
+  // Waiting for the go is what keeps the process alive until then; after it the layer's own work does
+  // (and an open uplink: its final report is still to come).
   void go.then((value) => {
     if (!value) letGo();
-    else proc.channel?.unref();
+    else release();
   });
   let ended = false;
   return {
@@ -99,5 +143,14 @@ export function takeGoChannel(env: NodeJS.ProcessEnv = process.env, proc: IpcPro
     abandon() {
       settle(false);
     },
+    ...(uplink
+      ? {
+          takeUplink() {
+            const taken = uplink;
+            uplink = undefined;
+            return taken;
+          },
+        }
+      : {}),
   };
 }

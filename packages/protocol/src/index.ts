@@ -4,6 +4,7 @@ export * from './messages.js';
 export * from './outcome.js';
 export { failureSignature } from './failure-signature.js';
 export * from './dialect.js';
+export * from './frame-socket.js';
 export * from './connection.js';
 export * from './server.js';
 export * from './credentials.js';

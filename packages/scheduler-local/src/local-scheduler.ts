@@ -7,11 +7,14 @@ import {
   ChildHandle,
   ENV,
   GO_CHANNEL_ENV,
+  IpcFrameSocket,
   SchedulerError,
+  UPLINK_ENV,
   parseLaunchRequest,
   spawnInGroup,
   type ChildExit,
   type ChildProcessState,
+  type FrameSocket,
   type LaunchOptions,
   type LaunchRequest,
   type LaunchedChild,
@@ -97,6 +100,14 @@ export interface LocalSchedulerSettings {
    * when its job has ended. Others start when their slot is granted.
    */
   goChannel?: (request: LaunchRequest) => boolean;
+  /**
+   * Serve the link of such a wrapper to its tier on its go channel instead of a
+   * websocket (frame-socket.ts of @gator/protocol): called with the socket as the
+   * wrapper starts; the host hands it to the tier's server (`GatorServer.adopt`)
+   * as the connection of the child `request.id`, and returns false when it
+   * cannot (the socket is then closed, and the wrapper fails at its start-up).
+   */
+  uplink?: (request: LaunchRequest, socket: FrameSocket) => boolean;
 }
 
 /** What a job takes from the pool: at least one slot, whole cores. */
@@ -139,6 +150,7 @@ export class LocalScheduler implements Scheduler {
   /** Set when `wrappers=inprocess` was asked for and the host can run wrappers here. */
   private readonly inProcess: InProcessRunner | undefined;
   private readonly goChannel: ((request: LaunchRequest) => boolean) | undefined;
+  private readonly uplink: LocalSchedulerSettings['uplink'];
   /** `GATOR_LOCAL_POOL` inherited from the process that started us: we are a nested instance. */
   private readonly rootAddress: string | undefined;
   /** Root only: the machine-wide pool. */
@@ -172,6 +184,7 @@ export class LocalScheduler implements Scheduler {
     }
     // In-process wrappers cost no start-up to hide.
     this.goChannel = this.inProcess ? undefined : settings.goChannel;
+    this.uplink = this.goChannel ? settings.uplink : undefined;
   }
 
   /** Connects a nested instance to the run's pool; resolves at once for the root. */
@@ -387,6 +400,8 @@ export class LocalScheduler implements Scheduler {
     const go = record.go;
     if (go) env[GO_CHANNEL_ENV] = '1';
     else delete env[GO_CHANNEL_ENV];
+    if (go && this.uplink) env[UPLINK_ENV] = 'ipc';
+    else delete env[UPLINK_ENV];
     const group = spawnInGroup(request, { env, graceMs: this.config.graceMs, ...(go ? { ipc: true } : {}) }, {
       // A wrapper waiting for its go has not started its job: `started` is the go.
       onStart: () => {
@@ -405,9 +420,22 @@ export class LocalScheduler implements Scheduler {
     });
     if (!group) return;
     record.group = group;
+    if (go && this.uplink && group.channel) this.serveUplink(request, group.channel);
     record.child.handle = String(group.pid);
     if (!go || go.granted) record.state = 'running';
     this.client?.spawned(group.pid);
+  }
+
+  /** The wrapper's link to its tier, on its go channel (before any of its frames can arrive). */
+  private serveUplink(request: LaunchRequest, channel: NonNullable<ProcessGroup['channel']>): void {
+    const socket = new IpcFrameSocket(channel);
+    let served = false;
+    try {
+      served = this.uplink!(request, socket);
+    } catch {
+      served = false;
+    }
+    if (!served) socket.close(1011, 'no tier serves this link');
   }
 
   private usesGo(request: LaunchRequest): boolean {

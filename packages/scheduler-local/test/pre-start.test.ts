@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LaunchRequest } from '@gator/protocol';
+import { Connection, type FrameSocket, type LaunchRequest } from '@gator/protocol';
 import { createLocalScheduler, type LocalScheduler } from '../src/index.js';
 import { pidAlive, tempDir, until } from './helpers/util.js';
 
@@ -221,6 +221,67 @@ describe('pre-started wrappers', () => {
       const a = await s.launch(goJob(log, 'a'));
       expect((await a.exited).code).toBe(0);
       expect(events(log)[0]).toBe('a no-channel -');
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+
+  it('links each wrapper to its host on its go channel when asked: before its go, after its job, closed at its end', async () => {
+    const logs: string[] = [];
+    const hosted: Connection[] = [];
+    const uplink = (request: LaunchRequest, socket: FrameSocket) => {
+      const connection = new Connection(socket, {
+        keepAliveMs: 0,
+        handlers: {
+          spec: ({ ident }) => ({ spec: `spec-for-${request.id}-asked-${ident}` }),
+          log: ({ message }) => void logs.push(String(message)),
+        },
+      });
+      hosted.push(connection);
+      return true;
+    };
+    const s = await createLocalScheduler({ options: { concurrency: '1' } }, { env: {}, goChannel, uplink });
+    const log = path.join(root, 'uplink.log');
+    try {
+      const a = await s.launch(goJob(log, 'a', { uplink: true, jobUntil: 'b uplink:spec:spec-for-b-asked-b' }));
+      const b = await s.launch(goJob(log, 'b', { uplink: true }));
+      const exits = await Promise.all([a.exited, b.exited]);
+      expect(exits.map((e) => e.code)).toEqual([0, 0]);
+      const lines = events(log);
+      // b's wrapper asked over its channel while a's job still ran: before its own go.
+      expect(at(lines, 'b uplink:spec:spec-for-b-asked-b')).toBeLessThan(at(lines, 'a job-end'));
+      expect(at(lines, 'a job-end')).toBeLessThan(at(lines, 'b go'));
+      expect(logs).toEqual(['a ended', 'b ended']);
+      for (const id of ['a', 'b']) expect(lines).toContain(`${id} uplink:closed:1000 -`);
+      expect((await Promise.all(hosted.map((c) => c.closed))).map((c) => c.code)).toEqual([1000, 1000]);
+      // Neither variable reaches what the wrapper starts.
+      expect(lines.filter((l) => l.includes('uplink-env') || !l.endsWith(' -'))).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('a wrapper whose link its host cannot serve is told so at once (1011), not left to time out', async () => {
+    const s = await createLocalScheduler({ options: { concurrency: '1' } }, { env: {}, goChannel, uplink: () => false });
+    const log = path.join(root, 'refused.log');
+    try {
+      const a = await s.launch(goJob(log, 'a', { uplink: true }));
+      expect((await a.exited).code).toBe(4);
+      const lines = events(log);
+      expect(lines).toContain('a uplink:refused:GATOR_PROTOCOL_CLOSED -');
+      expect(lines).toContain('a uplink:closed:1011 -');
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+
+  it('without an uplink host a wrapper has none to take, and links its own way', async () => {
+    const s = await createLocalScheduler({ options: { concurrency: '1' } }, { env: {}, goChannel });
+    const log = path.join(root, 'no-uplink.log');
+    try {
+      const a = await s.launch(goJob(log, 'a', { uplink: true }));
+      expect((await a.exited).code).toBe(0);
+      expect(events(log).slice(0, 2)).toEqual(['a hello -', 'a uplink:none -']);
     } finally {
       await s.close();
     }

@@ -42,6 +42,7 @@ import {
   sameSecret,
   type RefusalCounter,
   type ChildCommand,
+  type FrameSocket,
   type GatorServer,
   type JobArray,
   type JobGroup,
@@ -157,6 +158,14 @@ export interface TierInternals {
 
 export interface Tier extends RunningLayer<TierOutcome> {
   internals(): TierInternals;
+  /**
+   * Serve child `id`'s link to this tier on a socket its scheduler opened to it
+   * (a pre-started wrapper's IPC channel: `uplink` of @gator/scheduler-local):
+   * the handlers its websocket would get, as that child, with no credential to
+   * show (only the two processes hold the channel). False when this tier's
+   * server is not listening (the socket is then the caller's to close).
+   */
+  adoptChild(id: string, socket: FrameSocket): boolean;
 }
 
 // ---------------------------------------------------------------- the tier
@@ -279,6 +288,12 @@ class TierRunner implements Tier {
 
   get address(): string | undefined {
     return this.server?.address;
+  }
+
+  adoptChild(id: string, socket: FrameSocket): boolean {
+    if (!this.server) return false;
+    this.server.adopt(socket, { role: 'child', ident: id });
+    return true;
   }
 
   internals(): TierInternals {
