@@ -174,7 +174,13 @@ export default defineConfig((options) => [
   // every package they run (src/child-entry.ts): see there for why.
   // The V8 code cache of the child build (src/child-loader.ts) is written under the children's
   // own Node flags: V8 rejects a cache made under others.
-  cachedBundle({ 'child-layer': 'src/child-entry.ts', child: 'src/child-loader.ts' }, [rootOnlyStubs, childOnly], wrapLayer, ['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' ')),
+  // Then its startup snapshot (src/child-snapshot.ts), which the build may fail to make: children then start from the cache.
+  cachedBundle(
+    { 'child-layer': 'src/child-entry.ts', child: 'src/child-loader.ts', 'child-import': 'src/child-import.ts' },
+    [rootOnlyStubs, childOnly],
+    wrapLayer,
+    `${['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' ')} && node dist/child.cjs --write-snapshot`,
+  ),
   // The root (`gator`, dist/cli.js) starts from one CommonJS file too, with its own code cache
   // (src/root-loader.ts): the CLI and every package it runs except @gator/hub, which serves
   // files from beside its code and is imported as a package (src/dynamic-import.ts).

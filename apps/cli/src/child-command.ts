@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childArgv, type ChildPlace, type LayerSettings } from '@gator/protocol';
 import { CHILD_NODE_FLAGS } from './child-node-flags.js';
+import { childSnapshotFlags } from './child-snapshot.js';
 import { rootTokensForChild, type RootOptions } from './options.js';
 
 /** The script a child process runs (dist/cli.js, beside this module once built). */
@@ -37,13 +38,14 @@ export function ownScripts(): string[] {
 
 /**
  * A child command line of this CLI run by this Node (`[node, FLAGS…, child.cjs|cli.js, …]`, the
- * flags of child-node-flags.ts optional), split into its script and the arguments after it;
+ * flags of child-node-flags.ts and the startup snapshot's optional), split into its script and the arguments after it;
  * undefined for anything else. In-process hosting and the go channel both recognise it here.
  */
 export function ownChildCommand(command: readonly string[]): { script: string; argv: string[] } | undefined {
-  const [node, ...words] = command;
-  const flagged = CHILD_NODE_FLAGS.every((flag, i) => words[i] === flag);
-  const [file, ...argv] = words.slice(flagged ? CHILD_NODE_FLAGS.length : 0);
+  const [node, ...rest] = command;
+  let words = CHILD_NODE_FLAGS.every((flag, i) => rest[i] === flag) ? rest.slice(CHILD_NODE_FLAGS.length) : rest;
+  if (words[0] === '--snapshot-blob') words = words.slice(2);
+  const [file, ...argv] = words;
   if (node !== process.execPath || file === undefined || !ownScripts().includes(path.resolve(file))) return undefined;
   return { script: path.resolve(file), argv };
 }
@@ -53,9 +55,14 @@ export function isOwnChildCommand(command: readonly string[]): boolean {
   return ownChildCommand(command) !== undefined;
 }
 
-/** The tier's `childCommand`: the full argv of one child (`node FLAGS… child.cjs …`, see child-node-flags.ts). */
-export function childCommandFor(root: RootOptions): (settings: LayerSettings, place: ChildPlace) => string[] {
-  const prefix = [process.execPath, ...CHILD_NODE_FLAGS, childScript()];
+/**
+ * The tier's `childCommand`: the full argv of one child (`node FLAGS… child.cjs …`, see
+ * child-node-flags.ts), from the startup snapshot when the child runs on this machine
+ * (`local`: the tier's scheduler is not remote) and the build made one (child-snapshot.ts).
+ */
+export function childCommandFor(root: RootOptions, local: boolean): (settings: LayerSettings, place: ChildPlace) => string[] {
+  const script = childScript();
+  const prefix = [process.execPath, ...CHILD_NODE_FLAGS, ...childSnapshotFlags(path.dirname(script), local && script !== cliScript()), script];
   const extra = rootTokensForChild(root);
   return (settings, place) => [...childArgv(prefix, settings, place), ...extra];
 }

@@ -6,13 +6,22 @@
  * the ESM loader's per-file resolution (ws, yaml, better-sqlite3 are CommonJS),
  * which cost a child more than loading the code itself.
  */
+import { loadSpec } from '@gator/protocol';
 import { childMain } from './child-main.js';
 import { exitWhenDone } from './exit-when-done.js';
 
-if (process.env.GATOR_CHILD_WARM_UP === '1') {
-  // The build's code-cache warm-up (child-loader.ts): load every layer's code, run none.
-  void Promise.all([import('@gator/wrapper'), import('@gator/tier'), import('@gator/scheduler-local')]);
-} else {
+/** Run the child layer of this process's command line (the startup snapshot's main calls it: child-snapshot.ts). */
+export function start(): void {
   const argv = process.argv.slice(2);
   exitWhenDone(childMain(argv[0] === '--' ? argv.slice(1) : argv));
+}
+
+if (process.env.GATOR_CHILD_WARM_UP === '1') {
+  // The build's warm-ups (the code cache, the startup snapshot: child-loader.ts): load every layer's code, run none.
+  void Promise.all([import('@gator/wrapper'), import('@gator/tier'), import('@gator/scheduler-local')]);
+  // …and read a job's spec, as every wrapper does first: the job schema is built on first use,
+  // so the snapshot then holds it built (and the code cache its parser compiled).
+  loadSpec('!Job\nident: warm-up\ncommand: "true"\n', '<warm-up>');
+} else {
+  start();
 }

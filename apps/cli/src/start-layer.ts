@@ -151,7 +151,8 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
         scheduler,
         schedulerName: schedulerNameForChildren(settings.scheduler, start.cwd),
         schedArgs: settings.schedArgs,
-        childCommand: childCommandFor(root),
+        // Children of a remote scheduler may run under another Node: no startup snapshot for them.
+        childCommand: childCommandFor(root, !scheduler.capabilities.remote),
         ...(prepared.only ? { only: prepared.only } : {}),
         ...(prepared.childEnv ? { childEnv: prepared.childEnv } : {}),
         ...(prepared.attributes ? { attributes: prepared.attributes } : {}),

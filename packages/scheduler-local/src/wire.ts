@@ -16,9 +16,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+// Types only: `ws` loads Node's http, which a child's startup snapshot cannot hold (it is loaded when a pool is served or joined).
+import type WebSocket from 'ws';
+import type { WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { SchedulerError, parseAddress } from '@gator/protocol';
+import { SOCKET_CLOSED, SOCKET_OPEN, SchedulerError, parseAddress } from '@gator/protocol';
 import { SCHEDULER_NAME, type PoolLimits } from './options.js';
 import { impossibleReasons, type Demand, type ResourcePool, type Ticket } from './pool.js';
 import { groupAlive, sweepGroup } from './process.js';
@@ -68,7 +70,7 @@ function parseFrame<T>(schema: z.ZodType<T>, data: WebSocket.RawData): T | strin
 }
 
 function send(socket: WebSocket, message: ClientMessage | ServerMessage): void {
-  if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  if (socket.readyState === SOCKET_OPEN) socket.send(JSON.stringify(message));
 }
 
 /** The root's side: serves `pool` to nested instances. */
@@ -88,10 +90,11 @@ export class PoolServer {
     wss.on('connection', (socket) => this.accept(socket));
   }
 
-  static listen(pool: ResourcePool, options: { token?: string; graceMs: number; onEvent: PoolEvent }): Promise<PoolServer> {
+  static async listen(pool: ResourcePool, options: { token?: string; graceMs: number; onEvent: PoolEvent }): Promise<PoolServer> {
     const token = options.token ?? randomBytes(16).toString('hex');
+    const { WebSocketServer: Wss } = await import('ws');
     return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({
+      const wss = new Wss({
         host: '127.0.0.1',
         port: 0,
         maxPayload: 64 * 1024,
@@ -205,7 +208,7 @@ export class PoolServer {
       sockets.map(
         (socket) =>
           new Promise<void>((resolve) => {
-            if (socket.readyState === WebSocket.CLOSED) return resolve();
+            if (socket.readyState === SOCKET_CLOSED) return resolve();
             const timer = setTimeout(() => socket.terminate(), 1000);
             socket.once('close', () => {
               clearTimeout(timer);
@@ -246,9 +249,10 @@ interface ConnectFailure {
 }
 
 /** One try: the open socket and the pool's limits, or why not. */
-function tryConnect(where: string, token: string, timeoutMs: number): Promise<{ client?: { socket: WebSocket; limits: PoolLimits }; failure?: ConnectFailure }> {
+async function tryConnect(where: string, token: string, timeoutMs: number): Promise<{ client?: { socket: WebSocket; limits: PoolLimits }; failure?: ConnectFailure }> {
+  const { default: WebSocketClient } = await import('ws');
   return new Promise((resolve) => {
-    const socket = new WebSocket(`ws://${where}/${token}`, { perMessageDeflate: false, maxPayload: 64 * 1024 });
+    const socket = new WebSocketClient(`ws://${where}/${token}`, { perMessageDeflate: false, maxPayload: 64 * 1024 });
     let settled = false;
     const settle = (value: { client?: { socket: WebSocket; limits: PoolLimits }; failure?: ConnectFailure }) => {
       if (settled) return;
@@ -395,7 +399,7 @@ export class PoolClient {
 
   async close(): Promise<void> {
     this.lost('the scheduler was closed');
-    if (this.socket.readyState === WebSocket.CLOSED) return;
+    if (this.socket.readyState === SOCKET_CLOSED) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.socket.terminate(), 1000);
       this.socket.once('close', () => {

@@ -53,6 +53,12 @@ describe('installing the published packages', () => {
     const dir = tempDir('gator-install-');
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true }));
     npm(['install', ...Object.values(tarballs)], dir);
+    // The children's startup snapshot is made for this Node at install, not shipped (src/child-snapshot.ts).
+    const packed = execFileSync('tar', ['tzf', tarballs['@gator/cli']!], { encoding: 'utf8' });
+    expect(packed).toMatch(/dist\/child-layer\.cjs/);
+    expect(packed).not.toMatch(/child-layer\.blob/);
+    const installedSeal = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/@gator/cli/dist/child-layer.blob.json'), 'utf8'));
+    expect(installedSeal).toMatchObject({ node: process.version, execPath: process.execPath });
     fs.writeFileSync(
       path.join(dir, 'spec.yaml'),
       '!JobGroup\nident: installed\njobs:\n  - !Job {ident: hello, command: echo, args: [hello]}\n  - !Job {ident: after, on_pass: [hello], command: "true"}\n',
