@@ -6,7 +6,7 @@
  * the ESM loader's per-file resolution (ws, yaml, better-sqlite3 are CommonJS),
  * which cost a child more than loading the code itself.
  */
-import { loadSpec } from '@gator/protocol';
+import { CredentialFileSchema, dumpSpec, loadSpec } from '@gator/protocol';
 import { childMain } from './child-main.js';
 import { exitWhenDone } from './exit-when-done.js';
 
@@ -19,9 +19,11 @@ export function start(): void {
 if (process.env.GATOR_CHILD_WARM_UP === '1') {
   // The build's warm-ups (the code cache, the startup snapshot: child-loader.ts): load every layer's code, run none.
   void Promise.all([import('@gator/wrapper'), import('@gator/tier'), import('@gator/scheduler-local')]);
-  // …and read a job's spec, as every wrapper does first: the job schema is built on first use,
-  // so the snapshot then holds it built (and the code cache its parser compiled).
-  loadSpec('!Job\nident: warm-up\ncommand: "true"\n', '<warm-up>');
+  // …and do what every wrapper does first: read its credential file and its job's spec, and store
+  // the spec back as YAML. Their schemas are built on first use: the snapshot then holds them built
+  // (and the code cache what they ran compiled).
+  CredentialFileSchema.parse({ credential: 'warm-up', read: 'warm-up' });
+  dumpSpec(loadSpec('!Job\nident: warm-up\ncommand: "true"\n', '<warm-up>'));
 } else {
   start();
 }
