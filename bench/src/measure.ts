@@ -198,13 +198,13 @@ export async function withCpu<T>(fn: () => Promise<T>): Promise<{ value: T; wall
 }
 
 /** Run `count` copies of a command, at most `concurrency` at a time; wall time of the whole. */
-export async function runMany(command: string, args: string[], count: number, concurrency: number): Promise<number> {
+export async function runMany(command: string, args: string[], count: number, concurrency: number, options: RunOptions = {}): Promise<number> {
   const t0 = nowMs();
   let next = 0;
   const lane = async () => {
     while (next < count) {
       next++;
-      const done = await run(command, args);
+      const done = await run(command, args, options);
       if (done.code !== 0) throw new BenchError(`${command} ${args.join(' ')} exited with ${done.code ?? done.signal}`, done.stderr);
     }
   };

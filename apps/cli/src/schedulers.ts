@@ -146,13 +146,14 @@ export async function checkSchedulerChoice(name: string, options: Record<string,
  * Load and create a scheduler, checking that what the factory returned implements the contract.
  * `host`: what this CLI offers the local scheduler: hosting job wrappers in this process
  * (`wrappers=inprocess`), which job command lines wait for a go (pre-started wrappers), and
- * the tier that serves those wrappers' links on their go channel.
+ * the tier that serves those wrappers' links on their go channel, and which children restore
+ * the environment they are started without.
  */
 export async function createScheduler(
   name: string,
   context: SchedulerContext,
   cwd = process.cwd(),
-  host: Pick<LocalSchedulerSettings, 'inProcess' | 'goChannel' | 'uplink'> = {},
+  host: Pick<LocalSchedulerSettings, 'inProcess' | 'goChannel' | 'uplink' | 'carriesEnv'> = {},
 ): Promise<Scheduler> {
   if (name === 'local' && (host.inProcess || host.goChannel)) {
     const { createLocalScheduler } = await import('@gator/scheduler-local');

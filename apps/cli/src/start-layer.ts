@@ -139,6 +139,8 @@ export async function startLayer(start: LayerStart): Promise<LayerResult> {
         goChannel: (request) => isOwnChildCommand(request.command),
         // …and link to this tier on that channel (no websocket client in a wrapper).
         uplink: (request, socket) => tier?.adoptChild(request.id, socket) ?? false,
+        // This CLI's children give themselves back what they are started without (child-entry.ts).
+        carriesEnv: (request) => isOwnChildCommand(request.command),
       },
     );
     try {

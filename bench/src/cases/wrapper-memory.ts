@@ -6,6 +6,7 @@
  */
 import type { BenchCase, BenchContext } from '../context.js';
 import { judge, type Row } from '../report.js';
+import { carriedHere } from './job-overhead.js';
 import { BenchError, Scratch, childrenOf, hasProc, memoryOf, ownMemoryOf, run, runGator, sleep, waitFor } from '../measure.js';
 
 const SETTLE_MS = 1000;
@@ -18,9 +19,9 @@ interface Measured {
   own: { anon: number; pss: number } | undefined;
 }
 
-async function baselineRss(): Promise<Measured> {
+async function baselineRss(env?: Record<string, undefined>): Promise<Measured> {
   let pid = 0;
-  const running = run(process.execPath, ['-e', `setTimeout(() => {}, ${SLEEP_S * 1000})`], { onStart: (p) => (pid = p) });
+  const running = run(process.execPath, ['-e', `setTimeout(() => {}, ${SLEEP_S * 1000})`], { onStart: (p) => (pid = p), ...(env ? { env } : {}) });
   await sleep(SETTLE_MS);
   const rss = memoryOf(pid)?.rss;
   const own = ownMemoryOf(pid);
@@ -68,6 +69,9 @@ export const wrapperMemory: BenchCase = {
       );
       ctx.progress('wrapper memory: node -e sleeping');
       const base = await baselineRss();
+      // As the overhead case: also a `node -e` without what this environment makes Node read at its start.
+      const carried = carriedHere();
+      const bare = carried.length > 0 ? await baselineRss(Object.fromEntries(carried.map((name) => [name, undefined]))) : undefined;
       ctx.progress('wrapper memory: wrapper around sleep, and its tier');
       const layers = await layerRss(spec, scratch.path('run'));
       const mib = (b: number) => b / (1024 * 1024);
@@ -80,7 +84,15 @@ export const wrapperMemory: BenchCase = {
           ratio: m.rss / base.rss,
           target: TARGET,
           // RSS counts Node's own binary pages, shared by every Node process: anon and PSS show what is the process's own.
-          details: { rssBytes: m.rss, nodeRssBytes: base.rss, anonMiB: round(m.own?.anon), pssMiB: round(m.own?.pss), nodeAnonMiB: round(base.own?.anon), nodePssMiB: round(base.own?.pss) },
+          details: {
+            rssBytes: m.rss,
+            nodeRssBytes: base.rss,
+            anonMiB: round(m.own?.anon),
+            pssMiB: round(m.own?.pss),
+            nodeAnonMiB: round(base.own?.anon),
+            nodePssMiB: round(base.own?.pss),
+            ...(bare ? { carriedEnv: carried, bareNodeRssBytes: bare.rss, bareRatio: Math.round((m.rss / bare.rss) * 100) / 100 } : {}),
+          },
         });
       return [row('wrapper memory', layers.wrapper), row('tier memory', layers.tier)];
     } finally {

@@ -11,6 +11,7 @@ export * from './credentials.js';
 export * from './scheduler.js';
 export * from './child-handle.js';
 export * from './go-channel.js';
+export * from './carried-env.js';
 export * from './array-batcher.js';
 export * from './cluster-command.js';
 export * from './cluster-options.js';

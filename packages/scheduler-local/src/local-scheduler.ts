@@ -10,6 +10,7 @@ import {
   IpcFrameSocket,
   SchedulerError,
   UPLINK_ENV,
+  carryEnv,
   parseLaunchRequest,
   spawnInGroup,
   type ChildExit,
@@ -108,6 +109,13 @@ export interface LocalSchedulerSettings {
    * cannot (the socket is then closed, and the wrapper fails at its start-up).
    */
   uplink?: (request: LaunchRequest, socket: FrameSocket) => boolean;
+  /**
+   * True for a child whose command line is the host's own layer process (a wrapper or tier
+   * that calls `restoreCarriedEnv` of @gator/protocol first): it is started without what
+   * Node would spend its start-up on and it does not use, carried under other names
+   * (`CARRIED_ENV`). Others get the environment as it is.
+   */
+  carriesEnv?: (request: LaunchRequest) => boolean;
 }
 
 /** What a job takes from the pool: at least one slot, whole cores. */
@@ -151,6 +159,7 @@ export class LocalScheduler implements Scheduler {
   private readonly inProcess: InProcessRunner | undefined;
   private readonly goChannel: ((request: LaunchRequest) => boolean) | undefined;
   private readonly uplink: LocalSchedulerSettings['uplink'];
+  private readonly carriesEnv: LocalSchedulerSettings['carriesEnv'];
   /** `GATOR_LOCAL_POOL` inherited from the process that started us: we are a nested instance. */
   private readonly rootAddress: string | undefined;
   /** Root only: the machine-wide pool. */
@@ -185,6 +194,7 @@ export class LocalScheduler implements Scheduler {
     // In-process wrappers cost no start-up to hide.
     this.goChannel = this.inProcess ? undefined : settings.goChannel;
     this.uplink = this.goChannel ? settings.uplink : undefined;
+    this.carriesEnv = settings.carriesEnv;
   }
 
   /** Connects a nested instance to the run's pool; resolves at once for the root. */
@@ -402,6 +412,7 @@ export class LocalScheduler implements Scheduler {
     else delete env[GO_CHANNEL_ENV];
     if (go && this.uplink) env[UPLINK_ENV] = 'ipc';
     else delete env[UPLINK_ENV];
+    if (this.asks(this.carriesEnv, request)) carryEnv(env);
     const group = spawnInGroup(request, { env, graceMs: this.config.graceMs, ...(go ? { ipc: true } : {}) }, {
       // A wrapper waiting for its go has not started its job: `started` is the go.
       onStart: () => {
@@ -439,9 +450,14 @@ export class LocalScheduler implements Scheduler {
   }
 
   private usesGo(request: LaunchRequest): boolean {
-    if (!this.goChannel) return false;
+    return this.asks(this.goChannel, request);
+  }
+
+  /** A host's predicate on a request; false when it has none or it throws. */
+  private asks(predicate: ((request: LaunchRequest) => boolean) | undefined, request: LaunchRequest): boolean {
+    if (!predicate) return false;
     try {
-      return this.goChannel(request);
+      return predicate(request);
     } catch {
       return false;
     }

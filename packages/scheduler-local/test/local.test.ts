@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isGatorError } from '@gator/protocol';
+import { CARRIED_ENV, isGatorError } from '@gator/protocol';
 import { maxOverlap, parseIntervals } from '@gator/protocol/conformance';
 import { LocalScheduler, createLocalScheduler } from '../src/index.js';
 import { fixtureJob, pidAlive, tempDir, until } from './helpers/util.js';
@@ -142,6 +142,21 @@ describe('resources', () => {
     });
     expect(await (await s.launch(job.request)).exited).toMatchObject({ code: 0 });
     expect(JSON.parse(fs.readFileSync(job.file('env.json'), 'utf8')).env.GATOR_LOCAL_POOL).toBeNull();
+  });
+
+  it("the host's own layer processes start without NODE_EXTRA_CA_CERTS, carried for them; other children get it as it is", async () => {
+    const s = await createLocalScheduler({ options: { grace: '1' } }, { env: {}, carriesEnv: (request) => request.id.startsWith('own') });
+    open.push(s);
+    const seen = async (id: string) => {
+      const job = fixtureJob(root, 'records-env', (f) => [f('env.json'), 'NODE_EXTRA_CA_CERTS', CARRIED_ENV.NODE_EXTRA_CA_CERTS], {
+        id,
+        env: { NODE_EXTRA_CA_CERTS: '/etc/extra.pem' },
+      });
+      expect(await (await s.launch(job.request)).exited).toMatchObject({ code: 0 });
+      return (JSON.parse(fs.readFileSync(job.file('env.json'), 'utf8')) as { env: Record<string, string | null> }).env;
+    };
+    expect(await seen('own-wrapper')).toEqual({ NODE_EXTRA_CA_CERTS: null, [CARRIED_ENV.NODE_EXTRA_CA_CERTS]: '/etc/extra.pem' });
+    expect(await seen('other')).toEqual({ NODE_EXTRA_CA_CERTS: '/etc/extra.pem', [CARRIED_ENV.NODE_EXTRA_CA_CERTS]: null });
   });
 
   it('memory: two jobs that together need more than the pool never overlap', async () => {

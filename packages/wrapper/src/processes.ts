@@ -126,8 +126,23 @@ export function readProc(pid: number): ProcEntry | undefined {
   return text === undefined ? undefined : parseStat(pid, text);
 }
 
-/** Every live process on the machine (zombies excluded). */
-export function readProcTable(): Map<number, ProcEntry> {
+/**
+ * Which pids were handed out since `pid` was (it included), by the kernel's last allocated
+ * pid (`/proc/sys/kernel/ns_last_pid`); undefined when it does not say. The kernel gives
+ * pids in increasing order, wrapping at pid_max: the range wraps with them (a job's life
+ * does not see pid_max processes started twice over).
+ */
+export function allocatedSince(pid: number, last = Number(readProcFile('/proc/sys/kernel/ns_last_pid'))): ((p: number) => boolean) | undefined {
+  if (!Number.isInteger(last) || last <= 0) return undefined;
+  return last >= pid ? (p) => p >= pid && p <= last : (p) => p >= pid || p <= last;
+}
+
+/**
+ * Every live process on the machine (zombies excluded); with `since`, only those started
+ * after process `since` was (`allocatedSince`), as a job's processes all are: a busy
+ * machine has hundreds of others, and each costs three system calls to read.
+ */
+export function readProcTable(since?: number): Map<number, ProcEntry> {
   const table = new Map<number, ProcEntry>();
   let names: string[];
   try {
@@ -135,10 +150,12 @@ export function readProcTable(): Map<number, ProcEntry> {
   } catch {
     return table;
   }
+  const young = since === undefined ? undefined : allocatedSince(since);
   for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(name);
+    if (young && !young(pid)) continue;
     const entry = readProc(pid);
     if (entry && entry.state !== 'Z' && entry.state !== 'X') table.set(pid, entry);
   }
@@ -203,7 +220,8 @@ export class TreeSampler {
 
   async sample(): Promise<ResourceSample> {
     if (!hasProcFs) return this.samplePortable();
-    const table = readProcTable();
+    // The tree and the group are the job's main process and processes started after it.
+    const table = readProcTable(Math.min(this.rootPid, this.pgid));
     let procs = jobProcesses(table, this.rootPid, this.pgid);
     if (this.ignore.size > 0) procs = procs.filter((p) => !this.ignore.has(p.pid));
     const now = uptimeTicks();

@@ -49,14 +49,16 @@ export async function reapLeftovers(
   graceMs: number,
 ): Promise<Leftover[]> {
   const { pid, cgroup } = job;
-  // The environment scan is the costly part: once, and only of processes younger than
-  // the job (less a second for clock rounding); then only those pids are rechecked.
-  let first = hasProcFs ? readProcTable() : undefined;
+  // Every process of the job (its group, its tree, what escaped them, its cgroup's) was
+  // started after its main process: only those pids are read (readProcTable). The
+  // environment scan is the costly part: once, and only of processes younger than the job
+  // (less a second for clock rounding); then only those pids are rechecked.
+  let first = hasProcFs ? readProcTable(pid) : undefined;
   const since = Math.max(0, job.startTicks - 100);
   const marked = first && job.parentAddress ? processesWithEnv(`${ENV.PARENT}=${job.parentAddress}`, first, since) : [];
   const leftovers = (): ProcEntry[] => {
     if (!hasProcFs) return signalGroup(pid, 0) ? [{ pid: -pid } as ProcEntry] : [];
-    const table = first ?? readProcTable();
+    const table = first ?? readProcTable(pid);
     first = undefined;
     const found = new Map<number, ProcEntry>();
     for (const p of jobProcesses(table, pid, pid)) found.set(p.pid, p);
