@@ -14,7 +14,7 @@ import type { JobStore } from './job-store.js';
 import { launchJob } from './launch.js';
 import { setLongTimeout } from './long-timer.js';
 import { type MessageLog, type MessageTally, nowSeconds } from './message-log.js';
-import { hasProcFs, signalGroup, uptimeTicks } from './processes.js';
+import { type PidMark, hasProcFs, pidMark, signalGroup, uptimeTicks } from './processes.js';
 import { reapLeftovers, terminate } from './reap.js';
 import type { CompiledRule } from './rules.js';
 import { ResourceWatch } from './sampling.js';
@@ -68,6 +68,7 @@ export class Attempt {
   private killTimer: NodeJS.Timeout | undefined;
   /** Clock ticks since boot just before the launch (/proc's unit of process start times). */
   private startTicks = 0;
+  private pidMark: PidMark | undefined;
 
   constructor(
     readonly number: number,
@@ -117,7 +118,10 @@ export class Attempt {
   private async execute(ctx: AttemptContext): Promise<AttemptVerdict> {
     if (this.stopReason) return judgeAttempt({ kind: 'stopped', reason: this.stopReason, retryable: false });
     const [command, ...args] = ctx.argv;
-    if (hasProcFs) this.startTicks = uptimeTicks();
+    if (hasProcFs) {
+      this.startTicks = uptimeTicks();
+      this.pidMark = pidMark();
+    }
     const containment = contain(command, args, ctx.stopGraceMs);
     const launched = await launchJob(command, args, ctx.env, ctx.cwd, containment);
     if ('error' in launched) {
@@ -131,7 +135,7 @@ export class Attempt {
     this.pid = pid;
     this.startedAt = nowSeconds();
     this.running = true;
-    const watch = new ResourceWatch({ pid, spec: ctx.spec, sampleMs: ctx.sampleMs, db: ctx.db, log: ctx.log, onHang: (reason) => this.stop(reason, true, 'hang') });
+    const watch = new ResourceWatch({ pid, pidMark: this.pidMark, spec: ctx.spec, sampleMs: ctx.sampleMs, db: ctx.db, log: ctx.log, onHang: (reason) => this.stop(reason, true, 'hang') });
     this.watch = watch;
     if (containment) containment.onWatchdog = (watchdog) => watch.sampler.ignore.add(watchdog);
     ctx.db.attr('pid', pid);
@@ -170,7 +174,7 @@ export class Attempt {
     // The watchdog goes first (it is not the job's); then whatever the job left, its cgroup included.
     await containment?.dismiss();
     const ended = await reapLeftovers(
-      { ...this.processes(), startTicks: this.startTicks, parentAddress: ctx.parentAddress, cgroup: containment?.cgroup },
+      { ...this.processes(), startTicks: this.startTicks, pidMark: this.pidMark, parentAddress: ctx.parentAddress, cgroup: containment?.cgroup },
       ctx.stopGraceMs,
     );
     this.gone(ctx);

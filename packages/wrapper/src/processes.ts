@@ -126,23 +126,50 @@ export function readProc(pid: number): ProcEntry | undefined {
   return text === undefined ? undefined : parseStat(pid, text);
 }
 
+/** How far the kernel's pid counter has gone: taken just before a job starts (`pidMark`). */
+export interface PidMark {
+  /** Processes and threads started since boot (`processes` of /proc/stat): each took a pid. */
+  forks: number;
+  pidMax: number;
+}
+
+let pidMaxCache: number | undefined;
+
+/** The pid counter now, or undefined when the kernel does not say. */
+export function pidMark(): PidMark | undefined {
+  pidMaxCache ??= Number(readProcFile('/proc/sys/kernel/pid_max'));
+  const forks = Number(/^processes (\d+)$/m.exec(readProcFile('/proc/stat') ?? '')?.[1]);
+  return Number.isInteger(forks) && Number.isInteger(pidMaxCache) && pidMaxCache > 0 ? { forks, pidMax: pidMaxCache } : undefined;
+}
+
+/** Pids below this are not handed out again once the counter wraps (the kernel's RESERVED_PIDS). */
+const RESERVED_PIDS = 300;
+
 /**
- * Which pids were handed out since `pid` was (it included), by the kernel's last allocated
- * pid (`/proc/sys/kernel/ns_last_pid`); undefined when it does not say. The kernel gives
- * pids in increasing order, wrapping at pid_max: the range wraps with them (a job's life
- * does not see pid_max processes started twice over).
+ * Which pids were handed out since process `pid` was (it included): `since` is the pid
+ * counter just before it started. The kernel gives pids in increasing order from its last
+ * one (`/proc/sys/kernel/ns_last_pid`), wrapping at pid_max, so they are the range from
+ * `pid` to the last one, wrapped with it. Undefined (every pid may be) when the kernel
+ * does not say, or when so many processes were started since that the counter may have
+ * come round to `pid` again (pid_max is 32768 on many machines).
  */
-export function allocatedSince(pid: number, last = Number(readProcFile('/proc/sys/kernel/ns_last_pid'))): ((p: number) => boolean) | undefined {
-  if (!Number.isInteger(last) || last <= 0) return undefined;
+export function allocatedSince(
+  pid: number,
+  since: PidMark | undefined,
+  now: { last: number; forks: number } = { last: Number(readProcFile('/proc/sys/kernel/ns_last_pid')), forks: pidMark()?.forks ?? Number.NaN },
+): ((p: number) => boolean) | undefined {
+  if (!since || !Number.isInteger(now.last) || now.last <= 0 || !(now.forks - since.forks < since.pidMax - RESERVED_PIDS)) return undefined;
+  const last = now.last;
   return last >= pid ? (p) => p >= pid && p <= last : (p) => p >= pid || p <= last;
 }
 
 /**
- * Every live process on the machine (zombies excluded); with `since`, only those started
- * after process `since` was (`allocatedSince`), as a job's processes all are: a busy
- * machine has hundreds of others, and each costs three system calls to read.
+ * Every live process on the machine (zombies excluded); with `since` (a job's main process
+ * and the pid counter before it started), only those started after it (`allocatedSince`),
+ * as the job's processes all are: a busy machine has hundreds of others, and each costs
+ * three system calls to read.
  */
-export function readProcTable(since?: number): Map<number, ProcEntry> {
+export function readProcTable(since?: { pid: number; mark: PidMark | undefined }): Map<number, ProcEntry> {
   const table = new Map<number, ProcEntry>();
   let names: string[];
   try {
@@ -150,7 +177,7 @@ export function readProcTable(since?: number): Map<number, ProcEntry> {
   } catch {
     return table;
   }
-  const young = since === undefined ? undefined : allocatedSince(since);
+  const young = since === undefined ? undefined : allocatedSince(since.pid, since.mark);
   for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
@@ -213,15 +240,17 @@ export class TreeSampler {
   /** Pids that are not the job's own (its containment watchdog). */
   readonly ignore = new Set<number>();
 
+  /** `mark`: the pid counter just before the job's main process (`rootPid`, its group's leader) started. */
   constructor(
     private readonly rootPid: number,
     private readonly pgid: number,
+    private readonly mark?: PidMark,
   ) {}
 
   async sample(): Promise<ResourceSample> {
     if (!hasProcFs) return this.samplePortable();
     // The tree and the group are the job's main process and processes started after it.
-    const table = readProcTable(Math.min(this.rootPid, this.pgid));
+    const table = readProcTable(this.pgid === this.rootPid ? { pid: this.rootPid, mark: this.mark } : undefined);
     let procs = jobProcesses(table, this.rootPid, this.pgid);
     if (this.ignore.size > 0) procs = procs.filter((p) => !this.ignore.has(p.pid));
     const now = uptimeTicks();

@@ -8,7 +8,7 @@
  */
 import { ENV } from '@gator/protocol';
 import type { JobCgroup } from './containment.js';
-import { type ProcEntry, hasProcFs, jobProcesses, processesWithEnv, readProcFile, readProcTable, signalGroup, signalIfSame } from './processes.js';
+import { type PidMark, type ProcEntry, hasProcFs, jobProcesses, processesWithEnv, readProcFile, readProcTable, signalGroup, signalIfSame } from './processes.js';
 
 /** A process the job left running, that was ended. */
 export interface Leftover {
@@ -42,10 +42,11 @@ export function terminate(job: JobProcesses, graceMs: number, killTimer?: NodeJS
 /**
  * After the main process exited: end what is left of the job, SIGTERM first,
  * SIGKILL after `graceMs`. `parentAddress` is the `GATOR_PARENT` value the
- * job was given; `startTicks` the clock ticks since boot just before launch.
+ * job was given; `startTicks` the clock ticks since boot just before launch, and `pidMark`
+ * the pid counter then.
  */
 export async function reapLeftovers(
-  job: JobProcesses & { startTicks: number; parentAddress: string; cgroup?: JobCgroup },
+  job: JobProcesses & { startTicks: number; pidMark?: PidMark | undefined; parentAddress: string; cgroup?: JobCgroup },
   graceMs: number,
 ): Promise<Leftover[]> {
   const { pid, cgroup } = job;
@@ -53,12 +54,13 @@ export async function reapLeftovers(
   // started after its main process: only those pids are read (readProcTable). The
   // environment scan is the costly part: once, and only of processes younger than the job
   // (less a second for clock rounding); then only those pids are rechecked.
-  let first = hasProcFs ? readProcTable(pid) : undefined;
-  const since = Math.max(0, job.startTicks - 100);
-  const marked = first && job.parentAddress ? processesWithEnv(`${ENV.PARENT}=${job.parentAddress}`, first, since) : [];
+  const since = { pid, mark: job.pidMark };
+  let first = hasProcFs ? readProcTable(since) : undefined;
+  const startedSince = Math.max(0, job.startTicks - 100);
+  const marked = first && job.parentAddress ? processesWithEnv(`${ENV.PARENT}=${job.parentAddress}`, first, startedSince) : [];
   const leftovers = (): ProcEntry[] => {
     if (!hasProcFs) return signalGroup(pid, 0) ? [{ pid: -pid } as ProcEntry] : [];
-    const table = first ?? readProcTable(pid);
+    const table = first ?? readProcTable(since);
     first = undefined;
     const found = new Map<number, ProcEntry>();
     for (const p of jobProcesses(table, pid, pid)) found.set(p.pid, p);

@@ -8,7 +8,7 @@
 import { type Job, Severity, jobResources } from '@gator/protocol';
 import type { JobStore } from './job-store.js';
 import { type MessageLog, nowSeconds, plural } from './message-log.js';
-import { TreeSampler } from './processes.js';
+import { type PidMark, TreeSampler } from './processes.js';
 
 /** CPU % under which a sample is not a sign of life. */
 const HANG_CPU_PERCENT = 1;
@@ -23,6 +23,8 @@ export function sampleInterval(intervalMs: number, hangTimeout: number | undefin
 export interface ResourceWatchOptions {
   /** The job's main process (and process group). */
   pid: number;
+  /** The pid counter just before it started (processes.ts): samples then read only the pids since. */
+  pidMark?: PidMark | undefined;
   spec: Job;
   sampleMs: number;
   db: JobStore;
@@ -44,7 +46,7 @@ export class ResourceWatch {
 
   constructor(options: ResourceWatchOptions) {
     this.o = options;
-    this.sampler = new TreeSampler(options.pid, options.pid);
+    this.sampler = new TreeSampler(options.pid, options.pid, options.pidMark);
     this.requested = jobResources(options.spec);
   }
 
