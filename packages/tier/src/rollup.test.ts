@@ -66,6 +66,23 @@ describe('Rollup', () => {
     expect(r.sizes()).toMatchObject({ failures: 2, buckets: 2 });
   });
 
+  it('lists buckets most jobs first, whatever order they came in (the hub shows the first)', () => {
+    const r = new Rollup({ ident: 'r', expectedJobs: 0 });
+    const bucket = (signature: string, i: number) => ({ ...leaf(`j${i}`), buckets: [{ signature, count: 1, examples: [[`j${i}`]] }] });
+    r.fold(bucket('launch failed', 0));
+    for (let i = 1; i <= 3; i++) r.fold(bucket('mismatch', i));
+    r.fold(bucket('crash', 4));
+    r.fold(bucket('crash', 5));
+    r.fold(bucket('assert', 6));
+    const live = { summary: { ...leaf('g'), buckets: [{ signature: 'assert', count: 2, examples: [['g', 'x']] }] }, started: 1 };
+    expect(r.compose({}, [live]).buckets?.map((b) => [b.signature, b.count])).toEqual([
+      ['assert', 3],
+      ['mismatch', 3],
+      ['crash', 2],
+      ['launch failed', 1],
+    ]);
+  });
+
   it('merges retried jobs from folded and live children, prefixed and capped', () => {
     const r = new Rollup({ ident: 'r', expectedJobs: 0, failureCap: 2 });
     r.fold({ ...leaf('a'), retried: [{ path: ['a'], attempt: 2, result: 1 }] });

@@ -174,11 +174,15 @@ export class Rollup {
     if (retriedDropped > 0) summary.retried_dropped = retriedDropped;
     if (Object.keys(stats).length > 0) summary.stats = stats;
     if (buckets.size > 0) {
-      summary.buckets = [...buckets].map(([signature, b]) => ({
-        signature,
-        count: b.count,
-        examples: b.examples.map(prefix),
-      }));
+      // Most jobs first (then by signature, for a stable order): every view that shows "the
+      // most common failure" takes the first (the hub's run list), the others list them so.
+      summary.buckets = [...buckets]
+        .sort(([sa, a], [sb, b]) => b.count - a.count || (sa < sb ? -1 : sa > sb ? 1 : 0))
+        .map(([signature, b]) => ({
+          signature,
+          count: b.count,
+          examples: b.examples.map(prefix),
+        }));
     }
     summary.sub_skipped = skipped;
     if (skippedList.length > 0) summary.skipped = skippedList;
