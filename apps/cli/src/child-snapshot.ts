@@ -9,8 +9,8 @@
  * Made by the build, after the code cache (`node dist/child.cjs --write-snapshot`):
  * `node --build-snapshot dist/child.cjs` loads the bundle as the code-cache warm-up
  * does, then a child started from the new blob (`--snapshot-probe`) seals it with
- * what made it (Node binary, version, flags, bundle, folder). A tier gives its children the
- * blob only while that seal still holds and NODE_OPTIONS is empty (V8 refuses a
+ * what made it (Node binary, version, flags, bundle, folder) and its size. A tier gives
+ * its children the blob only while that seal still holds and NODE_OPTIONS is empty (V8 refuses a
  * snapshot under other flags, and ends the process), and only for a scheduler that
  * runs them on this machine: anything else, or a build where the snapshot could not
  * be made, starts from child.cjs and its code cache (the silent fallback).
@@ -47,6 +47,8 @@ function fingerprint(dir: string): string {
     flags: CHILD_NODE_FLAGS,
     // The snapshot holds the bundle's own paths (its `__filename`, `import.meta.url`): a moved dist/ has none of its own.
     dir,
+    // A blob cut short or replaced since (a full disk, a copy) would make V8 end the child at its start.
+    blob: fs.statSync(path.join(dir, BLOB)).size,
     bundle: createHash('sha256').update(fs.readFileSync(path.join(dir, BUNDLE))).digest('base64url'),
   });
 }

@@ -105,6 +105,11 @@ describe('the child startup snapshot', () => {
     const resealed = copyOfDist(['child.cjs', 'child-layer.cjs', BLOB]);
     fs.writeFileSync(path.join(resealed, SEAL), JSON.stringify({ ...seal, dir: resealed }));
     expect(childSnapshotFlags(resealed, true)).toEqual(['--snapshot-blob', path.join(resealed, BLOB)]);
+    // …nor a blob cut short since it was sealed (V8 would end every child at its start).
+    const truncated = copyOfDist(['child.cjs', 'child-layer.cjs', BLOB]);
+    fs.writeFileSync(path.join(truncated, SEAL), JSON.stringify({ ...seal, dir: truncated }));
+    fs.truncateSync(path.join(truncated, BLOB), fs.statSync(path.join(truncated, BLOB)).size - 1);
+    expect(childSnapshotFlags(truncated, true)).toEqual([]);
     // …and a bundle changed since (one byte) does not.
     const rebuilt = copyOfDist(['child.cjs', 'child-layer.cjs', BLOB]);
     fs.writeFileSync(path.join(rebuilt, SEAL), JSON.stringify({ ...seal, dir: rebuilt }));
