@@ -13,10 +13,12 @@ import { Scratch, machineLoad, runGator, runMany, withCpu } from '../measure.js'
  * The variables Node reads at its start that Gator's layer processes are started without
  * (CARRIED_ENV of @gator/protocol), where this environment sets them: the baseline keeps
  * them (it is Node's start here, as a user's `node` pays it); the details also give a
- * `node -e 0` without them, Node's start with nothing of this environment's to read.
+ * `node -e 0` without them (`env`, the overrides that unset them), Node's start with nothing
+ * of this environment's to read. Undefined when this environment sets none.
  */
-export function carriedHere(env: NodeJS.ProcessEnv = process.env): string[] {
-  return Object.keys(CARRIED_ENV).filter((name) => env[name] !== undefined);
+export function bareNode(env: NodeJS.ProcessEnv = process.env): { carried: string[]; env: Record<string, undefined> } | undefined {
+  const carried = Object.keys(CARRIED_ENV).filter((name) => env[name] !== undefined);
+  return carried.length > 0 ? { carried, env: Object.fromEntries(carried.map((name) => [name, undefined])) } : undefined;
 }
 
 export const CONCURRENCIES = [1, 2];
@@ -48,11 +50,8 @@ export const jobOverhead: BenchCase = {
           // The baseline right before the figure, so both see the same machine load.
           ctx.progress(`job overhead (${label}): ${jobs} × node -e 0`);
           const base = await withCpu(() => runMany(process.execPath, ['-e', '0'], jobs, concurrency));
-          const carried = carriedHere();
-          const bare =
-            carried.length > 0 && mode.name === 'default'
-              ? await withCpu(() => runMany(process.execPath, ['-e', '0'], jobs, concurrency, { env: Object.fromEntries(carried.map((name) => [name, undefined])) }))
-              : undefined;
+          const bareEnv = mode.name === 'default' ? bareNode() : undefined;
+          const bare = bareEnv ? await withCpu(() => runMany(process.execPath, ['-e', '0'], jobs, concurrency, { env: bareEnv.env })) : undefined;
           ctx.progress(`job overhead (${label}): gator run of ${jobs} true jobs`);
           const load = machineLoad();
           const run = await withCpu(() =>
@@ -72,10 +71,10 @@ export const jobOverhead: BenchCase = {
             cpuMs: Math.round(run.cpuMs),
             baselineCpuMs: Math.round(base.cpuMs),
             cpuRatio: Math.round((cpuPerJob / baseCpuPerJob) * 100) / 100,
-            ...(bare
+            ...(bare && bareEnv
               ? {
                   // Node's start without what this environment makes it read (the layers are started without it).
-                  carriedEnv: carried,
+                  carriedEnv: bareEnv.carried,
                   bareNodeWallMs: Math.round(bare.wallMs),
                   bareNodeCpuMs: Math.round(bare.cpuMs),
                   bareWallRatio: Math.round((run.wallMs / bare.wallMs) * 100) / 100,

@@ -6,7 +6,7 @@
  */
 import type { BenchCase, BenchContext } from '../context.js';
 import { judge, type Row } from '../report.js';
-import { carriedHere } from './job-overhead.js';
+import { bareNode } from './job-overhead.js';
 import { BenchError, Scratch, childrenOf, hasProc, memoryOf, ownMemoryOf, run, runGator, sleep, waitFor } from '../measure.js';
 
 const SETTLE_MS = 1000;
@@ -70,8 +70,8 @@ export const wrapperMemory: BenchCase = {
       ctx.progress('wrapper memory: node -e sleeping');
       const base = await baselineRss();
       // As the overhead case: also a `node -e` without what this environment makes Node read at its start.
-      const carried = carriedHere();
-      const bare = carried.length > 0 ? await baselineRss(Object.fromEntries(carried.map((name) => [name, undefined]))) : undefined;
+      const bareEnv = bareNode();
+      const bare = bareEnv ? await baselineRss(bareEnv.env) : undefined;
       ctx.progress('wrapper memory: wrapper around sleep, and its tier');
       const layers = await layerRss(spec, scratch.path('run'));
       const mib = (b: number) => b / (1024 * 1024);
@@ -91,7 +91,7 @@ export const wrapperMemory: BenchCase = {
             pssMiB: round(m.own?.pss),
             nodeAnonMiB: round(base.own?.anon),
             nodePssMiB: round(base.own?.pss),
-            ...(bare ? { carriedEnv: carried, bareNodeRssBytes: bare.rss, bareRatio: Math.round((m.rss / bare.rss) * 100) / 100 } : {}),
+            ...(bare && bareEnv ? { carriedEnv: bareEnv.carried, bareNodeRssBytes: bare.rss, bareRatio: Math.round((m.rss / bare.rss) * 100) / 100 } : {}),
           },
         });
       return [row('wrapper memory', layers.wrapper), row('tier memory', layers.tier)];

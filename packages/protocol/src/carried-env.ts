@@ -16,24 +16,26 @@ export const CARRIED_ENV = {
 
 type Env = Record<string, string | undefined>;
 
-/** ENV as a layer process is started with: each variable moved to its carrier (in place). */
-export function carryEnv(env: Env): Env {
-  for (const [name, carrier] of Object.entries(CARRIED_ENV)) {
-    const value = env[name];
+/** Each variable of ENV named on the left moved to the name on the right (in place). */
+function move(env: Env, moves: readonly (readonly [from: string, to: string])[]): Env {
+  for (const [from, to] of moves) {
+    const value = env[from];
     if (value === undefined) continue;
-    env[carrier] = value;
-    delete env[name];
+    env[to] = value;
+    delete env[from];
   }
   return env;
 }
 
+const CARRIES = Object.entries(CARRIED_ENV);
+const RESTORES = CARRIES.map(([name, carrier]) => [carrier, name] as const);
+
+/** ENV as a layer process is started with: each variable moved to its carrier (in place). */
+export function carryEnv(env: Env): Env {
+  return move(env, CARRIES);
+}
+
 /** ENV as it was before `carryEnv` (in place): what the process and everything it starts then see. */
 export function restoreCarriedEnv(env: Env): Env {
-  for (const [name, carrier] of Object.entries(CARRIED_ENV)) {
-    const value = env[carrier];
-    if (value === undefined) continue;
-    env[name] = value;
-    delete env[carrier];
-  }
-  return env;
+  return move(env, RESTORES);
 }
