@@ -3,6 +3,7 @@ import path from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { defineGatorConfig } from '@gator/tsup-config';
 import { CHILD_NODE_FLAGS } from './src/child-node-flags';
+import { CHILD_EXTRAS, CHILD_SHARED_KEY, CHILD_SHARED_MODULES } from './src/child-extras';
 
 /**
  * What the child build leaves out: the root-only modules `gator run` loads
@@ -49,9 +50,9 @@ module.exports = new Proxy({}, {
  * `fromJSONSchema` (never used by Gator; its module spreads all of zod's exports at load,
  * ~2.5 ms) throws if called.
  */
-const LAZY_RE2JS = (names: readonly string[]) => `
+const LAZY_RE2JS = (names: readonly string[], load: string) => `
 let real;
-const load = () => (real ??= require('re2js'));
+const load = () => (real ??= ${load});
 for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });
 `;
 const NO_FROM_JSON_SCHEMA = `export function fromJSONSchema() { throw new Error('fromJSONSchema is not part of the Gator child build'); }`;
@@ -65,8 +66,57 @@ const rootOnlyStubs = {
   },
 };
 
-/** What a bundle of the layer code leaves out or loads late (the child build and the root build). */
-const childOnly = {
+/** `require` of module M from the child build's file of extras beside the bundle (src/child-extras.ts). */
+const requireExtra = (module: keyof typeof CHILD_EXTRAS) => `require(${JSON.stringify(`./${CHILD_EXTRAS[module].file}.cjs`)}).${CHILD_EXTRAS[module].name}`;
+/** A filter that matches exactly the module names given. */
+const exactly = (names: readonly string[]) => new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+const EXTRA_FILES = [...new Set(Object.values(CHILD_EXTRAS).map((e) => e.file))];
+const EXTRA_FILE = exactly(EXTRA_FILES.map((file) => `./${file}.cjs`));
+/** The extras the layer code imports with `import()` (re2js, imported statically, has the stand-in of getters below). */
+const CLUSTER_SCHEDULERS = exactly(Object.keys(CHILD_EXTRAS).filter((m) => m !== 're2js'));
+/** The layer bundle's instances of CHILD_SHARED_MODULES, lent to the extras before one is required (an ES module: the same instances as every import of them). */
+const LEND_SHARED = `${CHILD_SHARED_MODULES.map((id, i) => `import * as m${i} from ${JSON.stringify(id)};`).join('')}
+globalThis[Symbol.for(${JSON.stringify(CHILD_SHARED_KEY)})] ??= { ${CHILD_SHARED_MODULES.map((id, i) => `${JSON.stringify(id)}: m${i}`).join(', ')} };`;
+
+/**
+ * The child build's stand-ins for what it keeps out (src/child-extras.ts): each cluster scheduler
+ * (imported with `import()`, so on first use) lends the shared modules and requires its file
+ * for the scheduler's factory; re2js's stand-in (gator-lazy-re2js) requires its file when first read.
+ */
+const childExtras = {
+  name: 'gator-child-extras',
+  setup(build: { onResolve: Function; onLoad: Function }) {
+    build.onResolve({ filter: CLUSTER_SCHEDULERS }, (args: { path: string }) => ({ path: args.path, namespace: 'gator-child-extra' }));
+    build.onLoad({ filter: /.*/, namespace: 'gator-child-extra' }, (args: { path: keyof typeof CHILD_EXTRAS }) => ({
+      // An ES module of the scheduler's default export (its factory: all src/schedulers.ts imports it for).
+      contents: `import 'gator-child-lend-shared';\nexport default ${requireExtra(args.path)}.default;`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^gator-child-lend-shared$/ }, () => ({ path: 'lend-shared', namespace: 'gator-child-lend-shared' }));
+    build.onLoad({ filter: /.*/, namespace: 'gator-child-lend-shared' }, () => ({ contents: LEND_SHARED, loader: 'js', resolveDir: path.resolve('src') }));
+    build.onResolve({ filter: EXTRA_FILE }, (args: { path: string }) => ({ path: args.path, external: true }));
+  },
+};
+
+/** The extras' own build: each module it would share with the layer bundle is the one the bundle lent (LEND_SHARED). */
+const sharedFromLayer = {
+  name: 'gator-child-shared',
+  setup(build: { onResolve: Function; onLoad: Function }) {
+    build.onResolve({ filter: exactly(CHILD_SHARED_MODULES) }, (args: { path: string }) => ({ path: args.path, namespace: 'gator-child-shared' }));
+    build.onLoad({ filter: /.*/, namespace: 'gator-child-shared' }, (args: { path: string }) => ({
+      contents: `const shared = globalThis[Symbol.for(${JSON.stringify(CHILD_SHARED_KEY)})];
+if (!shared) throw new Error('dist/' + __filename.split('/').pop() + ' is loaded by the child layer bundle only (src/child-extras.ts)');
+module.exports = shared[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * What a bundle of the layer code leaves out or loads late (the child build and the root build);
+ * EXTRAS: the child build, whose re2js is its file of extras.
+ */
+const layerCode = (extras: boolean) => ({
   name: 'gator-child-only',
   setup(build: { onResolve: Function; onLoad: Function }) {
     build.onResolve({ filter: /locales\/index\.js$/ }, (args: { path: string; importer: string }) =>
@@ -87,7 +137,7 @@ const childOnly = {
     );
     build.onLoad({ filter: /.*/, namespace: 'gator-lazy-re2js' }, (args: { pluginData: string }) => {
       const names = Object.keys(createRequire(path.join(args.pluginData, 'noop.js'))('re2js') as object);
-      return { contents: LAZY_RE2JS(names), loader: 'js', resolveDir: args.pluginData };
+      return { contents: LAZY_RE2JS(names, extras ? requireExtra('re2js') : `require('re2js')`), loader: 'js', resolveDir: args.pluginData };
     });
     build.onResolve({ filter: /from-json-schema\.js$/ }, (args: { path: string; importer: string }) =>
       args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: args.path, namespace: 'gator-no-from-json-schema' } : undefined,
@@ -100,7 +150,7 @@ const childOnly = {
       resolveDir: path.dirname(args.path),
     }));
   },
-};
+});
 
 /**
  * The layer bundle is written already wrapped as a CommonJS module function, so the
@@ -177,13 +227,29 @@ export default defineConfig((options) => [
   // Then its startup snapshot (src/child-snapshot.ts), which the build may fail to make: children then start from the cache.
   cachedBundle(
     { 'child-layer': 'src/child-entry.ts', child: 'src/child-loader.ts', 'child-import': 'src/child-import.ts' },
-    [rootOnlyStubs, childOnly],
+    [rootOnlyStubs, childExtras, layerCode(true)],
     wrapLayer,
     `${['node', ...CHILD_NODE_FLAGS, 'dist/child.cjs', '--write-code-cache'].join(' ')} && node dist/child.cjs --write-snapshot`,
   ),
+  // What child layers rarely run (src/child-extras.ts): a CommonJS file each beside their bundle.
+  {
+    entry: Object.fromEntries(EXTRA_FILES.map((file) => [file, `src/${file}.ts`])),
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    dts: false,
+    sourcemap: false,
+    clean: false,
+    splitting: false,
+    noExternal: [/./],
+    esbuildPlugins: [sharedFromLayer],
+    minifyWhitespace: true,
+    minifySyntax: true,
+  },
   // The root (`gator`, dist/cli.js) starts from one CommonJS file too, with its own code cache
   // (src/root-loader.ts): the CLI and every package it runs except @gator/hub, which serves
   // files from beside its code and is imported as a package (src/dynamic-import.ts).
   // Its cache is written under no Node flags, as `gator` is usually run; other flags get a cache of their own.
-  cachedBundle({ 'root-bundle': 'src/root-entry.ts', root: 'src/root-loader.ts' }, [childOnly], wrapRoot, 'node dist/root.cjs --write-code-cache'),
+  cachedBundle({ 'root-bundle': 'src/root-entry.ts', root: 'src/root-loader.ts' }, [layerCode(false)], wrapRoot, 'node dist/root.cjs --write-code-cache'),
 ]);

@@ -1,13 +1,14 @@
 /**
- * What a layer process is started without (carried-env.ts of @gator/protocol): the local
- * scheduler starts this CLI's wrappers and nested tiers without NODE_EXTRA_CA_CERTS (Node
- * would read the whole bundle at their start), carried under another name, and every job,
- * at any depth and in either wrapper mode, gets the variable exactly as the user set it.
+ * What a layer process is started without, or with (carried-env.ts of @gator/protocol): the
+ * local scheduler starts this CLI's wrappers and nested tiers without NODE_EXTRA_CA_CERTS (Node
+ * would read the whole bundle at their start), carried under another name, and with
+ * STARTED_WITH_ENV where the user set none of it; every job, at any depth and in either
+ * wrapper mode, gets the environment exactly as the user set it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CARRIED_ENV } from '@gator/protocol';
+import { CARRIED_ENV, STARTED_WITH_ENV, STARTED_WITH_MARKER } from '@gator/protocol';
 import { descendants, startGator, tempDir, waitFor, writeSpec } from './helpers.js';
 import { collectResults } from './run-helpers.js';
 
@@ -56,13 +57,21 @@ const isLayer = (pid: number) => {
 const readEnv = (file: string) =>
   new Map(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 
-describe.each([[[]], [['--sched-arg', 'wrappers=inprocess']]])('NODE_EXTRA_CA_CERTS, with %j', (extra: string[]) => {
-  it('layer processes start without it; every job gets it as the user set it', async () => {
+const STARTED_WITH = Object.keys(STARTED_WITH_ENV) as (keyof typeof STARTED_WITH_ENV)[];
+/** A value of the user's own for each STARTED_WITH_ENV variable (one glibc accepts). */
+const USER_SET: Record<string, string> = Object.fromEntries(STARTED_WITH.map((name) => [name, '65536']));
+
+describe.each([
+  [[], {}],
+  [['--sched-arg', 'wrappers=inprocess'], {}],
+  [[], USER_SET],
+])('NODE_EXTRA_CA_CERTS and STARTED_WITH_ENV, with %j and %j', (extra: string[], userSet: Record<string, string>) => {
+  it('layer processes start without the one and with the other; every job gets them as the user set them', async () => {
     const dir = tempDir();
     const certs = path.join(dir, 'extra certs.pem');
     fs.writeFileSync(certs, '');
     const spec = writeSpec(dir, 'spec.yaml', SPEC);
-    const run = startGator(['run', spec, '--tracking', 'run', '--quiet', ...extra], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: certs } });
+    const run = startGator(['run', spec, '--tracking', 'run', '--quiet', ...extra], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: certs, ...userSet } });
     let layers: number[] = [];
     await waitFor(() => {
       layers = descendants(run.child.pid!).filter(isLayer);
@@ -75,6 +84,8 @@ describe.each([[[]], [['--sched-arg', 'wrappers=inprocess']]])('NODE_EXTRA_CA_CE
       if (!environ) continue; // ended meanwhile
       expect(environ.has('NODE_EXTRA_CA_CERTS'), `layer process ${pid}`).toBe(false);
       expect(environ.get(CARRIER), `layer process ${pid}`).toBe(certs);
+      for (const name of STARTED_WITH) expect(environ.get(name), `layer process ${pid}: ${name}`).toBe(userSet[name] ?? STARTED_WITH_ENV[name]);
+      expect(environ.get(STARTED_WITH_MARKER), `layer process ${pid}`).toBe(STARTED_WITH.filter((name) => !(name in userSet)).join(',') || undefined);
     }
     fs.writeFileSync(path.join(dir, 'release'), '');
     const done = await run.done;
@@ -85,7 +96,8 @@ describe.each([[[]], [['--sched-arg', 'wrappers=inprocess']]])('NODE_EXTRA_CA_CE
     for (const name of ['direct', 'copy-0', 'copy-1', 'held']) {
       const env = readEnv(path.join(dir, `env-${name}.txt`));
       expect(env.get('NODE_EXTRA_CA_CERTS'), name).toBe(certs);
-      expect([...env.keys()].filter((k) => k.startsWith('GATOR_CARRIED_')), name).toEqual([]);
+      expect([...env.keys()].filter((k) => k.startsWith('GATOR_CARRIED_') || k === STARTED_WITH_MARKER), name).toEqual([]);
+      for (const variable of STARTED_WITH) expect(env.get(variable), `${name}: ${variable}`).toBe(userSet[variable]);
     }
   });
 });

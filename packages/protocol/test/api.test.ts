@@ -98,6 +98,8 @@ it('pins the public API of @gator/protocol', async () => {
     'SOCKET_CLOSING',
     'SOCKET_OPEN',
     'SPEC_BOUNDS',
+    'STARTED_WITH_ENV',
+    'STARTED_WITH_MARKER',
     'SUPPORTED_PROTOCOL_VERSIONS',
     'SchedulerError',
     'SeedSchema',

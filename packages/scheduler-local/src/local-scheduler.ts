@@ -113,7 +113,8 @@ export interface LocalSchedulerSettings {
    * True for a child whose command line is the host's own layer process (a wrapper or tier
    * that calls `restoreCarriedEnv` of @gator/protocol first): it is started without what
    * Node would spend its start-up on and it does not use, carried under other names
-   * (`CARRIED_ENV`). Others get the environment as it is.
+   * (`CARRIED_ENV`), and with what keeps it smaller (`STARTED_WITH_ENV`). Others get the
+   * environment as it is.
    */
   carriesEnv?: (request: LaunchRequest) => boolean;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CARRIED_ENV, isGatorError } from '@gator/protocol';
+import { CARRIED_ENV, STARTED_WITH_ENV, STARTED_WITH_MARKER, isGatorError } from '@gator/protocol';
 import { maxOverlap, parseIntervals } from '@gator/protocol/conformance';
 import { LocalScheduler, createLocalScheduler } from '../src/index.js';
 import { fixtureJob, pidAlive, tempDir, until } from './helpers/util.js';
@@ -144,19 +144,25 @@ describe('resources', () => {
     expect(JSON.parse(fs.readFileSync(job.file('env.json'), 'utf8')).env.GATOR_LOCAL_POOL).toBeNull();
   });
 
-  it("the host's own layer processes start without NODE_EXTRA_CA_CERTS, carried for them; other children get it as it is", async () => {
+  it("the host's own layer processes start without NODE_EXTRA_CA_CERTS, carried for them, and with STARTED_WITH_ENV; other children get the environment as it is", async () => {
     const s = await createLocalScheduler({ options: { grace: '1' } }, { env: {}, carriesEnv: (request) => request.id.startsWith('own') });
     open.push(s);
     const seen = async (id: string) => {
-      const job = fixtureJob(root, 'records-env', (f) => [f('env.json'), 'NODE_EXTRA_CA_CERTS', CARRIED_ENV.NODE_EXTRA_CA_CERTS], {
+      const job = fixtureJob(root, 'records-env', (f) => [f('env.json'), 'NODE_EXTRA_CA_CERTS', CARRIED_ENV.NODE_EXTRA_CA_CERTS, ...Object.keys(STARTED_WITH_ENV), STARTED_WITH_MARKER], {
         id,
         env: { NODE_EXTRA_CA_CERTS: '/etc/extra.pem' },
       });
       expect(await (await s.launch(job.request)).exited).toMatchObject({ code: 0 });
       return (JSON.parse(fs.readFileSync(job.file('env.json'), 'utf8')) as { env: Record<string, string | null> }).env;
     };
-    expect(await seen('own-wrapper')).toEqual({ NODE_EXTRA_CA_CERTS: null, [CARRIED_ENV.NODE_EXTRA_CA_CERTS]: '/etc/extra.pem' });
-    expect(await seen('other')).toEqual({ NODE_EXTRA_CA_CERTS: '/etc/extra.pem', [CARRIED_ENV.NODE_EXTRA_CA_CERTS]: null });
+    const none = Object.fromEntries(Object.keys(STARTED_WITH_ENV).map((name) => [name, null]));
+    expect(await seen('own-wrapper')).toEqual({
+      NODE_EXTRA_CA_CERTS: null,
+      [CARRIED_ENV.NODE_EXTRA_CA_CERTS]: '/etc/extra.pem',
+      ...STARTED_WITH_ENV,
+      [STARTED_WITH_MARKER]: Object.keys(STARTED_WITH_ENV).join(','),
+    });
+    expect(await seen('other')).toEqual({ NODE_EXTRA_CA_CERTS: '/etc/extra.pem', [CARRIED_ENV.NODE_EXTRA_CA_CERTS]: null, ...none, [STARTED_WITH_MARKER]: null });
   });
 
   it('memory: two jobs that together need more than the pool never overlap', async () => {
